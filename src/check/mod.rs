@@ -1,0 +1,521 @@
+//! Check stage: the rules over raw front matter and over the whole collection.
+//!
+//! It returns every diagnostic it finds, never stopping at the first, and builds the validated
+//! [`Collection`] only when there is no error.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use toml::Spanned;
+
+use crate::config::{parse_settings, Settings};
+use crate::diag::{self, Diagnostic, Severity};
+use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
+use crate::model::{Collection, Event, Source, Status, When};
+
+/// What checking a collection found: every diagnostic, and the collection if nothing is wrong.
+#[derive(Debug)]
+pub struct Checked {
+    pub collection: Option<Collection>,
+    /// Sorted by path, line, column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many event files were found (drafts included).
+    pub files: usize,
+}
+
+impl Checked {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+}
+
+/// Loads and checks the collection in `dir`: settings, every event file, ids across files.
+pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
+    let mut diagnostics = Vec::new();
+    let settings = read_settings(dir, &mut diagnostics)?;
+    let loaded = load::load_event_files(dir)?;
+    diagnostics.extend(loaded.diagnostics);
+    let files = loaded.files.len();
+    let zone = settings.as_ref().map_or(Tz::UTC, |s| s.timezone);
+    let results: Vec<(Option<Event>, Vec<Diagnostic>)> = loaded
+        .files
+        .par_iter()
+        .map(|file| check_event_file(file, zone))
+        .collect();
+    let mut events = Vec::with_capacity(results.len());
+    for (event, diags) in results {
+        diagnostics.extend(diags);
+        events.extend(event);
+    }
+    check_unique_ids(&events, &loaded.files, &mut diagnostics);
+    diag::sort(&mut diagnostics);
+    let has_error = diagnostics.iter().any(Diagnostic::is_error);
+    let collection = match settings {
+        Some(settings) if !has_error => Some(Collection::new(settings, events)),
+        _ => None,
+    };
+    Ok(Checked {
+        collection,
+        diagnostics,
+        files,
+    })
+}
+
+fn read_settings(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> std::io::Result<Option<Settings>> {
+    let path = dir.join(load::SETTINGS_FILE);
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("collection directory {} does not exist", dir.display()),
+        ));
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            diagnostics.push(load::file_level(
+                path,
+                Severity::Error,
+                "missing settings file (title, base_url, language, timezone, author, feed_limit)",
+            ));
+            return Ok(None);
+        }
+        Err(err) => return Err(err),
+    };
+    let text = match load::decode(&path, bytes) {
+        Ok(text) => text,
+        Err(diag) => {
+            diagnostics.push(diag);
+            return Ok(None);
+        }
+    };
+    let file = SourceFile::new(path, load::SETTINGS_FILE.into(), text);
+    match parse_settings(&file) {
+        Ok(settings) => Ok(Some(settings)),
+        Err(errors) => {
+            diagnostics.extend(errors);
+            Ok(None)
+        }
+    }
+}
+
+/// A duplicate id is reported at the later file (by path) and names the earlier one.
+fn check_unique_ids(events: &[Event], files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
+    let mut first_seen: HashMap<&str, &Event> = HashMap::with_capacity(events.len());
+    let by_relative: HashMap<&str, &SourceFile> =
+        files.iter().map(|f| (f.relative.as_str(), f)).collect();
+    for event in events {
+        if let Some(earlier) = first_seen.insert(&event.id, event) {
+            let (later, earlier) = if earlier.path < event.path {
+                (event, earlier)
+            } else {
+                first_seen.insert(&event.id, earlier);
+                (earlier, event)
+            };
+            let file = by_relative[later.path.as_str()];
+            let offset = id_offset(file);
+            let earlier_path = by_relative[earlier.path.as_str()].path.display();
+            diagnostics.push(file.error(
+                offset,
+                format!("duplicate id '{}': {earlier_path} has it too", later.id),
+            ));
+        }
+    }
+}
+
+/// Where a duplicate id points: the `id` value if written, else the file start.
+fn id_offset(file: &SourceFile) -> usize {
+    parse_event_file(file)
+        .ok()
+        .and_then(|p| p.raw.id.map(|id| id.span().start))
+        .unwrap_or(0)
+}
+
+/// Checks one event file; the event is returned only when it has no error.
+pub fn check_event_file(file: &SourceFile, zone: Tz) -> (Option<Event>, Vec<Diagnostic>) {
+    let parsed = match parse_event_file(file) {
+        Ok(parsed) => parsed,
+        Err(diag) => return (None, vec![diag]),
+    };
+    let mut rules = EventRules {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let event = rules.event(parsed.raw, parsed.front_matter_start, parsed.body_start, zone);
+    let has_error = rules.diagnostics.iter().any(Diagnostic::is_error);
+    (event.filter(|_| !has_error), rules.diagnostics)
+}
+
+struct EventRules<'a> {
+    file: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl EventRules<'_> {
+    fn error(&mut self, offset: usize, message: impl Into<String>) {
+        self.diagnostics.push(self.file.error(offset, message));
+    }
+
+    fn event(
+        &mut self,
+        raw: RawEvent,
+        front_start: usize,
+        body_start: usize,
+        default_zone: Tz,
+    ) -> Option<Event> {
+        // Fields missing altogether are reported at the opening +++ line.
+        let missing_at = front_start.saturating_sub(1);
+        let title = match raw.title {
+            Some(t) => self.line_text(t, "title", true),
+            None => {
+                self.error(missing_at, "missing title");
+                None
+            }
+        };
+        let timezone = match &raw.timezone {
+            Some(tz) => match tz.get_ref().parse::<Tz>() {
+                Ok(zone) => Some(zone),
+                Err(_) => {
+                    self.error(
+                        tz.span().start,
+                        format!(
+                            "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
+                            tz.get_ref()
+                        ),
+                    );
+                    None
+                }
+            },
+            None => Some(default_zone),
+        };
+        let zone = timezone.unwrap_or(default_zone);
+        let date = match &raw.date {
+            Some(d) => self.when(d, "date", zone),
+            None => {
+                self.error(missing_at, "missing date");
+                None
+            }
+        };
+        let end = raw.end.as_ref().and_then(|e| self.when(e, "end", zone));
+        if let (Some(date), Some(end), Some(end_raw)) = (&date, &end, &raw.end) {
+            if end.start(zone) < date.start(zone) {
+                self.error(
+                    end_raw.span().start,
+                    format!("end ({}) is before date ({})", end.iso(), date.iso()),
+                );
+            }
+        }
+        let location = raw.location.and_then(|l| self.line_text(l, "location", false));
+        let tags = raw.tags.map(|t| self.tags(t)).unwrap_or_default();
+        let status = match raw.status {
+            Some(s) => Status::parse(s.get_ref()).or_else(|| {
+                self.error(
+                    s.span().start,
+                    format!(
+                        "unknown status '{}' (use one of: {})",
+                        s.get_ref(),
+                        Status::NAMES.join(", ")
+                    ),
+                );
+                None
+            }),
+            None => Some(Status::default()),
+        };
+        let published = raw.published.as_ref().and_then(|p| self.timestamp(p, "published"));
+        let updated = raw.updated.as_ref().and_then(|u| self.timestamp(u, "updated"));
+        if let (Some(p), Some(u), Some(u_raw)) = (published, updated, &raw.updated) {
+            if u < p {
+                self.error(
+                    u_raw.span().start,
+                    format!("updated ({}) is before published ({})", u.to_rfc3339(), p.to_rfc3339()),
+                );
+            }
+        }
+        if raw.published.is_none() {
+            self.diagnostics.push(self.file.warning(
+                missing_at,
+                "missing published: feeds will date this entry by the event's date instead",
+            ));
+        }
+        let id = self.id(raw.id);
+        let sources = raw
+            .sources
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| self.source(s, zone))
+            .collect();
+        let body = &self.file.text[body_start..];
+        if let Some((offset, msg)) = forbidden_character_offset(body, true) {
+            self.error(body_start + offset, format!("body {msg}"));
+        }
+        Some(Event {
+            id: id?,
+            title: title?,
+            date: date?,
+            end,
+            timezone: timezone?,
+            timezone_written: raw.timezone.is_some(),
+            location,
+            tags,
+            status: status?,
+            published,
+            updated,
+            draft: raw.draft.is_some_and(|d| *d.get_ref()),
+            sources,
+            body: body.to_string(),
+            path: self.file.relative.clone(),
+        })
+    }
+
+    /// A single-line plain-text field.
+    fn line_text(&mut self, value: Spanned<String>, name: &str, required: bool) -> Option<String> {
+        let at = value.span().start;
+        let text = value.into_inner();
+        if text.trim().is_empty() {
+            if required {
+                self.error(at, format!("{name} is empty"));
+            }
+            return None;
+        }
+        if let Some(msg) = forbidden_characters(&text, false) {
+            self.error(at, format!("{name} {msg}"));
+            return None;
+        }
+        Some(text.trim().to_string())
+    }
+
+    fn when(&mut self, value: &Spanned<toml::Value>, name: &str, zone: Tz) -> Option<When> {
+        When::from_toml(value.get_ref(), zone)
+            .map_err(|err| self.error(value.span().start, format!("{name}: {err}")))
+            .ok()
+    }
+
+    fn timestamp(
+        &mut self,
+        value: &Spanned<toml::value::Datetime>,
+        name: &str,
+    ) -> Option<DateTime<FixedOffset>> {
+        let written = value.get_ref().to_string();
+        let parsed = value
+            .get_ref()
+            .offset
+            .and_then(|_| DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok());
+        if parsed.is_none() {
+            self.error(
+                value.span().start,
+                format!(
+                    "{name} ({written}) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00"
+                ),
+            );
+        }
+        parsed
+    }
+
+    fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        for tag in value.into_inner() {
+            let at = tag.span().start;
+            let Some(text) = self.line_text(tag, "tag", true) else {
+                continue;
+            };
+            if slug::slugify(&text).is_empty() {
+                self.error(at, format!("tag '{text}' has no letter or digit to name its page"));
+            } else if !tags.contains(&text) {
+                tags.push(text);
+            }
+        }
+        tags
+    }
+
+    fn id(&mut self, value: Option<Spanned<String>>) -> Option<String> {
+        let (id, at, origin) = match value {
+            Some(v) => (v.get_ref().clone(), v.span().start, "id"),
+            None => {
+                let stem = Path::new(&self.file.relative)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (stem, 0, "id (from the file name)")
+            }
+        };
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if valid {
+            Some(id)
+        } else {
+            self.error(
+                at,
+                format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'"),
+            );
+            None
+        }
+    }
+
+    fn source(&mut self, value: Spanned<crate::load::RawSource>, zone: Tz) -> Option<Source> {
+        let at = value.span().start;
+        let raw = value.into_inner();
+        let title = match raw.title {
+            Some(t) => self.line_text(t, "source title", true),
+            None => {
+                self.error(at, "source is missing its title");
+                None
+            }
+        };
+        let url = match raw.url {
+            Some(u) => {
+                let url = u.get_ref().trim().to_string();
+                match check_absolute_url(&url) {
+                    Ok(()) => Some(url),
+                    Err(msg) => {
+                        self.error(u.span().start, format!("source url {msg}"));
+                        None
+                    }
+                }
+            }
+            None => {
+                self.error(at, "source is missing its url");
+                None
+            }
+        };
+        let publisher = raw
+            .publisher
+            .and_then(|p| self.line_text(p, "source publisher", false));
+        let date = raw.date.as_ref().and_then(|d| self.when(d, "source date", zone));
+        Some(Source {
+            title: title?,
+            url: url?,
+            publisher,
+            date,
+        })
+    }
+}
+
+/// Says what is wrong with a URL that must be absolute http(s), if anything.
+pub fn check_absolute_url(url: &str) -> Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(format!("'{url}' must be an absolute http:// or https:// URL"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"')) {
+        return Err(format!("'{url}' contains spaces, quotes or control characters"));
+    }
+    let host = &url[url.find("//").map_or(0, |i| i + 2)..];
+    if host.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
+        return Err(format!("'{url}' has no host"));
+    }
+    Ok(())
+}
+
+/// Characters no output may carry: C0 controls (XML 1.0 forbids them, and in a single-line field
+/// a line break would let text inject a calendar property), and the non-characters U+FFFE and
+/// U+FFFF. Multi-line text (bodies) may hold tab, CR and LF.
+pub fn forbidden_characters(text: &str, multi_line: bool) -> Option<String> {
+    forbidden_character_offset(text, multi_line).map(|(_, msg)| msg)
+}
+
+fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, String)> {
+    text.char_indices().find_map(|(i, c)| {
+        let allowed = match c {
+            '\t' => true,
+            '\n' | '\r' => multi_line,
+            '\u{fffe}' | '\u{ffff}' => false,
+            c => !c.is_control(),
+        };
+        (!allowed).then(|| {
+            let what = if matches!(c, '\n' | '\r') {
+                "must be a single line".to_string()
+            } else {
+                format!("contains the control character U+{:04X}", c as u32)
+            };
+            (i, what)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> (Option<Event>, Vec<Diagnostic>) {
+        let file = SourceFile::new("events/e.md".into(), "e.md".into(), text.into());
+        check_event_file(&file, chrono_tz::America::Mexico_City)
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        check(text).1.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn accepts_a_complete_event() {
+        let (event, diags) = check(
+            "+++\ntitle = \"T\"\ndate = 2025-09-03\nend = 2025-09-04\ntags = [\"a\", \"b\", \"a\"]\nstatus = \"tentative\"\npublished = 2025-09-03T10:00:00-06:00\n[[sources]]\ntitle = \"S\"\nurl = \"https://example.org/s\"\n+++\nBody\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let event = event.expect("valid event");
+        assert_eq!(event.id, "e");
+        assert_eq!(event.tags, ["a", "b"]);
+        assert_eq!(event.status, Status::Tentative);
+        assert_eq!(event.body, "Body\n");
+    }
+
+    #[test]
+    fn reports_each_problem_at_its_value() {
+        let found = messages(
+            "+++\ntitle = \"\"\ndate = 2025-09-03\nend = 2025-09-01\ntimezone = \"Mars/Olympus\"\nstatus = \"maybe\"\npublished = 2025-09-03T10:00:00\n+++\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "events/e.md:2:9: error: title is empty",
+                "events/e.md:4:7: error: end (2025-09-01) is before date (2025-09-03)",
+                "events/e.md:5:12: error: unknown time zone 'Mars/Olympus' (use an IANA name like America/Mexico_City)",
+                "events/e.md:6:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
+                "events/e.md:7:13: error: published (2025-09-03T10:00:00) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_missing_fields_at_the_front_matter() {
+        let found = messages("+++\nlocation = \"X\"\n+++\n");
+        assert_eq!(
+            found,
+            [
+                "events/e.md:1:4: error: missing title",
+                "events/e.md:1:4: error: missing date",
+                "events/e.md:1:4: warning: missing published: feeds will date this entry by the event's date instead",
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_line_breaks_and_controls_in_single_line_fields() {
+        let found = messages(
+            "+++\ntitle = \"A\\nEND:VEVENT\"\ndate = 2025-09-03\nlocation = \"x\\u0007\"\npublished = 2025-09-03T10:00:00Z\n+++\nok\u{1}\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "events/e.md:2:9: error: title must be a single line",
+                "events/e.md:4:12: error: location contains the control character U+0007",
+                "events/e.md:7:3: error: body contains the control character U+0001",
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http() {
+        assert!(check_absolute_url("https://example.org/a").is_ok());
+        for bad in ["javascript:alert(1)", "/relative", "https://", "https://a b"] {
+            assert!(check_absolute_url(bad).is_err(), "{bad}");
+        }
+    }
+}

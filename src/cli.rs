@@ -1,0 +1,127 @@
+//! Command-line interface: clap derive types only, no logic. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keep dated events as ordered records and publish them as RSS, Atom, JSON Feed and iCalendar.
+///
+/// A collection is a folder: `chronicle.toml` holds its settings and each `**/*.md` file is one
+/// event (TOML front matter between `+++` lines, then a Markdown body).
+#[derive(Debug, Parser)]
+#[command(name = "chronicle", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the collection and report every problem as path:line:col
+    ///
+    /// Example: chronicle check --events events
+    Check(CheckArgs),
+    /// Check, then write every feed and calendar into the output folder
+    ///
+    /// Writes rss.xml, atom.xml, feed.json and calendar.ics, and the same four under
+    /// tags/<tag>/ for every tag. Nothing is written if the collection has an error.
+    ///
+    /// Example: chronicle build --events events --out public
+    Build(BuildArgs),
+    /// Write one format to stdout (or a file), optionally filtered
+    ///
+    /// Example: chronicle export --format ics --tag security --since 2025-09 -o security.ics
+    Export(ExportArgs),
+    /// Show the events as a chronological table
+    ///
+    /// Example: chronicle list --since 2025-09-01 --until 2025-09-30
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArg {
+    /// The collection folder (holds chronicle.toml and the event files)
+    #[arg(long, value_name = "DIR", default_value = "events")]
+    pub events: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub events: EventsArg,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub events: EventsArg,
+    /// Where outputs are written; files chronicle did not write are left alone
+    #[arg(long, value_name = "DIR", default_value = "public")]
+    pub out: PathBuf,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Which events a listing or export holds.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only events with this tag
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only events ending on or after this date (2025, 2025-09 or 2025-09-03)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only events starting on or before this date (2025, 2025-09 or 2025-09-03)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// RSS 2.0 feed (newest feed_limit entries)
+    Rss,
+    /// Atom 1.0 feed (newest feed_limit entries)
+    Atom,
+    /// JSON Feed 1.1 (newest feed_limit entries)
+    Json,
+    /// iCalendar (every event)
+    Ics,
+    /// CSV, one row per event, every field
+    Csv,
+    /// JSON Lines, one object per event, every field
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub events: EventsArg,
+    /// The format to write
+    #[arg(long, short, value_enum)]
+    pub format: ExportFormat,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Write to this file (atomically) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub events: EventsArg,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_tree_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

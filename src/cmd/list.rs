@@ -1,0 +1,46 @@
+//! `chronicle list`: a chronological table for the terminal.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::cli::ListArgs;
+use crate::model::Event;
+
+pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let Some(collection) = super::checked_collection(&args.events.events, true)? else {
+        return Ok(super::invalid());
+    };
+    let filter = super::filter(&args.filter)?;
+    let rows: Vec<[String; 3]> = filter
+        .select(&collection)
+        .into_iter()
+        .map(|i| row(&collection.events[i]))
+        .collect();
+    let date_width = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    let title_width = rows
+        .iter()
+        .map(|r| r[1].chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(80);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for [date, title, tags] in &rows {
+        let line = format!("{date:date_width$}  {title:title_width$}  {tags}");
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(event: &Event) -> [String; 3] {
+    let mut date = event.date.to_string();
+    if let Some(end) = &event.end {
+        date = format!("{date} – {end}");
+    }
+    let mut title = event.title.clone();
+    match event.status {
+        crate::model::Status::Confirmed => {}
+        status => title = format!("{title} [{}]", status.as_str()),
+    }
+    [date, title, event.tags.join(", ")]
+}

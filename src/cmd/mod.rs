@@ -1,0 +1,80 @@
+//! One module per command: turn arguments into options, call library code, print, pick the
+//! exit code. Glue only.
+
+pub mod build;
+pub mod check;
+pub mod export;
+pub mod list;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::check::{check_collection, Checked};
+use crate::cli::FilterArgs;
+use crate::model::Collection;
+use crate::query::{parse_day_period, Filter};
+
+/// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
+/// Returns the collection, or `None` when there was an error.
+pub fn checked_collection(events: &Path, quiet: bool) -> anyhow::Result<Option<Collection>> {
+    let checked = check_collection(events)
+        .with_context(|| format!("cannot read the collection in {}", events.display()))?;
+    print_diagnostics(&checked, quiet);
+    if checked.error_count() > 0 {
+        eprintln!("{}", summary(&checked));
+    }
+    Ok(checked.collection)
+}
+
+fn print_diagnostics(checked: &Checked, quiet: bool) {
+    for diagnostic in &checked.diagnostics {
+        if diagnostic.is_error() || !quiet {
+            eprintln!("{diagnostic}");
+        }
+    }
+}
+
+/// "checked 11 event files: 0 errors, 1 warning"
+pub fn summary(checked: &Checked) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "checked {}: {}, {}",
+        plural(checked.files, "event file"),
+        plural(checked.error_count(), "error"),
+        plural(checked.warning_count(), "warning")
+    )
+}
+
+/// The exit code for an invalid collection.
+pub fn invalid() -> ExitCode {
+    ExitCode::FAILURE
+}
+
+/// Resolves `--tag`, `--since` and `--until`.
+pub fn filter(args: &FilterArgs) -> anyhow::Result<Filter> {
+    let period = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|v| parse_day_period(v).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
+            .transpose()
+    };
+    Ok(Filter {
+        tag: args.tag.clone(),
+        since: period("since", &args.since)?,
+        until: period("until", &args.until)?,
+    })
+}
+
+/// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now".
+pub fn source_date_epoch() -> anyhow::Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) if !value.trim().is_empty() => value
+            .trim()
+            .parse()
+            .map(Some)
+            .with_context(|| format!("SOURCE_DATE_EPOCH={value} is not a number of seconds")),
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,29 @@
+//! chronicle keeps dated events as ordered records and publishes them as RSS 2.0, Atom 1.0,
+//! JSON Feed 1.1 and iCalendar.
+//!
+//! Data flow: `events/` -> [`load`] (source files, front matter) -> [`check`] (diagnostics,
+//! validated events) -> [`model::Collection`] -> [`query`] -> [`render`] (pure, bytes) ->
+//! [`write`] (atomic files in `public/`).
+
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod query;
+pub mod render;
+pub mod write;
+
+use std::process::ExitCode;
+
+/// Runs one parsed command line; the one place that knows every command.
+pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        cli::Command::Check(args) => cmd::check::run(&args),
+        cli::Command::Build(args) => cmd::build::run(&args),
+        cli::Command::Export(args) => cmd::export::run(&args),
+        cli::Command::List(args) => cmd::list::run(&args),
+    }
+}

@@ -1,0 +1,220 @@
+//! Splits an event file into its TOML front matter and Markdown body, and deserializes the
+//! front matter into a [`RawEvent`] that keeps the byte span of every value.
+//!
+//! Splitting, deserializing and validating are separate steps: this module only reports what
+//! stops it from reading the file (no `+++` block, malformed TOML, unknown fields, wrong types).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::source::SourceFile;
+use crate::diag::Diagnostic;
+
+const DELIMITER: &str = "+++";
+
+/// An event file's front matter as written, every value with its span (bytes, relative to the
+/// start of the file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub title: Option<Spanned<String>>,
+    pub date: Option<Spanned<toml::Value>>,
+    pub end: Option<Spanned<toml::Value>>,
+    pub timezone: Option<Spanned<String>>,
+    pub location: Option<Spanned<String>>,
+    pub tags: Option<Spanned<Vec<Spanned<String>>>>,
+    pub status: Option<Spanned<String>>,
+    pub published: Option<Spanned<toml::value::Datetime>>,
+    pub updated: Option<Spanned<toml::value::Datetime>>,
+    pub id: Option<Spanned<String>>,
+    pub draft: Option<Spanned<bool>>,
+    pub sources: Option<Vec<Spanned<RawSource>>>,
+}
+
+/// One `[[sources]]` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub title: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub publisher: Option<Spanned<String>>,
+    pub date: Option<Spanned<toml::Value>>,
+}
+
+/// An event file split into its parts; spans in `raw` are already relative to the file start.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub raw: RawEvent,
+    /// Byte offset of the front matter's first line (just after the opening `+++`).
+    pub front_matter_start: usize,
+    /// Byte offset where the Markdown body starts.
+    pub body_start: usize,
+}
+
+/// Splits and deserializes one event file, or says at which position it cannot be read.
+pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
+    let (front_start, front_end, body_start) = split(&file.text).map_err(|msg| file.error(0, msg))?;
+    let front = &file.text[front_start..front_end];
+    let mut raw: RawEvent = toml::from_str(front).map_err(|err| {
+        let offset = err.span().map_or(0, |span| span.start) + front_start;
+        file.error(offset, toml_message(&err))
+    })?;
+    shift_spans(&mut raw, front_start);
+    Ok(ParsedFile {
+        raw,
+        front_matter_start: front_start,
+        body_start,
+    })
+}
+
+/// The toml crate's message without the source excerpt it appends: the diagnostic already
+/// carries the position.
+fn toml_message(err: &toml::de::Error) -> String {
+    let message = err.message().trim();
+    let message = message.strip_suffix('.').unwrap_or(message);
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "malformed front matter".to_string(),
+    }
+}
+
+/// Finds the `+++` block: returns (front start, front end, body start) as byte offsets.
+fn split(text: &str) -> Result<(usize, usize, usize), &'static str> {
+    let mut lines = line_spans(text);
+    match lines.next() {
+        Some((start, end)) if text[start..end].trim_end() == DELIMITER => {}
+        _ => return Err("missing front matter: the file must start with a +++ line"),
+    }
+    let front_start = lines.clone().next().map_or(text.len(), |(start, _)| start);
+    for (start, end) in lines {
+        if text[start..end].trim_end() == DELIMITER {
+            let body_start = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+            return Ok((front_start, start, body_start));
+        }
+    }
+    Err("front matter is not closed: no +++ line after the opening one")
+}
+
+/// (start, end) byte offsets of each line, without its line ending.
+fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + Clone + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = (start, end);
+        start = end + 1;
+        Some(line)
+    })
+}
+
+fn shift<T>(value: &mut Spanned<T>, by: usize)
+where
+    T: Default,
+{
+    let span = value.span();
+    let inner = std::mem::take(value.get_mut());
+    *value = Spanned::new(span.start + by..span.end + by, inner);
+}
+
+fn shift_opt<T: Default>(value: &mut Option<Spanned<T>>, by: usize) {
+    if let Some(v) = value {
+        shift(v, by);
+    }
+}
+
+/// toml reports spans relative to the text it parsed; make them relative to the whole file.
+fn shift_spans(raw: &mut RawEvent, by: usize) {
+    shift_opt(&mut raw.title, by);
+    shift_value(&mut raw.date, by);
+    shift_value(&mut raw.end, by);
+    shift_opt(&mut raw.timezone, by);
+    shift_opt(&mut raw.location, by);
+    if let Some(tags) = &mut raw.tags {
+        for tag in tags.get_mut().iter_mut() {
+            shift(tag, by);
+        }
+        shift(tags, by);
+    }
+    shift_opt(&mut raw.status, by);
+    shift_datetime(&mut raw.published, by);
+    shift_datetime(&mut raw.updated, by);
+    shift_opt(&mut raw.id, by);
+    shift_opt(&mut raw.draft, by);
+    for source in raw.sources.iter_mut().flatten() {
+        let span = source.span();
+        let inner = source.get_mut();
+        shift_opt(&mut inner.title, by);
+        shift_opt(&mut inner.url, by);
+        shift_opt(&mut inner.publisher, by);
+        shift_value(&mut inner.date, by);
+        let moved = std::mem::replace(
+            inner,
+            RawSource {
+                title: None,
+                url: None,
+                publisher: None,
+                date: None,
+            },
+        );
+        *source = Spanned::new(span.start + by..span.end + by, moved);
+    }
+}
+
+fn shift_value(value: &mut Option<Spanned<toml::Value>>, by: usize) {
+    if let Some(v) = value {
+        let span = v.span();
+        let inner = std::mem::replace(v.get_mut(), toml::Value::Boolean(false));
+        *v = Spanned::new(span.start + by..span.end + by, inner);
+    }
+}
+
+fn shift_datetime(value: &mut Option<Spanned<toml::value::Datetime>>, by: usize) {
+    if let Some(v) = value {
+        let span = v.span();
+        let inner = *v.get_ref();
+        *v = Spanned::new(span.start + by..span.end + by, inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("e.md".into(), "e.md".into(), text.into())
+    }
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let f = file("+++\r\ntitle = \"A\"\r\ndate = 2025-01-02\r\n+++\r\nBody\r\n");
+        let parsed = parse_event_file(&f).expect("valid file");
+        let title = parsed.raw.title.expect("title");
+        assert_eq!(title.get_ref(), "A");
+        assert_eq!(f.position(title.span().start), (2, 9));
+        assert_eq!(&f.text[parsed.body_start..], "Body\r\n");
+    }
+
+    #[test]
+    fn reports_missing_delimiters() {
+        let err = parse_event_file(&file("title = \"A\"\n")).unwrap_err();
+        assert!(err.message.starts_with("missing front matter"));
+        let err = parse_event_file(&file("+++\ntitle = \"A\"\n")).unwrap_err();
+        assert!(err.message.starts_with("front matter is not closed"));
+    }
+
+    #[test]
+    fn reports_unknown_fields_at_their_line() {
+        let err = parse_event_file(&file("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n")).unwrap_err();
+        assert_eq!((err.line, err.col), (3, 1));
+        assert!(err.message.contains("titel"), "{}", err.message);
+    }
+
+    #[test]
+    fn reports_malformed_toml_at_its_line() {
+        let err = parse_event_file(&file("+++\ntitle = \"A\"\ndate = \n+++\n")).unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+}

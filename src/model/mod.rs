@@ -1,0 +1,118 @@
+//! The validated model: [`Event`]s ordered in a [`Collection`].
+//!
+//! Built only by `check` from raw front matter; renderers read it and never change it.
+
+mod when;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+
+pub use self::when::{day_start, When, WhenError};
+use crate::config::Settings;
+
+/// An event's status, as in RFC 5545 `STATUS` for VEVENT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    #[default]
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+impl Status {
+    pub const NAMES: [&'static str; 3] = ["confirmed", "tentative", "cancelled"];
+
+    pub fn parse(name: &str) -> Option<Status> {
+        match name {
+            "confirmed" => Some(Status::Confirmed),
+            "tentative" => Some(Status::Tentative),
+            "cancelled" => Some(Status::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// The name as written in front matter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::Tentative => "tentative",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A source the event is told in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub title: String,
+    /// Absolute http(s) URL.
+    pub url: String,
+    pub publisher: Option<String>,
+    pub date: Option<When>,
+}
+
+/// One validated event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Unique in the collection; the file stem unless set. Never changes when the event is edited.
+    pub id: String,
+    /// Plain text, one line.
+    pub title: String,
+    pub date: When,
+    /// Never before `date`.
+    pub end: Option<When>,
+    /// The zone all-day dates and local times are read in (the event's or the collection's).
+    pub timezone: Tz,
+    /// Whether `timezone` was written in the event's front matter.
+    pub timezone_written: bool,
+    pub location: Option<String>,
+    /// As written, duplicates removed, in written order.
+    pub tags: Vec<String>,
+    pub status: Status,
+    /// When the entry was first published on the timeline, with the offset it was written in.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// When the entry was last corrected.
+    pub updated: Option<DateTime<FixedOffset>>,
+    pub draft: bool,
+    pub sources: Vec<Source>,
+    /// The Markdown body, as written.
+    pub body: String,
+    /// The file's path relative to the collection directory, `/`-separated.
+    pub path: String,
+}
+
+impl Event {
+    /// The instant the event starts, the primary sort key (a period sorts at its start).
+    pub fn start(&self) -> DateTime<Utc> {
+        self.date.start(self.timezone)
+    }
+
+    /// When the entry was published: `published`, or else the event's start.
+    pub fn published_at(&self) -> DateTime<Utc> {
+        self.published
+            .map_or_else(|| self.start(), |p| p.with_timezone(&Utc))
+    }
+
+    /// When the entry last changed: `updated`, or else when it was published.
+    pub fn modified_at(&self) -> DateTime<Utc> {
+        self.updated
+            .map_or_else(|| self.published_at(), |u| u.with_timezone(&Utc))
+    }
+}
+
+/// The validated collection: its settings and its non-draft events in chronological order
+/// (start instant, then id).
+#[derive(Debug, Clone)]
+pub struct Collection {
+    pub settings: Settings,
+    pub events: Vec<Event>,
+}
+
+impl Collection {
+    /// Orders events by start instant, then id, and drops drafts.
+    pub fn new(settings: Settings, mut events: Vec<Event>) -> Self {
+        events.retain(|e| !e.draft);
+        events.sort_by(|a, b| a.start().cmp(&b.start()).then_with(|| a.id.cmp(&b.id)));
+        Collection { settings, events }
+    }
+}

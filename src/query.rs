@@ -1,0 +1,84 @@
+//! Filters over a collection: tag, since, until. Results keep chronological order.
+
+use crate::model::{Collection, Event, When};
+
+/// Which events a listing or export holds; every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// A tag, matched by its page name (slug), so `Tariffs` and `tariffs` are one tag.
+    pub tag: Option<String>,
+    /// Keep events that end on or after the first day of this period.
+    pub since: Option<When>,
+    /// Keep events that start on or before the last day of this period.
+    pub until: Option<When>,
+}
+
+impl Filter {
+    pub fn matches(&self, event: &Event) -> bool {
+        if let Some(tag) = &self.tag {
+            let wanted = tag_slug(tag);
+            if !event.tags.iter().any(|t| tag_slug(t) == wanted) {
+                return false;
+            }
+        }
+        // Calendar days compare in each event's own zone, so "since 2025-09-03" keeps an event
+        // on 3 September wherever it happened.
+        if let Some(since) = &self.since {
+            let last_day = event.end.as_ref().unwrap_or(&event.date).day_after();
+            if last_day <= since.first_day() {
+                return false;
+            }
+        }
+        if let Some(until) = &self.until {
+            if event.date.first_day() >= until.day_after() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Indices of the matching events, in the collection's chronological order.
+    pub fn select(&self, collection: &Collection) -> Vec<usize> {
+        collection
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| self.matches(e))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Reads a `--since`/`--until` argument: `2025`, `2025-03` or `2025-03-04`.
+pub fn parse_day_period(text: &str) -> Result<When, String> {
+    let value = toml::Value::String(text.to_string());
+    When::from_toml(&value, chrono_tz::UTC)
+        .map_err(|e| e.to_string())
+        .and_then(|w| match w {
+            When::Instant { .. } => Err(format!("{text} is not a date")),
+            w => Ok(w),
+        })
+}
+
+/// The name of a tag's page: lowercase ASCII letters, digits and '-'
+/// (`Seguridad pública` -> `seguridad-publica`).
+pub fn tag_slug(tag: &str) -> String {
+    slug::slugify(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(tag_slug("Seguridad pública"), "seguridad-publica");
+        assert_eq!(tag_slug("press-conference"), "press-conference");
+    }
+
+    #[test]
+    fn periods_parse() {
+        assert_eq!(parse_day_period("2025-03").unwrap(), When::Month(2025, 3));
+        assert!(parse_day_period("2025-3").is_err());
+    }
+}

@@ -1,0 +1,96 @@
+//! Atom 1.0 (RFC 4287), written with the `atom_syndication` crate.
+//!
+//! Ids are `urn:uuid:` URIs that never change (RFC 4287 §4.2.6); `updated` is unique per entry
+//! (the W3C validator's DuplicateUpdated); feed dates come from the data, never the clock.
+
+use std::io::{self, Write};
+
+use atom_syndication::{
+    Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
+};
+use chrono::{DateTime, Utc};
+
+use super::{Site, View};
+use crate::render::site::Format;
+
+fn fixed(at: DateTime<Utc>) -> FixedDateTime {
+    at.fixed_offset()
+}
+
+/// Writes the view's Atom feed: its newest `feed_limit` entries, newest first.
+pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+    let settings = &site.collection.settings;
+    let entries: Vec<Entry> = site
+        .feed_entries(view)
+        .into_iter()
+        .map(|index| entry(site, index))
+        .collect();
+    let feed = Feed {
+        title: Text::plain(view.title.clone()),
+        id: format!("urn:uuid:{}", site.feed_uuid(&view.home_path)),
+        updated: fixed(site.now),
+        authors: vec![Person {
+            name: settings.author.clone(),
+            ..Person::default()
+        }],
+        links: vec![
+            Link {
+                href: site.url(&view.home_path),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Link::default()
+            },
+            Link {
+                href: site.url(&view.path(Format::Atom)),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Link::default()
+            },
+        ],
+        subtitle: (!view.description.is_empty()).then(|| Text::plain(view.description.clone())),
+        generator: Some(Generator {
+            value: "chronicle".into(),
+            uri: None,
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+        lang: Some(settings.language.clone()),
+        entries,
+        ..Feed::default()
+    };
+    let mut writer = w;
+    feed.write_to(&mut writer)
+        .map(|_| ())
+        .map_err(|err| io::Error::other(err.to_string()))?;
+    writer.write_all(b"\n")
+}
+
+fn entry(site: &Site, index: usize) -> Entry {
+    let event = &site.events()[index];
+    Entry {
+        title: Text::plain(event.title.clone()),
+        id: format!("urn:uuid:{}", site.event_uuid(event)),
+        updated: fixed(site.entry_updated[index]),
+        published: Some(fixed(event.published_at())),
+        links: vec![Link {
+            href: site.permalink(event),
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Link::default()
+        }],
+        categories: event
+            .tags
+            .iter()
+            .map(|tag| Category {
+                term: tag.clone(),
+                scheme: None,
+                label: None,
+            })
+            .collect(),
+        content: Some(Content {
+            value: Some(site.html[index].clone()),
+            content_type: Some("html".into()),
+            ..Content::default()
+        }),
+        ..Entry::default()
+    }
+}

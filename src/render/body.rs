@@ -1,0 +1,236 @@
+//! An event's Markdown body as safe HTML (for feeds and pages) and as plain text (for the
+//! calendar), each with the event's date, place and sources.
+//!
+//! Raw HTML in the Markdown is shown as text, never passed through, and links keep only
+//! http(s) and mailto destinations (relative ones are resolved against the site), so no event
+//! text can inject markup or script into a reader.
+
+use std::fmt::Write as _;
+
+use pulldown_cmark::{html, CowStr, Event as Md, Options, Parser, Tag, TagEnd};
+
+use crate::model::{Event, Source, Status};
+
+fn parser(markdown: &str) -> Parser<'_> {
+    Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES,
+    )
+}
+
+/// The Markdown body as HTML, with raw HTML escaped and unsafe link destinations dropped.
+pub fn markdown_html(markdown: &str, link_base: &str) -> String {
+    let mut out = String::with_capacity(markdown.len() * 5 / 4);
+    let mut dropped_links = Vec::new();
+    let events = parser(markdown).filter_map(|event| match event {
+        Md::Html(raw) | Md::InlineHtml(raw) => Some(Md::Text(raw)),
+        Md::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => match safe_url(&dest_url, link_base) {
+            Some(url) => {
+                dropped_links.push(false);
+                Some(Md::Start(Tag::Link {
+                    link_type,
+                    dest_url: url,
+                    title,
+                    id,
+                }))
+            }
+            None => {
+                dropped_links.push(true);
+                None
+            }
+        },
+        Md::End(TagEnd::Link) => (!dropped_links.pop().unwrap_or(false)).then_some(event),
+        // Images would make readers fetch from any host; show their text instead.
+        Md::Start(Tag::Image { .. }) | Md::End(TagEnd::Image) => None,
+        other => Some(other),
+    });
+    html::push_html(&mut out, events);
+    out
+}
+
+/// Keeps http(s) and mailto URLs, resolves site-relative ones, drops the rest (`javascript:`).
+fn safe_url<'a>(url: &CowStr<'a>, link_base: &str) -> Option<CowStr<'a>> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:") {
+        return Some(url.clone());
+    }
+    if lower.starts_with('#') {
+        return Some(url.clone());
+    }
+    let has_scheme = lower
+        .split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.contains(['/', '?', '#']));
+    if has_scheme || lower.starts_with("//") {
+        return None;
+    }
+    let relative = url.trim_start_matches('/');
+    Some(CowStr::from(format!("{link_base}{relative}")))
+}
+
+/// The Markdown body as plain text: paragraphs separated by a blank line, list items on their
+/// own lines, link targets in brackets after the link text.
+pub fn markdown_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut links: Vec<String> = Vec::new();
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    for event in parser(markdown) {
+        match event {
+            Md::Text(t) | Md::Code(t) | Md::Html(t) | Md::InlineHtml(t) => out.push_str(&t),
+            Md::SoftBreak => out.push(' '),
+            Md::HardBreak => out.push('\n'),
+            Md::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
+            Md::End(TagEnd::Link) => {
+                if let Some(url) = links.pop() {
+                    let _ = write!(out, " <{url}>");
+                }
+            }
+            Md::Start(Tag::List(start)) => lists.push(start),
+            Md::End(TagEnd::List(_)) => {
+                lists.pop();
+                end_block(&mut out);
+            }
+            Md::Start(Tag::Item) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        let _ = write!(out, "{n}. ");
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
+            }
+            Md::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_)) => {
+                if lists.is_empty() {
+                    end_block(&mut out);
+                }
+            }
+            Md::Rule => end_block(&mut out),
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn end_block(out: &mut String) {
+    let trimmed = out.trim_end_matches('\n').len();
+    out.truncate(trimmed);
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+}
+
+/// A one-line account of when and where: "3 September 2025 – 4 September 2025 · Mexico City".
+pub fn when_and_where(event: &Event) -> String {
+    let mut line = event.date.to_string();
+    if let Some(end) = &event.end {
+        let _ = write!(line, " – {end}");
+    }
+    if event.date.is_reduced() {
+        line.push_str(" (exact day not known)");
+    }
+    if let Some(location) = &event.location {
+        let _ = write!(line, " · {location}");
+    }
+    match event.status {
+        Status::Confirmed => {}
+        Status::Tentative => line.push_str(" · tentative"),
+        Status::Cancelled => line.push_str(" · cancelled"),
+    }
+    line
+}
+
+fn source_line(source: &Source) -> String {
+    let mut line = source.title.clone();
+    if let Some(publisher) = &source.publisher {
+        let _ = write!(line, ", {publisher}");
+    }
+    if let Some(date) = &source.date {
+        let _ = write!(line, ", {date}");
+    }
+    line
+}
+
+/// The feed item's HTML: the date line, the body, then the sources as links.
+pub fn event_html(event: &Event, link_base: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<p><strong>{}</strong></p>\n",
+        escape_html(&when_and_where(event))
+    );
+    out.push_str(&markdown_html(&event.body, link_base));
+    if !event.sources.is_empty() {
+        out.push_str("<p>Sources:</p>\n<ul>\n");
+        for source in &event.sources {
+            let _ = writeln!(
+                out,
+                "<li><a href=\"{}\">{}</a></li>",
+                escape_html(&source.url),
+                escape_html(&source_line(source))
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out
+}
+
+/// The calendar's plain-text description: the date line, the body, then the sources.
+pub fn event_text(event: &Event) -> String {
+    let mut out = when_and_where(event);
+    let body = markdown_text(&event.body);
+    if !body.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(&body);
+    }
+    if !event.sources.is_empty() {
+        out.push_str("\n\nSources:");
+        for source in &event.sources {
+            let _ = write!(out, "\n- {}: {}", source_line(source), source.url);
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_escaped() {
+        let html = markdown_html("Hi <script>alert(1)</script> & <b>x</b>\n", "https://e.org/");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("&amp;"), "{html}");
+    }
+
+    #[test]
+    fn unsafe_links_are_dropped_and_relative_ones_resolved() {
+        let html = markdown_html(
+            "[a](javascript:alert(1)) [b](/years/2025/) [c](https://x.org/?a=1&b=2)\n",
+            "https://e.org/t/",
+        );
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(html.contains("a <a href=\"https://e.org/t/years/2025/\">b</a>"), "{html}");
+        assert!(html.contains("https://x.org/?a=1&amp;b=2"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_keeps_structure() {
+        let text = markdown_text("One *two*\nthree.\n\n- a\n- [b](https://b.org)\n\n# H\n\nEnd\n");
+        assert_eq!(text, "One two three.\n\n- a\n- b <https://b.org>\n\nH\n\nEnd");
+    }
+}

@@ -1,0 +1,48 @@
+//! CSV export: one row per event, the front matter's fields as columns; `tags` and `sources`
+//! hold JSON arrays so that commas, quotes and every source field survive.
+
+use std::io::{self, Write};
+
+use super::jsonl::ExportedEvent;
+use crate::model::Event;
+
+const HEADER: [&str; 13] = [
+    "id",
+    "title",
+    "date",
+    "end",
+    "timezone",
+    "location",
+    "tags",
+    "status",
+    "published",
+    "updated",
+    "sources",
+    "body",
+    "path",
+];
+
+/// Writes a header row and one row per event.
+pub fn render_csv<'a>(events: impl IntoIterator<Item = &'a Event>, w: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(w);
+    writer.write_record(HEADER)?;
+    for event in events {
+        let e = ExportedEvent::new(event);
+        writer.write_record([
+            e.id,
+            e.title,
+            &e.date,
+            e.end.as_deref().unwrap_or(""),
+            e.timezone,
+            e.location.unwrap_or(""),
+            &serde_json::to_string(e.tags)?,
+            e.status,
+            e.published.as_deref().unwrap_or(""),
+            e.updated.as_deref().unwrap_or(""),
+            &serde_json::to_string(&e.sources)?,
+            e.body,
+            e.path,
+        ])?;
+    }
+    writer.flush()
+}

@@ -1,0 +1,78 @@
+//! JSON Feed 1.1 (<https://www.jsonfeed.org/version/1.1/>), serialized with serde_json.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::{Site, View};
+use crate::render::site::Format;
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+    language: &'a str,
+    authors: [Author<'a>; 1],
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: String,
+    url: String,
+    title: &'a str,
+    content_html: &'a str,
+    date_published: String,
+    date_modified: String,
+    tags: &'a [String],
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Writes the view's JSON Feed: its newest `feed_limit` entries, newest first.
+pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+    let settings = &site.collection.settings;
+    let items = site
+        .feed_entries(view)
+        .into_iter()
+        .map(|index| {
+            let event = &site.events()[index];
+            Item {
+                id: format!("urn:uuid:{}", site.event_uuid(event)),
+                url: site.permalink(event),
+                title: &event.title,
+                content_html: &site.html[index],
+                date_published: rfc3339(event.published_at()),
+                date_modified: rfc3339(site.entry_updated[index]),
+                tags: &event.tags,
+            }
+        })
+        .collect();
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &view.title,
+        home_page_url: site.url(&view.home_path),
+        feed_url: site.url(&view.path(Format::JsonFeed)),
+        description: &view.description,
+        language: &settings.language,
+        authors: [Author {
+            name: &settings.author,
+        }],
+        items,
+    };
+    let mut writer = w;
+    serde_json::to_writer_pretty(&mut writer, &feed)?;
+    writer.write_all(b"\n")
+}

@@ -1,0 +1,155 @@
+//! Render stage: the model -> bytes for each output format. Pure: no file system, no clock.
+//!
+//! [`Site`] holds what every renderer shares (links, "now", each event's body rendered once);
+//! [`site::outputs`] lists every file `build` writes and `serve` holds; [`render`] writes one.
+
+pub mod atom;
+pub mod body;
+pub mod csv;
+pub mod ical;
+pub mod jsonfeed;
+pub mod jsonl;
+pub mod rss;
+pub mod site;
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rayon::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{Collection, Event};
+
+pub use self::site::{outputs, Format, Output, View};
+
+/// Everything the renderers share for one build.
+#[derive(Debug)]
+pub struct Site<'a> {
+    pub collection: &'a Collection,
+    /// Where the outputs are published: `base_url` from the settings, or the server's own
+    /// address. Ends with `/`.
+    pub link_base: String,
+    /// The build's "now" (UTC): `SOURCE_DATE_EPOCH` if given, else the newest `updated` or
+    /// `published` of any event. Never the clock, so outputs are reproducible.
+    pub now: DateTime<Utc>,
+    /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
+    pub entry_updated: Vec<DateTime<Utc>>,
+    /// Each event's body as HTML, with its date line and sources (rendered once, shared).
+    pub html: Vec<String>,
+}
+
+impl<'a> Site<'a> {
+    /// Prepares a build of `collection` published at `link_base`; `source_date_epoch` pins "now".
+    pub fn new(collection: &'a Collection, link_base: &str, source_date_epoch: Option<i64>) -> Self {
+        let mut link_base = link_base.to_string();
+        if !link_base.ends_with('/') {
+            link_base.push('/');
+        }
+        let now = source_date_epoch
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
+            .or_else(|| collection.events.iter().map(Event::modified_at).max())
+            // An empty collection has no date of its own; any fixed instant keeps builds
+            // reproducible.
+            .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
+        let html = collection
+            .events
+            .par_iter()
+            .map(|event| body::event_html(event, &link_base))
+            .collect();
+        Site {
+            collection,
+            entry_updated: unique_updated(&collection.events),
+            now,
+            html,
+            link_base,
+        }
+    }
+
+    pub fn events(&self) -> &'a [Event] {
+        &self.collection.events
+    }
+
+    /// The permanent place of an event on the timeline pages:
+    /// `<link_base>years/<YYYY>/#<id>`, YYYY the year the event starts.
+    pub fn permalink(&self, event: &Event) -> String {
+        format!("{}years/{:04}/#{}", self.link_base, event.date.year(), event.id)
+    }
+
+    /// An absolute URL for a path inside the site.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.link_base)
+    }
+
+    /// The event's identity: a UUID (v5, URL namespace) of the settings' `base_url` and the id,
+    /// so it survives edits and does not depend on where the site is served from.
+    pub fn event_uuid(&self, event: &Event) -> Uuid {
+        let name = format!("{}events/{}", self.collection.settings.base_url, event.id);
+        Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
+    }
+
+    /// The identity of a feed, from the settings' `base_url` and the feed's home path.
+    pub fn feed_uuid(&self, home_path: &str) -> Uuid {
+        let name = format!("{}{home_path}", self.collection.settings.base_url);
+        Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
+    }
+
+    /// Indices of a view's feed entries: the `feed_limit` most recently published, newest first
+    /// (ties broken by id).
+    pub fn feed_entries(&self, view: &View) -> Vec<usize> {
+        let events = self.events();
+        let mut entries = view.events.clone();
+        let newest_first = |a: &usize, b: &usize| {
+            let (a, b) = (&events[*a], &events[*b]);
+            b.published_at()
+                .cmp(&a.published_at())
+                .then_with(|| a.id.cmp(&b.id))
+        };
+        let limit = self.collection.settings.feed_limit;
+        if entries.len() > limit {
+            entries.select_nth_unstable_by(limit - 1, newest_first);
+            entries.truncate(limit);
+        }
+        entries.sort_by(newest_first);
+        entries
+    }
+}
+
+/// Feed readers and the W3C validator (DuplicateUpdated) want no two entries to share an
+/// `updated` time; entries that would are moved apart by whole seconds, in id order, so the
+/// result is deterministic.
+fn unique_updated(events: &[Event]) -> Vec<DateTime<Utc>> {
+    let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.modified_at(), e.id.as_str(), i))
+        .collect();
+    order.sort_unstable();
+    let mut result = vec![DateTime::<Utc>::MIN_UTC; events.len()];
+    let mut previous: Option<DateTime<Utc>> = None;
+    for (at, _, index) in order {
+        let at = match previous {
+            Some(p) if at <= p => p + chrono::Duration::seconds(1),
+            _ => at,
+        };
+        result[index] = at;
+        previous = Some(at);
+    }
+    result
+}
+
+/// Writes one output of the site.
+pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()> {
+    match output.format {
+        Format::Rss => rss::render_rss(site, &output.view, w),
+        Format::Atom => atom::render_atom(site, &output.view, w),
+        Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
+        Format::Ical => ical::render_ical(site, &output.view, w),
+    }
+}
+
+/// Renders one output into memory.
+pub fn render_to_vec(site: &Site, output: &Output) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    render(site, output, &mut bytes)?;
+    Ok(bytes)
+}

@@ -1,0 +1,118 @@
+//! Writes outputs into the output directory, each file atomically: rendered into a temporary
+//! file beside it, then renamed over the old one, so a reader sees the old file or the new one,
+//! never half of one. Files chronicle did not write are never touched.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Lists what the last build wrote, so a later build can remove outputs that no longer exist
+/// (a tag that was dropped) without touching anything else in the directory.
+pub const MANIFEST: &str = ".chronicle-outputs";
+
+/// A failed write, with the path it concerned.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+fn context(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `path` atomically with what `fill` writes; on failure the old file stays as it was.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(context(dir))?;
+    let name = path.file_name().map_or_else(
+        || "output".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = File::create(&temp).and_then(|file| {
+        let mut w = BufWriter::with_capacity(256 * 1024, file);
+        fill(&mut w)?;
+        w.into_inner().map_err(io::IntoInnerError::into_error)?;
+        fs::rename(&temp, path)
+    });
+    if let Err(err) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(context(path)(err));
+    }
+    Ok(())
+}
+
+/// Removes the outputs the previous build listed that this build no longer writes, then
+/// records this build's list.
+pub fn update_manifest(out_dir: &Path, written: &[String]) -> Result<(), WriteError> {
+    let manifest = out_dir.join(MANIFEST);
+    let now: BTreeSet<&str> = written.iter().map(String::as_str).collect();
+    if let Ok(previous) = fs::read_to_string(&manifest) {
+        for stale in previous.lines().filter(|l| !l.is_empty() && !now.contains(l)) {
+            if stale.split('/').any(|part| part == ".." || part.is_empty()) {
+                continue;
+            }
+            let path = out_dir.join(stale);
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    if let Some(parent) = path.parent() {
+                        // Only removes directories left empty.
+                        let _ = fs::remove_dir(parent);
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(context(&path)(err)),
+            }
+        }
+    }
+    write_atomically(&manifest, |w| {
+        for path in &now {
+            writeln!(w, "{path}")?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_render_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        write_atomically(&path, |w| w.write_all(b"old")).unwrap();
+        let err = write_atomically(&path, |w| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("boom"))
+        })
+        .unwrap_err();
+        assert_eq!(err.path, path);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn manifest_removes_only_stale_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for name in ["rss.xml", "tags/a/rss.xml", "mine.txt"] {
+            write_atomically(&out.join(name), |w| w.write_all(b"x")).unwrap();
+        }
+        update_manifest(out, &["rss.xml".into(), "tags/a/rss.xml".into()]).unwrap();
+        update_manifest(out, &["rss.xml".into()]).unwrap();
+        assert!(out.join("rss.xml").exists());
+        assert!(!out.join("tags/a").exists());
+        assert!(out.join("mine.txt").exists());
+    }
+}

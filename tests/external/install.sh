@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the third-party parsers that check_outputs.py runs chronicle's output through:
+#   - a Python venv at tests/external/.venv with feedparser and icalendar (exact pins below);
+#   - node_modules/ from package.json + package-lock.json (ical.js).
+# Idempotent: each half is skipped when a stamp shows it is already installed with the same pins.
+# Usage: bash tests/external/install.sh   (from anywhere; PYTHON=... picks the interpreter)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+
+python=${PYTHON:-python3}
+venv="$here/.venv"
+
+# Every package the venv holds, transitive ones included, so two installs resolve the same.
+pins=(
+    "feedparser==6.0.14"
+    "feedparser-sgmllib==2.1.0"
+    "icalendar==7.3.2"
+    "python-dateutil==4.0.0"
+    "typing_extensions==4.16.0"
+    "tzdata==2026.6"
+)
+py_stamp="$venv/.chronicle-pins"
+want_py="${pins[*]}"
+
+if [ -x "$venv/bin/python" ] && [ -f "$py_stamp" ] && [ "$(cat "$py_stamp")" = "$want_py" ] \
+    && "$venv/bin/python" -c 'import feedparser, icalendar' 2>/dev/null; then
+    echo "python: $venv already has ${pins[*]}"
+else
+    echo "python: creating $venv with $("$python" --version 2>&1)"
+    "$python" -m venv --clear "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${pins[@]}"
+    "$venv/bin/python" -c 'import feedparser, icalendar; print("python: installed feedparser", feedparser.__version__, "and icalendar", icalendar.__version__)'
+    printf '%s' "$want_py" > "$py_stamp"
+fi
+
+# node_modules is current when the lock it was installed from is byte-identical to the committed one.
+node_stamp="$here/node_modules/.chronicle-lock"
+if [ -f package-lock.json ] && [ -f "$node_stamp" ] && cmp -s package-lock.json "$node_stamp" \
+    && [ -f node_modules/ical.js/package.json ]; then
+    echo "node: node_modules already matches package-lock.json"
+else
+    if [ -f package-lock.json ]; then
+        echo "node: npm ci"
+        npm ci --no-audit --no-fund --loglevel=error
+    else
+        echo "node: npm install (no package-lock.json yet)"
+        npm install --no-audit --no-fund --loglevel=error
+    fi
+    cp package-lock.json "$node_stamp"
+    echo "node: installed ical.js $(node -p 'require("./node_modules/ical.js/package.json").version')"
+fi
+
+echo "external checkers ready: $venv/bin/python $here/check_outputs.py --help"
