@@ -27,8 +27,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import feedparser
-from icalendar import Calendar
+try:
+    import feedparser
+    from icalendar import Calendar
+except ImportError as err:
+    sys.exit(f"{err}: run tests/external/install.sh, then use tests/external/.venv/bin/python")
 
 HERE = Path(__file__).resolve().parent
 

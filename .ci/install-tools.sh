@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every outside tool the test suite runs outputs through. Idempotent: a second run on a
+# machine that has them does nothing slow. Runs as root in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use, one per line.
+apt_packages=(
+)
+
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python feedparser and icalendar, npm ical.js (pinned in tests/external).
+if [ -x tests/external/install.sh ]; then
+    tests/external/install.sh
+fi
