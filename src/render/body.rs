@@ -53,12 +53,17 @@ pub fn markdown_html(markdown: &str, link_base: &str) -> String {
     out
 }
 
+fn is_absolute_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:")
+}
+
 /// Keeps http(s) and mailto URLs, resolves site-relative ones, drops the rest (`javascript:`).
 fn safe_url<'a>(url: &CowStr<'a>, link_base: &str) -> Option<CowStr<'a>> {
-    let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:") {
+    if is_absolute_link(url) {
         return Some(url.clone());
     }
+    let lower = url.trim().to_ascii_lowercase();
     if lower.starts_with('#') {
         return Some(url.clone());
     }
@@ -85,7 +90,8 @@ pub fn markdown_text(markdown: &str) -> String {
             Md::HardBreak => out.push('\n'),
             Md::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
             Md::End(TagEnd::Link) => {
-                if let Some(url) = links.pop() {
+                let url = links.pop().unwrap_or_default();
+                if is_absolute_link(&url) {
                     let _ = write!(out, " <{url}>");
                 }
             }
@@ -106,11 +112,9 @@ pub fn markdown_text(markdown: &str) -> String {
                     _ => out.push_str("- "),
                 }
             }
-            Md::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_)) => {
-                if lists.is_empty() {
-                    end_block(&mut out);
-                }
-            }
+            Md::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) if lists.is_empty() => end_block(&mut out),
             Md::Rule => end_block(&mut out),
             _ => {}
         }
@@ -160,9 +164,9 @@ fn source_line(source: &Source) -> String {
 /// The feed item's HTML: the date line, the body, then the sources as links.
 pub fn event_html(event: &Event, link_base: &str) -> String {
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p><strong>{}</strong></p>\n",
+        "<p><strong>{}</strong></p>",
         escape_html(&when_and_where(event))
     );
     out.push_str(&markdown_html(&event.body, link_base));
@@ -211,7 +215,10 @@ mod tests {
 
     #[test]
     fn raw_html_is_escaped() {
-        let html = markdown_html("Hi <script>alert(1)</script> & <b>x</b>\n", "https://e.org/");
+        let html = markdown_html(
+            "Hi <script>alert(1)</script> & <b>x</b>\n",
+            "https://e.org/",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(html.contains("&amp;"), "{html}");
@@ -224,13 +231,19 @@ mod tests {
             "https://e.org/t/",
         );
         assert!(!html.contains("javascript"), "{html}");
-        assert!(html.contains("a <a href=\"https://e.org/t/years/2025/\">b</a>"), "{html}");
+        assert!(
+            html.contains("a <a href=\"https://e.org/t/years/2025/\">b</a>"),
+            "{html}"
+        );
         assert!(html.contains("https://x.org/?a=1&amp;b=2"), "{html}");
     }
 
     #[test]
     fn plain_text_keeps_structure() {
         let text = markdown_text("One *two*\nthree.\n\n- a\n- [b](https://b.org)\n\n# H\n\nEnd\n");
-        assert_eq!(text, "One two three.\n\n- a\n- b <https://b.org>\n\nH\n\nEnd");
+        assert_eq!(
+            text,
+            "One two three.\n\n- a\n- b <https://b.org>\n\nH\n\nEnd"
+        );
     }
 }

@@ -191,15 +191,41 @@ fn write_folded(w: &mut dyn Write, line: &str) -> io::Result<()> {
             w.write_all(rest.as_bytes())?;
             return w.write_all(b"\r\n");
         }
-        let mut cut = limit;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = fold_point(rest, limit);
         w.write_all(&rest.as_bytes()[..cut])?;
         w.write_all(b"\r\n ")?;
         rest = &rest[cut..];
         limit = MAX_LINE_OCTETS - 1;
     }
+}
+
+/// Where to fold `rest` at or before `limit` octets: on a character boundary, and where
+/// possible not next to a space. RFC 5545 unfolding removes exactly one space, but several
+/// parsers trim all leading or trailing white space of a physical line, which would eat a
+/// space of the text folded there.
+fn fold_point(rest: &str, limit: usize) -> usize {
+    let boundary = |mut at: usize| {
+        while !rest.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let hard = boundary(limit);
+    let mut at = hard;
+    // Look back a few characters for a cut between two non-space characters.
+    for _ in 0..8 {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at..].chars().next();
+        let spaced = |c: Option<char>| c.is_some_and(|c| c == ' ' || c == '\t');
+        if !spaced(before) && !spaced(after) {
+            return at;
+        }
+        if at <= 1 {
+            break;
+        }
+        at = boundary(at - 1);
+    }
+    hard
 }
 
 #[cfg(test)]
@@ -216,7 +242,10 @@ mod tests {
     fn escapes_text_so_nothing_can_be_injected() {
         let cases = [
             ("a;b,c\\d", "a\\;b\\,c\\\\d"),
-            ("x\r\nEND:VEVENT\nBEGIN:VEVENT\ry", "x\\nEND:VEVENT\\nBEGIN:VEVENT\\ny"),
+            (
+                "x\r\nEND:VEVENT\nBEGIN:VEVENT\ry",
+                "x\\nEND:VEVENT\\nBEGIN:VEVENT\\ny",
+            ),
             ("tab\there\u{7}", "tab\there"),
         ];
         for (text, escaped) in cases {
@@ -233,6 +262,20 @@ mod tests {
         }
         let unfolded = out.replace("\r\n ", "");
         assert_eq!(unfolded, format!("{line}\r\n"));
+    }
+
+    #[test]
+    fn folds_away_from_spaces() {
+        let line = format!("SUMMARY:{}end", "ab ".repeat(60));
+        let out = folded(&line);
+        for physical in out.split("\r\n").filter(|l| !l.is_empty()) {
+            let content = physical.strip_prefix(' ').unwrap_or(physical);
+            assert!(
+                !content.starts_with(' ') && !content.ends_with(' '),
+                "{physical:?}"
+            );
+        }
+        assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
     }
 
     #[test]

@@ -10,6 +10,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
 python=${PYTHON:-python3}
+command -v "$python" >/dev/null || { echo "install.sh: $python not found" >&2; exit 1; }
+command -v npm >/dev/null || { echo "install.sh: npm not found" >&2; exit 1; }
 venv="$here/.venv"
 
 # Every package the venv holds, transitive ones included, so two installs resolve the same.

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: installs the outside parsers the tests use, then lints and tests.
+# The same command runs locally and in CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+.ci/install-tools.sh
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked

@@ -1,0 +1,147 @@
+//! `chronicle check`: every problem reported at its file, line and column.
+
+use std::fs;
+
+use crate::harness::{repo_path, stderr, Project};
+
+#[test]
+fn sample_collection_is_clean() {
+    let project = Project::fixture("sample");
+    let out = project.chronicle(&["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stderr(&out);
+    assert!(report.ends_with(": 0 errors, 0 warnings\n"), "{report}");
+}
+
+#[test]
+fn reports_every_problem_with_its_position() {
+    let project = Project::fixture("invalid");
+    let out = project.chronicle(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = fs::read_to_string(repo_path("tests/fixtures/invalid/check.txt")).unwrap();
+    assert_eq!(stderr(&out), expected);
+}
+
+#[test]
+fn explicit_events_dir_is_named_in_paths() {
+    let project = Project::fixture("invalid");
+    let out = project.chronicle(&["check", "--events", "./events"]);
+    assert!(stderr(&out).contains("./events/2025/empty-title.md:2:9: error: title is empty"));
+}
+
+fn one_error(project: &Project) -> String {
+    let out = project.chronicle(&["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = stderr(&out);
+    let errors: Vec<&str> = report.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    errors[0].to_string()
+}
+
+fn valid_project() -> Project {
+    let project = Project::empty();
+    project.write(
+        "events/chronicle.toml",
+        "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+    );
+    project.write(
+        "events/ok.md",
+        "+++\ntitle = \"Fine\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\n+++\n",
+    );
+    project
+}
+
+#[test]
+fn non_utf8_file_is_located() {
+    let project = valid_project();
+    fs::write(
+        project.path("events/latin1.md"),
+        b"+++\ntitle = \"Caf\xe9\"\ndate = 2025-01-01\n+++\n",
+    )
+    .unwrap();
+    assert_eq!(
+        one_error(&project),
+        "events/latin1.md:2:13: error: file is not valid UTF-8 (byte 0xe9 at offset 16)"
+    );
+}
+
+#[test]
+fn oversized_file_is_refused_with_the_limit() {
+    let project = valid_project();
+    let body = "word ".repeat(300_000);
+    project.write(
+        "events/huge.md",
+        &format!("+++\ntitle = \"Huge\"\ndate = 2025-01-01\n+++\n{body}"),
+    );
+    let error = one_error(&project);
+    assert!(
+        error.starts_with("events/huge.md:1:1: error: file is "),
+        "{error}"
+    );
+    assert!(
+        error.contains("over the limit of 1048576 bytes (1 MiB)"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_outside_the_collection_is_refused() {
+    let project = valid_project();
+    project.write(
+        "elsewhere/secret.md",
+        "+++\ntitle = \"Secret\"\ndate = 2025-01-01\n+++\n",
+    );
+    std::os::unix::fs::symlink(
+        project.path("elsewhere/secret.md"),
+        project.path("events/link.md"),
+    )
+    .unwrap();
+    let error = one_error(&project);
+    assert!(
+        error.starts_with("events/link.md:1:1: error: path resolves outside the collection"),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_settings_file_is_an_error() {
+    let project = valid_project();
+    fs::remove_file(project.path("events/chronicle.toml")).unwrap();
+    assert_eq!(
+        one_error(&project),
+        "events/chronicle.toml:1:1: error: missing settings file (title, base_url, language, timezone, author, feed_limit)"
+    );
+}
+
+#[test]
+fn control_characters_are_rejected_where_they_stand() {
+    let project = valid_project();
+    project.write(
+        "events/bell.md",
+        "+++\ntitle = \"Ring \\u0007\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\n+++\n",
+    );
+    assert_eq!(
+        one_error(&project),
+        "events/bell.md:2:9: error: title contains the control character U+0007"
+    );
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    let project = valid_project();
+    project.write(
+        "events/windows.md",
+        "\u{feff}+++\r\ntitle = \"Windows\"\r\ndate = 2025-01-02\r\npublished = 2025-01-02T00:00:00Z\r\n+++\r\nBody\r\n",
+    );
+    let out = project.chronicle(&["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_collection_is_an_operational_error() {
+    let project = Project::empty();
+    let out = project.chronicle(&["check", "--events", "nowhere"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("chronicle: error: cannot read the collection in nowhere"));
+}

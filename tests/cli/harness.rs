@@ -1,0 +1,123 @@
+//! Runs the built `chronicle` binary on a temporary copy of a fixture collection.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A temporary working directory holding `events/` (a copy of a fixture) and, after a build,
+/// `public/`.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A copy of `tests/fixtures/<case>/events`, or of the repository's sample with "sample".
+    pub fn fixture(case: &str) -> Project {
+        let source = if case == "sample" {
+            repo_path("events")
+        } else {
+            repo_path(&format!("tests/fixtures/{case}/events"))
+        };
+        let project = Project::empty();
+        copy_dir(&source, &project.events());
+        project
+    }
+
+    pub fn empty() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn events(&self) -> PathBuf {
+        self.path("events")
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.path("public")
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().expect("file has a parent")).expect("create dirs");
+        fs::write(path, text).expect("write file");
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path(relative))
+            .unwrap_or_else(|e| panic!("reading {relative}: {e}"))
+    }
+
+    /// `chronicle <args>` run in the project directory, with no SOURCE_DATE_EPOCH.
+    pub fn chronicle(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("chronicle")
+            .expect("chronicle binary")
+            .current_dir(self.dir.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .args(args)
+            .output()
+            .expect("run chronicle")
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.chronicle(args);
+        assert!(
+            out.status.success(),
+            "chronicle {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    }
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy file");
+        }
+    }
+}
+
+/// Every file below `dir`, relative, sorted, with its bytes.
+pub fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let relative = path
+                .strip_prefix(root)
+                .expect("below root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push((relative, fs::read(&path).expect("read file")));
+        }
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

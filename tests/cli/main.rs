@@ -1,0 +1,15 @@
+//! Integration tests: the `chronicle` binary run on fixture collections, and its outputs read
+//! back by independent parsers (feed-rs, the ical crate, and the Python and JavaScript parsers
+//! feed readers and calendar apps use).
+
+// Test modules share helpers with `pub`; the binary has no outside users to hide them from.
+#![allow(unreachable_pub)]
+
+mod build;
+mod check;
+mod export;
+mod external;
+mod harness;
+mod hostile;
+mod list;
+mod parsers;
