@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, one per line.
 apt_packages=(
+    libical-dev   # libical, the C library behind Evolution and other clients
+    pkg-config
+    gcc
 )
 
 missing=()
@@ -21,4 +24,13 @@ fi
 # Python feedparser and icalendar, npm ical.js (pinned in tests/external).
 if [ -x tests/external/install.sh ]; then
     tests/external/install.sh
+fi
+
+# A small libical front end (tests/external/libical_check.c), rebuilt when its source changes.
+libical_bin=tests/external/.bin/libical_check
+if [ ! -x "$libical_bin" ] || [ tests/external/libical_check.c -nt "$libical_bin" ]; then
+    mkdir -p tests/external/.bin
+    # shellcheck disable=SC2046  # pkg-config prints several flags
+    cc -O2 -Wall -Werror -o "$libical_bin" tests/external/libical_check.c $(pkg-config --cflags --libs libical)
+    echo "built $libical_bin"
 fi

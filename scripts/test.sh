@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 .ci/install-tools.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+cargo test --locked --all-targets

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use toml::Spanned;
@@ -256,6 +256,14 @@ impl EventRules<'_> {
                         p.to_rfc3339()
                     ),
                 );
+            }
+        }
+        if let (Some(p), Some(p_raw)) = (published, &raw.published) {
+            if p.year() < 1990 {
+                self.diagnostics.push(self.file.warning(
+                    p_raw.span().start,
+                    "published is before 1990: feed validators and some readers take such dates for errors",
+                ));
             }
         }
         if raw.published.is_none() {

@@ -70,6 +70,15 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
         out.line("CATEGORIES", &tags.join(","))?;
     }
     out.line("URL", &site.permalink(event))?;
+    // iTIP (RFC 5546 §3.2.1) requires an ORGANIZER on every VEVENT of a METHOD:PUBLISH
+    // calendar; the collection's author, at the site's address, publishes them.
+    out.line(
+        &format!(
+            "ORGANIZER;CN={}",
+            param_value(&site.collection.settings.author)
+        ),
+        &site.link_base,
+    )?;
     out.line("STATUS", status(event.status))?;
     out.line("TRANSP", "TRANSPARENT")?;
     out.line("CREATED", &utc(event.published_at()))?;
@@ -147,6 +156,24 @@ pub fn escape_text(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// A quoted parameter value: RFC 6868 caret encoding for the quote, caret and line breaks that
+/// RFC 5545 §3.2 cannot carry, so a name can never end the parameter early.
+fn param_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '^' => out.push_str("^^"),
+            '"' => out.push_str("^'"),
+            '\n' => out.push_str("^n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -251,6 +278,11 @@ mod tests {
         for (text, escaped) in cases {
             assert_eq!(escape_text(text), escaped);
         }
+    }
+
+    #[test]
+    fn parameter_values_are_quoted_and_caret_encoded() {
+        assert_eq!(param_value("Desk \"A\"; B^C"), "\"Desk ^'A^'; B^^C\"");
     }
 
     #[test]

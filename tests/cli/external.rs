@@ -2,6 +2,7 @@
 //! icalendar, and ical.js (Thunderbird's parser), via `tests/external/check_outputs.py`.
 //! `.ci/install-tools.sh` installs them; these tests fail, rather than skip, without them.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -44,11 +45,78 @@ fn check_with_external_parsers(project: &Project) {
     assert!(report.contains(" passed, 0 failed"), "{report}");
 }
 
+/// Every calendar of the build read by libical (with its RFC 5545 and iTIP restriction
+/// checks): no error, and every event's UID and SUMMARY as the JSONL export has them.
+fn check_with_libical(project: &Project) {
+    let program = repo_path("tests/external/.bin/libical_check");
+    assert!(
+        program.exists(),
+        "{} is missing: run .ci/install-tools.sh first",
+        program.display()
+    );
+    let jsonl = project.ok(&["export", "--format", "jsonl"]);
+    let titles: BTreeSet<String> = jsonl
+        .lines()
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap();
+            event["title"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let calendars = crate::harness::snapshot_dir(&project.public())
+        .into_iter()
+        .filter(|(path, _)| path.ends_with("calendar.ics"));
+    let mut checked = 0;
+    for (path, _) in calendars {
+        let out = Command::new(&program)
+            .arg(project.public().join(&path))
+            .output()
+            .expect("run libical_check");
+        let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+        assert!(
+            out.status.success(),
+            "libical flagged {path}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut uids = BTreeSet::new();
+        for line in stdout.lines() {
+            let (uid, summary) = line.split_once('\t').expect("UID<TAB>SUMMARY");
+            assert!(uids.insert(uid.to_string()), "{path}: duplicate UID {uid}");
+            assert!(
+                titles.contains(summary),
+                "{path}: unexpected SUMMARY {summary:?}"
+            );
+        }
+        if path == "calendar.ics" {
+            assert_eq!(uids.len(), titles.len(), "every event in the calendar");
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 1,
+        "the root calendar and the tag calendars were checked"
+    );
+}
+
 #[test]
 fn sample_passes_feedparser_icalendar_and_icaljs() {
     let project = Project::fixture("sample");
     project.ok(&["build"]);
     check_with_external_parsers(&project);
+}
+
+#[test]
+fn sample_passes_libical() {
+    let project = Project::fixture("sample");
+    project.ok(&["build"]);
+    check_with_libical(&project);
+}
+
+#[test]
+fn hostile_collection_passes_libical() {
+    let project = Project::empty();
+    hostile::write_collection(&project.events(), 2000, 300);
+    project.ok(&["build"]);
+    check_with_libical(&project);
 }
 
 #[test]
