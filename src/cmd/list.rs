@@ -22,14 +22,27 @@ pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
         .map(|r| r[1].chars().count())
         .max()
         .unwrap_or(0)
-        .min(80);
+        .min(MAX_TITLE_WIDTH);
     let mut out = io::BufWriter::new(io::stdout().lock());
     for [date, title, tags] in &rows {
+        let title = truncate(title, MAX_TITLE_WIDTH);
         let line = format!("{date:date_width$}  {title:title_width$}  {tags}");
         writeln!(out, "{}", line.trim_end())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Longer titles are cut with an ellipsis so the tags column stays aligned.
+const MAX_TITLE_WIDTH: usize = 72;
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn row(event: &Event) -> [String; 3] {
