@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, one per line.
 apt_packages=(
+    chromium          # the timeline pages' browser test (tests/html.rs)
+    fonts-dejavu-core # a font for chromium's screenshots
 )
 
 missing=()
