@@ -234,7 +234,7 @@ struct YearGroup {
 struct MonthGroup {
     /// An anchor for the month: `month-2025-09`, or `year-2025` for events known only by year.
     anchor: String,
-    /// "September 2025", or "2025" for events known only by year.
+    /// "September 2025", or "Sometime in 2025" for events known only by year.
     name: String,
     events: Vec<EventItem>,
 }
@@ -467,7 +467,7 @@ fn group_by_year_and_month(
                         format!("month-{year:04}-{month:02}")
                     },
                     name: match month {
-                        0 => format!("{year}"),
+                        0 => format!("Sometime in {year}"),
                         m => When::Month(year, m).to_string(),
                     },
                     events: indices
