@@ -592,3 +592,40 @@ fn pages_render_in_chromium() {
         }
     }
 }
+
+#[test]
+fn front_and_tag_pages_stay_bounded_while_year_pages_hold_every_event() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events");
+    std::fs::create_dir(&events).expect("events dir");
+    std::fs::write(
+        events.join("chronicle.toml"),
+        "title = \"Many\"\nbase_url = \"https://example.org/many/\"\n",
+    )
+    .expect("settings");
+    let count = 520;
+    for i in 0..count {
+        let (year, day) = (2023 + i / 365, i % 365);
+        let date = chrono::NaiveDate::from_yo_opt(year as i32, day as u32 + 1).expect("day");
+        std::fs::write(
+            events.join(format!("e{i:04}.md")),
+            format!("+++\ntitle = \"Event {i}\"\ndate = {date}\npublished = {date}T00:00:00Z\ntags = [\"all\"]\n+++\n"),
+        )
+        .expect("event");
+    }
+    let out = build(events.to_str().expect("utf-8 path"));
+    let front = page(out.path(), "index.html");
+    assert_eq!(select(&front, "article.event").len(), 100);
+    // The newest 100: the last one built is the newest event.
+    assert_eq!(select(&front, "article[id=\"e0519\"]").len(), 1);
+    assert_eq!(select(&front, "article[id=\"e0419\"]").len(), 0);
+    assert!(text(&select(&front, ".glance .note")[0]).contains("100 most recent of 520"));
+    let tag = page(out.path(), "tags/all/index.html");
+    assert_eq!(select(&tag, "article.event").len(), 500);
+    assert!(text(&select(&tag, ".summary")[0]).contains("the 500 most recent"));
+    let on_years: usize = ["years/2023/index.html", "years/2024/index.html"]
+        .iter()
+        .map(|path| select(&page(out.path(), path), "article.event").len())
+        .sum();
+    assert_eq!(on_years, count);
+}

@@ -415,10 +415,7 @@ fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {
 fn feeds(site: &Site, home: &str, tag: bool) -> Feeds {
     let url = |format: Format| site.url(&format!("{home}{}", format.file_name()));
     let calendar = url(Format::Ical);
-    let webcal = match calendar.split_once("://") {
-        Some((_, rest)) => format!("webcal://{rest}"),
-        None => calendar.clone(),
-    };
+    let webcal = webcal_url(&calendar);
     Feeds {
         rss: url(Format::Rss),
         atom: url(Format::Atom),
@@ -426,6 +423,15 @@ fn feeds(site: &Site, home: &str, tag: bool) -> Feeds {
         calendar,
         webcal,
         tag,
+    }
+}
+
+/// The calendar's URL with its `http(s)` scheme replaced by `webcal`, which browsers hand to
+/// the calendar application as a subscription (the de facto scheme; no RFC defines it).
+fn webcal_url(calendar: &str) -> String {
+    match calendar.split_once("://") {
+        Some((_, rest)) => format!("webcal://{rest}"),
+        None => calendar.to_string(),
     }
 }
 
@@ -546,4 +552,51 @@ fn end_moment(event: &Event, end: &When) -> Moment {
         }
     }
     moment
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webcal_replaces_either_scheme() {
+        for (url, webcal) in [
+            (
+                "https://example.org/t/calendar.ics",
+                "webcal://example.org/t/calendar.ics",
+            ),
+            (
+                "http://127.0.0.1:8080/calendar.ics",
+                "webcal://127.0.0.1:8080/calendar.ics",
+            ),
+        ] {
+            assert_eq!(webcal_url(url), webcal);
+        }
+    }
+
+    #[test]
+    fn pages_show_a_bounded_tail_of_their_view() {
+        let view = View {
+            title: String::new(),
+            description: String::new(),
+            home_path: String::new(),
+            events: (0..1000).collect(),
+        };
+        assert_eq!(
+            shown_events(&view, Page::Front),
+            (900..1000).collect::<Vec<_>>()
+        );
+        assert_eq!(shown_events(&view, Page::Tag).len(), TAG_PAGE_EVENTS);
+        assert_eq!(shown_events(&view, Page::Year(2025)).len(), 1000);
+    }
+
+    #[test]
+    fn every_default_template_compiles() {
+        let templates = Templates::new(&BTreeMap::new());
+        for (name, _) in DEFAULT_TEMPLATES {
+            templates
+                .compile(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
 }
