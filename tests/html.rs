@@ -303,6 +303,15 @@ fn hostile_text_stays_text() {
             source,
             BTreeSet::from(["https://example.org/a?x=1&y=2".to_string()])
         );
+        // Should anything slip through, the page's policy forbids scripts and other hosts.
+        let policy = select(&html, "head meta[http-equiv=\"Content-Security-Policy\"]");
+        assert!(
+            policy[0]
+                .value()
+                .attr("content")
+                .is_some_and(|c| c.starts_with("default-src 'none';")),
+            "{path}: no content security policy"
+        );
         // The collection's title is escaped in the head too.
         assert!(
             raw.contains("Pages &lt;fixture&gt; &amp; friends"),

@@ -96,7 +96,7 @@ impl Templates {
 pub struct Navigation {
     /// (year, number of events), ascending.
     years: Vec<(i32, usize)>,
-    /// (slug, name as first written, number of events), by slug.
+    /// (slug, name as first written, number of events), sorted by slug.
     tags: Vec<(String, String, usize)>,
 }
 
@@ -379,11 +379,10 @@ fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> 
 /// The tag's name as first written, found from the view's directory (`tags/<slug>/`).
 fn tag_name(site: &Site, view: &View) -> Option<String> {
     let slug = view.home_path.strip_prefix("tags/")?.trim_end_matches('/');
-    site.navigation
-        .tags
-        .iter()
-        .find(|(s, _, _)| s == slug)
-        .map(|(_, name, _)| name.clone())
+    let tags = &site.navigation.tags;
+    tags.binary_search_by(|(s, _, _)| s.as_str().cmp(slug))
+        .ok()
+        .map(|found| tags[found].1.clone())
 }
 
 /// The events a page shows, chronological: every event on a year page, the newest ones
