@@ -638,3 +638,23 @@ fn front_and_tag_pages_stay_bounded_while_year_pages_hold_every_event() {
         .sum();
     assert_eq!(on_years, count);
 }
+
+#[test]
+fn a_misspelt_variable_fails_the_build_at_its_line() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["build", "--events"])
+        .arg(root().join("tests/fixtures/undefined-in-template/events"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("run chronicle");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "page template: undefined value: `page.titel` is undefined (in index.html:3)"
+        ),
+        "{stderr}"
+    );
+}
