@@ -504,6 +504,7 @@ fn chromium(args: &[String], url: &str) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
