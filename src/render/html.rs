@@ -236,6 +236,8 @@ struct MonthGroup {
     anchor: String,
     /// "September 2025", or "Sometime in 2025" for events known only by year.
     name: String,
+    /// The month's name alone ("September"), or "Sometime" for events known only by year.
+    short: String,
     events: Vec<EventItem>,
 }
 
@@ -475,6 +477,10 @@ fn group_by_year_and_month(
                         0 => format!("Sometime in {year}"),
                         m => When::Month(year, m).to_string(),
                     },
+                    short: match month {
+                        0 => "Sometime".to_string(),
+                        m => month_name(m),
+                    },
                     events: indices
                         .into_iter()
                         .map(|index| event_item(site, index, root, current_year, &mut slugs))
@@ -540,6 +546,14 @@ fn event_item(
         permalink,
         url: site.permalink(event),
     }
+}
+
+/// "September": the month's English name, as `When`'s `Display` writes it.
+fn month_name(month: u32) -> String {
+    u8::try_from(month)
+        .ok()
+        .and_then(|m| chrono::Month::try_from(m).ok())
+        .map_or_else(|| month.to_string(), |m| m.name().to_string())
 }
 
 /// The end of a range; on the same day as the start, only its time ("14:00 CST").
