@@ -9,6 +9,8 @@ apt_packages=(
     libical-dev   # libical, the C library behind Evolution and other clients
     pkg-config
     gcc
+    chromium          # the timeline pages' browser test (tests/html.rs)
+    fonts-dejavu-core # a font for chromium's screenshots
 )
 
 missing=()

@@ -1,5 +1,5 @@
 //! chronicle keeps dated events as ordered records and publishes them as RSS 2.0, Atom 1.0,
-//! JSON Feed 1.1 and iCalendar.
+//! JSON Feed 1.1 and iCalendar, and as HTML timeline pages.
 //!
 //! Data flow: `events/` -> [`load`] (source files, front matter) -> [`check`] (diagnostics,
 //! validated events) -> [`model::Collection`] -> [`query`] -> [`render`] (pure, bytes) ->

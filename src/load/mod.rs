@@ -5,6 +5,7 @@
 
 pub mod front_matter;
 pub mod source;
+pub mod templates;
 
 use std::fs;
 use std::path::{Path, PathBuf};

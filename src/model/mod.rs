@@ -4,6 +4,8 @@
 
 mod when;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
@@ -106,6 +108,9 @@ impl Event {
 pub struct Collection {
     pub settings: Settings,
     pub events: Vec<Event>,
+    /// The collection's own page templates (`templates/<name>` in the collection, keyed by
+    /// file name), overriding the defaults of the same name; syntax already checked.
+    pub templates: BTreeMap<String, String>,
 }
 
 impl Collection {
@@ -113,6 +118,10 @@ impl Collection {
     pub fn new(settings: Settings, mut events: Vec<Event>) -> Self {
         events.retain(|e| !e.draft);
         events.sort_by(|a, b| a.start().cmp(&b.start()).then_with(|| a.id.cmp(&b.id)));
-        Collection { settings, events }
+        Collection {
+            settings,
+            events,
+            templates: BTreeMap::new(),
+        }
     }
 }

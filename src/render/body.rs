@@ -6,6 +6,7 @@
 //! text can inject markup or script into a reader.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use pulldown_cmark::{html, CowStr, Event as Md, Options, Parser, Tag, TagEnd};
 
@@ -150,7 +151,8 @@ pub fn when_and_where(event: &Event) -> String {
     line
 }
 
-fn source_line(source: &Source) -> String {
+/// A source as one line of text: "title, publisher, date".
+pub fn source_line(source: &Source) -> String {
     let mut line = source.title.clone();
     if let Some(publisher) = &source.publisher {
         let _ = write!(line, ", {publisher}");
@@ -163,13 +165,21 @@ fn source_line(source: &Source) -> String {
 
 /// The feed item's HTML: the date line, the body, then the sources as links.
 pub fn event_html(event: &Event, link_base: &str) -> String {
+    event_html_and_body(event, link_base).0
+}
+
+/// [`event_html`], and the byte range of the body alone inside it: the timeline page shows the
+/// date, place and sources in its own markup, and so renders the Markdown only once per build.
+pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usize>) {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "<p><strong>{}</strong></p>",
         escape_html(&when_and_where(event))
     );
+    let body_start = out.len();
     out.push_str(&markdown_html(&event.body, link_base));
+    let body = body_start..out.len();
     if !event.sources.is_empty() {
         out.push_str("<p>Sources:</p>\n<ul>\n");
         for source in &event.sources {
@@ -182,7 +192,7 @@ pub fn event_html(event: &Event, link_base: &str) -> String {
         }
         out.push_str("</ul>\n");
     }
-    out
+    (out, body)
 }
 
 /// The calendar's plain-text description: the date line, the body, then the sources.

@@ -6,6 +6,7 @@
 pub mod atom;
 pub mod body;
 pub mod csv;
+pub mod html;
 pub mod ical;
 pub mod jsonfeed;
 pub mod jsonl;
@@ -13,6 +14,7 @@ pub mod rss;
 pub mod site;
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rayon::prelude::*;
@@ -20,7 +22,7 @@ use uuid::Uuid;
 
 use crate::model::{Collection, Event};
 
-pub use self::site::{outputs, Format, Output, View};
+pub use self::site::{outputs, Format, Output, Page, View};
 
 /// Everything the renderers share for one build.
 #[derive(Debug)]
@@ -36,6 +38,12 @@ pub struct Site<'a> {
     pub entry_updated: Vec<DateTime<Utc>>,
     /// Each event's body as HTML, with its date line and sources (rendered once, shared).
     pub html: Vec<String>,
+    /// The byte range of the Markdown body alone inside each `html`, for the timeline pages.
+    pub body: Vec<Range<usize>>,
+    /// The timeline pages' templates: the defaults and the collection's own.
+    pub templates: html::Templates,
+    /// The years and tags every timeline page links to.
+    pub navigation: html::Navigation,
 }
 
 impl<'a> Site<'a> {
@@ -55,16 +63,19 @@ impl<'a> Site<'a> {
             // An empty collection has no date of its own; any fixed instant keeps builds
             // reproducible.
             .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
-        let html = collection
+        let (html, body) = collection
             .events
             .par_iter()
-            .map(|event| body::event_html(event, &link_base))
-            .collect();
+            .map(|event| body::event_html_and_body(event, &link_base))
+            .unzip();
         Site {
             collection,
             entry_updated: unique_updated(&collection.events),
             now,
             html,
+            body,
+            templates: html::Templates::new(&collection.templates),
+            navigation: html::Navigation::new(collection),
             link_base,
         }
     }
@@ -153,6 +164,7 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
         Format::Atom => atom::render_atom(site, &output.view, w),
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
         Format::Ical => ical::render_ical(site, &output.view, w),
+        Format::Html(page) => html::render_page(site, &output.view, page, w),
     }
 }
 

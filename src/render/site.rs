@@ -1,5 +1,6 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
-//! same four for each tag under `tags/<tag-slug>/`.
+//! same four for each tag under `tags/<tag-slug>/`; the timeline pages: `index.html` (front
+//! page), `years/<YYYY>/index.html` (each year with events) and `tags/<tag-slug>/index.html`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,24 @@ pub enum Format {
     Atom,
     JsonFeed,
     Ical,
+    /// A timeline page (`index.html` of a directory) of the given kind.
+    Html(Page),
 }
+
+/// Which timeline page an HTML output is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `index.html`: the most recent events and the list of years.
+    Front,
+    /// `years/<YYYY>/index.html`: every event starting in that year (in its own time zone),
+    /// the target of every permalink.
+    Year(i32),
+    /// `tags/<slug>/index.html`: one tag's events, with that tag's feeds.
+    Tag,
+}
+
+/// The file name of a timeline page inside its directory.
+pub const PAGE_FILE: &str = "index.html";
 
 impl Format {
     /// Every format a view is published in, with its file name.
@@ -32,10 +50,14 @@ impl Format {
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::JsonFeed => "application/feed+json; charset=utf-8",
             Format::Ical => "text/calendar; charset=utf-8",
+            Format::Html(_) => "text/html; charset=utf-8",
         }
     }
 
     pub fn file_name(self) -> &'static str {
+        if let Format::Html(_) = self {
+            return PAGE_FILE;
+        }
         Format::FEEDS_AND_CALENDAR
             .iter()
             .find(|(f, _)| *f == self)
@@ -108,17 +130,61 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
         .collect()
 }
 
-/// Every file `build` writes, in a stable order.
+/// One view per year that has events (ascending): the events whose date starts in that year
+/// in their own time zone, the year named by [`crate::model::When::year`] and so by permalinks.
+pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
+    let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for (index, event) in collection.events.iter().enumerate() {
+        by_year.entry(event.date.year()).or_default().push(index);
+    }
+    let settings = &collection.settings;
+    by_year
+        .into_iter()
+        .map(|(year, events)| {
+            let view = View {
+                title: format!("{year} · {}", settings.title),
+                description: settings.description.clone(),
+                home_path: format!("years/{year:04}/"),
+                events,
+            };
+            (year, view)
+        })
+        .collect()
+}
+
+/// Every file `build` writes, in a stable order: the collection's feeds and front page, each
+/// tag's feeds and page, then each year's page.
 pub fn outputs(collection: &Collection) -> Vec<Output> {
-    std::iter::once(collection_view(collection))
-        .chain(tag_views(collection))
-        .flat_map(|view| {
-            let view = Arc::new(view);
-            Format::FEEDS_AND_CALENDAR.map(|(format, _)| Output {
+    let feeds_and_page = |view: View, page: Page| {
+        let view = Arc::new(view);
+        let formats = Format::FEEDS_AND_CALENDAR
+            .map(|(format, _)| format)
+            .into_iter()
+            .chain([Format::Html(page)]);
+        formats
+            .map(|format| Output {
                 path: view.path(format),
                 format,
                 view: Arc::clone(&view),
             })
-        })
+            .collect::<Vec<_>>()
+    };
+    let years = year_views(collection).into_iter().map(|(year, view)| {
+        let view = Arc::new(view);
+        let format = Format::Html(Page::Year(year));
+        Output {
+            path: view.path(format),
+            format,
+            view,
+        }
+    });
+    feeds_and_page(collection_view(collection), Page::Front)
+        .into_iter()
+        .chain(
+            tag_views(collection)
+                .into_iter()
+                .flat_map(|view| feeds_and_page(view, Page::Tag)),
+        )
+        .chain(years)
         .collect()
 }

@@ -1,0 +1,615 @@
+//! The timeline pages (front page, year pages, tag pages) as HTML, through minijinja templates.
+//!
+//! Stage: render. In: the [`Site`], one [`View`] and which [`Page`] it is. Out: one HTML
+//! document. Pure: no file system, no clock; the templates are the defaults compiled into the
+//! binary (`templates/` in the source tree) or the collection's own, read by `check`.
+//!
+//! Everything a page shows is prepared here as plain data (text, ISO dates, links), so a
+//! template only lays it out. Event text reaches the template as plain strings and is escaped
+//! by minijinja's HTML auto-escaping; only the event body, already sanitised by
+//! [`super::body`], is passed as safe HTML.
+//!
+//! Every event of a year is on its year page, whose size is bounded by one year's events:
+//! permalinks (`years/<YYYY>/#<id>`) always resolve there. The front page holds only the newest
+//! [`FRONT_PAGE_EVENTS`] events and a tag page the newest [`TAG_PAGE_EVENTS`], so no page grows
+//! with the whole archive.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use super::site::{Format, Page, View};
+use super::Site;
+use crate::model::{Collection, Event, When};
+use crate::query::tag_slug;
+
+/// How many of the newest events the front page shows.
+pub const FRONT_PAGE_EVENTS: usize = 100;
+/// How many of a tag's newest events its page shows; the rest are on the year pages.
+pub const TAG_PAGE_EVENTS: usize = 500;
+/// How many tags (the most used) the front page lists.
+pub const FRONT_PAGE_TAGS: usize = 60;
+
+/// The template every page is rendered with.
+pub const PAGE_TEMPLATE: &str = "index.html";
+
+/// The default templates, by name. A collection overrides any of them, or adds its own, with a
+/// file of the same name in `templates/`.
+pub const DEFAULT_TEMPLATES: [(&str, &str); 4] = [
+    ("base.html", include_str!("../../templates/base.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("style.css", include_str!("../../templates/style.css")),
+];
+
+/// The page templates of one build: the collection's own, falling back to the defaults.
+/// Compiled on first use and shared by every page (minijinja caches loaded templates).
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl fmt::Debug for Templates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
+impl Templates {
+    /// The defaults overridden by `own` (template name -> source).
+    pub fn new(own: &BTreeMap<String, String>) -> Self {
+        let own = Arc::new(own.clone());
+        let mut env = Environment::new();
+        // A misspelt variable in a template fails the build instead of vanishing from the
+        // page; `{% if x %}` on a missing value stays allowed.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_loader(move |name| {
+            let source = own.get(name).cloned().or_else(|| {
+                DEFAULT_TEMPLATES
+                    .iter()
+                    .find(|(default, _)| *default == name)
+                    .map(|(_, source)| (*source).to_string())
+            });
+            Ok(source)
+        });
+        Templates { env }
+    }
+
+    /// Compiles one template, reporting its syntax errors (with the line minijinja gives).
+    pub fn compile(&self, name: &str) -> Result<(), minijinja::Error> {
+        self.env.get_template(name).map(|_| ())
+    }
+
+    fn render(&self, context: &PageContext) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template(PAGE_TEMPLATE)?
+            .render(Value::from(Serde(context)))
+    }
+}
+
+/// What every page shares: the years with events and the most used tags, counted once per build.
+#[derive(Debug)]
+pub struct Navigation {
+    /// (year, number of events), ascending.
+    years: Vec<(i32, usize)>,
+    /// (slug, name as first written, number of events), sorted by slug.
+    tags: Vec<(String, String, usize)>,
+}
+
+impl Navigation {
+    /// Counts the collection's years and tags.
+    pub fn new(collection: &Collection) -> Self {
+        let mut years: BTreeMap<i32, usize> = BTreeMap::new();
+        let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for event in &collection.events {
+            *years.entry(event.date.year()).or_default() += 1;
+            let mut seen = Vec::with_capacity(event.tags.len());
+            for tag in &event.tags {
+                let slug = tag_slug(tag);
+                if seen.contains(&slug) {
+                    continue;
+                }
+                tags.entry(slug.clone())
+                    .or_insert_with(|| (tag.clone(), 0))
+                    .1 += 1;
+                seen.push(slug);
+            }
+        }
+        Navigation {
+            years: years.into_iter().collect(),
+            tags: tags
+                .into_iter()
+                .map(|(slug, (name, count))| (slug, name, count))
+                .collect(),
+        }
+    }
+}
+
+/// Writes one timeline page.
+pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> io::Result<()> {
+    let context = page_context(site, view, page);
+    let html = site
+        .templates
+        .render(&context)
+        .map_err(|err| io::Error::other(template_error(&err)))?;
+    w.write_all(html.as_bytes())
+}
+
+/// A template error with its template name and line, and the cause chain.
+fn template_error(err: &minijinja::Error) -> String {
+    let mut message = format!("page template: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+/// The page's data, as the templates see it (documented in `docs/page.md`).
+#[derive(Debug, Serialize)]
+struct PageContext<'a> {
+    site: SiteInfo<'a>,
+    page: PageInfo,
+    feeds: Feeds,
+    years: Vec<YearLink>,
+    tags: Vec<TagLink>,
+    groups: Vec<YearGroup>,
+    /// How many events the page shows, and how many its view holds.
+    shown: usize,
+    total: usize,
+    generator: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SiteInfo<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    author: &'a str,
+    /// The front page, relative to this page.
+    home: String,
+    /// When the collection last changed.
+    updated: Moment,
+}
+
+#[derive(Debug, Serialize)]
+struct PageInfo {
+    /// `front`, `year` or `tag`.
+    kind: &'static str,
+    /// The document title.
+    title: String,
+    /// The page's main heading.
+    heading: String,
+    description: String,
+    /// This page's absolute URL.
+    url: String,
+    /// The site root, relative to this page: `""` or `../../`.
+    root: String,
+    year: Option<i32>,
+    tag: Option<String>,
+}
+
+/// Absolute links to a view's feeds and calendar.
+#[derive(Debug, Serialize)]
+struct Feeds {
+    rss: String,
+    atom: String,
+    json: String,
+    calendar: String,
+    /// The calendar as `webcal://`, which calendar applications open as a subscription.
+    webcal: String,
+    /// Whether these are one tag's feeds rather than the whole collection's.
+    tag: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct YearLink {
+    year: i32,
+    href: String,
+    count: usize,
+    current: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct TagLink {
+    name: String,
+    href: String,
+    count: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct YearGroup {
+    year: i32,
+    /// The year page, relative to this page.
+    href: String,
+    months: Vec<MonthGroup>,
+}
+
+#[derive(Debug, Serialize)]
+struct MonthGroup {
+    /// An anchor for the month: `month-2025-09`, or `year-2025` for events known only by year.
+    anchor: String,
+    /// "September 2025", or "Sometime in 2025" for events known only by year.
+    name: String,
+    /// The month's name alone ("September"), or "Sometime" for events known only by year.
+    short: String,
+    events: Vec<EventItem>,
+}
+
+/// A date for people and for machines.
+#[derive(Debug, Serialize)]
+struct Moment {
+    /// "3 September 2025, 12:00 CST", "March 2025", "2025".
+    text: String,
+    /// ISO 8601 at the same precision, for `<time datetime>`.
+    iso: String,
+}
+
+impl Moment {
+    fn of(when: &When) -> Self {
+        Moment {
+            text: when.to_string(),
+            iso: when.iso(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct EventItem {
+    id: String,
+    title: String,
+    date: Moment,
+    /// The last day or moment of a period, shown as a range.
+    end: Option<Moment>,
+    /// Month or year precision: the day is not known.
+    reduced: bool,
+    /// `confirmed`, `tentative` or `cancelled`.
+    status: &'static str,
+    location: Option<String>,
+    tags: Vec<TagLink>,
+    /// Safe HTML, sanitised when rendered from Markdown.
+    body: Value,
+    sources: Vec<SourceItem>,
+    /// The event on its year page, relative to this page (`#<id>` on the year page itself).
+    permalink: String,
+    /// The absolute permanent link, as in the feeds.
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceItem {
+    title: String,
+    url: String,
+    publisher: Option<String>,
+    date: Option<Moment>,
+}
+
+fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> {
+    let settings = &site.collection.settings;
+    let root = "../".repeat(view.home_path.matches('/').count());
+    let tag = match page {
+        Page::Tag => tag_name(site, view),
+        _ => None,
+    };
+    let (kind, heading, title, description) = match page {
+        Page::Front => (
+            "front",
+            settings.title.clone(),
+            settings.title.clone(),
+            settings.description.clone(),
+        ),
+        Page::Year(year) => (
+            "year",
+            format!("{year}"),
+            view.title.clone(),
+            format!("Events of {year} in {}", settings.title),
+        ),
+        Page::Tag => (
+            "tag",
+            tag.clone().unwrap_or_default(),
+            view.title.clone(),
+            view.description.clone(),
+        ),
+    };
+    // The year pages offer the collection's feeds; a tag page its own.
+    let feeds_home = if page == Page::Tag {
+        view.home_path.as_str()
+    } else {
+        ""
+    };
+    let events = shown_events(view, page);
+    let nav = &site.navigation;
+    let current_year = match page {
+        Page::Year(year) => Some(year),
+        _ => None,
+    };
+    let tags = if page == Page::Front {
+        most_used_tags(nav, &root)
+    } else {
+        Vec::new()
+    };
+    PageContext {
+        site: SiteInfo {
+            title: &settings.title,
+            description: &settings.description,
+            language: &settings.language,
+            author: &settings.author,
+            home: if root.is_empty() {
+                "./".into()
+            } else {
+                root.clone()
+            },
+            updated: Moment {
+                text: site.now.format("%-d %B %Y").to_string(),
+                iso: site.now.format("%Y-%m-%d").to_string(),
+            },
+        },
+        page: PageInfo {
+            kind,
+            title,
+            heading,
+            description,
+            url: site.url(&view.home_path),
+            root: root.clone(),
+            year: current_year,
+            tag,
+        },
+        feeds: feeds(site, feeds_home, page == Page::Tag),
+        years: nav
+            .years
+            .iter()
+            .map(|&(year, count)| YearLink {
+                year,
+                href: format!("{root}years/{year:04}/"),
+                count,
+                current: current_year == Some(year),
+            })
+            .collect(),
+        tags,
+        shown: events.len(),
+        total: view.events.len(),
+        groups: group_by_year_and_month(site, &events, &root, current_year),
+        generator: format!("chronicle {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// The tag's name as first written, found from the view's directory (`tags/<slug>/`).
+fn tag_name(site: &Site, view: &View) -> Option<String> {
+    let slug = view.home_path.strip_prefix("tags/")?.trim_end_matches('/');
+    let tags = &site.navigation.tags;
+    tags.binary_search_by(|(s, _, _)| s.as_str().cmp(slug))
+        .ok()
+        .map(|found| tags[found].1.clone())
+}
+
+/// The events a page shows, chronological: every event on a year page, the newest ones
+/// elsewhere (the view's events are chronological, so the newest are its tail).
+fn shown_events(view: &View, page: Page) -> Vec<usize> {
+    let limit = match page {
+        Page::Year(_) => usize::MAX,
+        Page::Front => FRONT_PAGE_EVENTS,
+        Page::Tag => TAG_PAGE_EVENTS,
+    };
+    let skip = view.events.len().saturating_sub(limit);
+    view.events[skip..].to_vec()
+}
+
+fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {
+    let mut tags: Vec<&(String, String, usize)> = nav.tags.iter().collect();
+    tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    tags.truncate(FRONT_PAGE_TAGS);
+    tags.sort_by_key(|(_, name, _)| name.to_lowercase());
+    tags.into_iter()
+        .map(|(slug, name, count)| TagLink {
+            name: name.clone(),
+            href: format!("{root}tags/{slug}/"),
+            count: *count,
+        })
+        .collect()
+}
+
+fn feeds(site: &Site, home: &str, tag: bool) -> Feeds {
+    let url = |format: Format| site.url(&format!("{home}{}", format.file_name()));
+    let calendar = url(Format::Ical);
+    let webcal = webcal_url(&calendar);
+    Feeds {
+        rss: url(Format::Rss),
+        atom: url(Format::Atom),
+        json: url(Format::JsonFeed),
+        calendar,
+        webcal,
+        tag,
+    }
+}
+
+/// The calendar's URL with its `http(s)` scheme replaced by `webcal`, which browsers hand to
+/// the calendar application as a subscription (the de facto scheme; no RFC defines it).
+fn webcal_url(calendar: &str) -> String {
+    match calendar.split_once("://") {
+        Some((_, rest)) => format!("webcal://{rest}"),
+        None => calendar.to_string(),
+    }
+}
+
+/// Groups events by the year and month they start in (in their own zone), both ascending;
+/// events known only by year come first in their year. Each group keeps chronological order.
+fn group_by_year_and_month(
+    site: &Site,
+    events: &[usize],
+    root: &str,
+    current_year: Option<i32>,
+) -> Vec<YearGroup> {
+    // Month 0 holds the events known only by year.
+    let mut groups: BTreeMap<i32, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
+    for &index in events {
+        let event = &site.events()[index];
+        let month = match event.date {
+            When::Year(_) => 0,
+            _ => chrono::Datelike::month(&event.date.first_day()),
+        };
+        groups
+            .entry(event.date.year())
+            .or_default()
+            .entry(month)
+            .or_default()
+            .push(index);
+    }
+    let mut slugs = HashMap::new();
+    groups
+        .into_iter()
+        .map(|(year, months)| YearGroup {
+            year,
+            href: format!("{root}years/{year:04}/"),
+            months: months
+                .into_iter()
+                .map(|(month, indices)| MonthGroup {
+                    anchor: if month == 0 {
+                        format!("year-{year:04}")
+                    } else {
+                        format!("month-{year:04}-{month:02}")
+                    },
+                    name: match month {
+                        0 => format!("Sometime in {year}"),
+                        m => When::Month(year, m).to_string(),
+                    },
+                    short: match month {
+                        0 => "Sometime".to_string(),
+                        m => month_name(m),
+                    },
+                    events: indices
+                        .into_iter()
+                        .map(|index| event_item(site, index, root, current_year, &mut slugs))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn event_item(
+    site: &Site,
+    index: usize,
+    root: &str,
+    current_year: Option<i32>,
+    slugs: &mut HashMap<String, String>,
+) -> EventItem {
+    let event = &site.events()[index];
+    let year = event.date.year();
+    let permalink = if current_year == Some(year) {
+        format!("#{}", event.id)
+    } else {
+        format!("{root}years/{year:04}/#{}", event.id)
+    };
+    let body = site.html[index]
+        .get(site.body[index].clone())
+        .unwrap_or_default()
+        .to_string();
+    EventItem {
+        id: event.id.clone(),
+        title: event.title.clone(),
+        date: Moment::of(&event.date),
+        end: event.end.as_ref().map(|end| end_moment(event, end)),
+        reduced: event.date.is_reduced(),
+        status: event.status.as_str(),
+        location: event.location.clone(),
+        tags: event
+            .tags
+            .iter()
+            .map(|tag| {
+                let slug = slugs
+                    .entry(tag.clone())
+                    .or_insert_with(|| tag_slug(tag))
+                    .clone();
+                TagLink {
+                    name: tag.clone(),
+                    href: format!("{root}tags/{slug}/"),
+                    count: 0,
+                }
+            })
+            .collect(),
+        body: Value::from_safe_string(body),
+        sources: event
+            .sources
+            .iter()
+            .map(|source| SourceItem {
+                title: source.title.clone(),
+                url: source.url.clone(),
+                publisher: source.publisher.clone(),
+                date: source.date.as_ref().map(Moment::of),
+            })
+            .collect(),
+        permalink,
+        url: site.permalink(event),
+    }
+}
+
+/// "September": the month's English name, as `When`'s `Display` writes it.
+fn month_name(month: u32) -> String {
+    u8::try_from(month)
+        .ok()
+        .and_then(|m| chrono::Month::try_from(m).ok())
+        .map_or_else(|| month.to_string(), |m| m.name().to_string())
+}
+
+/// The end of a range; on the same day as the start, only its time ("14:00 CST").
+fn end_moment(event: &Event, end: &When) -> Moment {
+    let mut moment = Moment::of(end);
+    if let (When::Instant { .. }, When::Instant { at, zone }) = (&event.date, end) {
+        if event.date.first_day() == end.first_day() {
+            moment.text = at.with_timezone(zone).format("%H:%M %Z").to_string();
+        }
+    }
+    moment
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webcal_replaces_either_scheme() {
+        for (url, webcal) in [
+            (
+                "https://example.org/t/calendar.ics",
+                "webcal://example.org/t/calendar.ics",
+            ),
+            (
+                "http://127.0.0.1:8080/calendar.ics",
+                "webcal://127.0.0.1:8080/calendar.ics",
+            ),
+        ] {
+            assert_eq!(webcal_url(url), webcal);
+        }
+    }
+
+    #[test]
+    fn pages_show_a_bounded_tail_of_their_view() {
+        let view = View {
+            title: String::new(),
+            description: String::new(),
+            home_path: String::new(),
+            events: (0..1000).collect(),
+        };
+        assert_eq!(
+            shown_events(&view, Page::Front),
+            (900..1000).collect::<Vec<_>>()
+        );
+        assert_eq!(shown_events(&view, Page::Tag).len(), TAG_PAGE_EVENTS);
+        assert_eq!(shown_events(&view, Page::Year(2025)).len(), 1000);
+    }
+
+    #[test]
+    fn every_default_template_compiles() {
+        let templates = Templates::new(&BTreeMap::new());
+        for (name, _) in DEFAULT_TEMPLATES {
+            templates
+                .compile(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! The timeline pages: built by `chronicle build` from a fixture, parsed with html5ever
+//! (through `scraper`), checked for every event, anchor and subscribe link; every feed item's
+//! link must resolve to an anchor on its year page; hostile text stays text; a collection's own
+//! template replaces the default and a broken one is reported at its line.
+//!
+//! The browser test (`pages_render_in_chromium`) serves the built pages on 127.0.0.1 and loads
+//! them in headless Chromium (Debian package `chromium`, installed by `.ci/install-tools.sh`);
+//! it fails if Chromium is missing. Its screenshots are written to `target/test-artifacts/`.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chronicle::model::Collection;
+use scraper::{Html, Selector};
+
+const SAMPLE: &str = "events";
+const PAGES: &str = "tests/fixtures/pages/events";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Builds a collection into a fresh folder with the real binary.
+fn build(events: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("temp dir");
+    let status = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["build", "--quiet", "--events"])
+        .arg(root().join(events))
+        .arg("--out")
+        .arg(out.path())
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("run chronicle");
+    assert!(status.success(), "chronicle build --events {events} failed");
+    out
+}
+
+fn collection(events: &str) -> Collection {
+    let checked = chronicle::check::check_collection(&root().join(events)).expect("readable");
+    checked.collection.expect("valid collection")
+}
+
+/// Parses a page, failing on any HTML parse error html5ever reports.
+fn page(out: &Path, path: &str) -> Html {
+    let text = std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let html = Html::parse_document(&text);
+    assert!(
+        html.errors.is_empty(),
+        "{path} does not parse cleanly: {:?}",
+        html.errors
+    );
+    html
+}
+
+fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    let selector = Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e:?}"));
+    html.select(&selector).collect()
+}
+
+fn text(element: &scraper::ElementRef) -> String {
+    element
+        .text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hrefs(html: &Html, css: &str) -> BTreeSet<String> {
+    select(html, css)
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect()
+}
+
+/// The subscribe links and autodiscovery of a page whose feeds live at `feeds` (absolute,
+/// ending with `/`).
+fn assert_subscribe_links(html: &Html, path: &str, feeds: &str) {
+    let webcal = feeds.replacen("https://", "webcal://", 1);
+    let links = hrefs(html, "a");
+    for wanted in [
+        format!("{feeds}rss.xml"),
+        format!("{feeds}atom.xml"),
+        format!("{feeds}feed.json"),
+        format!("{feeds}calendar.ics"),
+        format!("{webcal}calendar.ics"),
+    ] {
+        assert!(
+            links.contains(&wanted),
+            "{path}: no link to {wanted} in {links:?}"
+        );
+    }
+    for (kind, file) in [
+        ("application/rss+xml", "rss.xml"),
+        ("application/atom+xml", "atom.xml"),
+        ("application/feed+json", "feed.json"),
+    ] {
+        let found = hrefs(html, &format!("head link[rel=alternate][type=\"{kind}\"]"));
+        assert_eq!(
+            found,
+            BTreeSet::from([format!("{feeds}{file}")]),
+            "{path}: autodiscovery for {kind}"
+        );
+    }
+}
+
+#[test]
+fn every_event_is_on_its_year_page_with_its_anchor() {
+    for events in [SAMPLE, PAGES] {
+        let collection = collection(events);
+        let out = build(events);
+        let base = &collection.settings.base_url;
+        let years: BTreeSet<i32> = collection.events.iter().map(|e| e.date.year()).collect();
+        for year in &years {
+            let path = format!("years/{year:04}/index.html");
+            let html = page(out.path(), &path);
+            assert_subscribe_links(&html, &path, base);
+            let on_page: Vec<_> = collection
+                .events
+                .iter()
+                .filter(|e| e.date.year() == *year)
+                .collect();
+            assert_eq!(
+                select(&html, "article.event").len(),
+                on_page.len(),
+                "{path}"
+            );
+            for event in on_page {
+                let article = select(&html, &format!("article[id=\"{}\"]", event.id));
+                assert_eq!(article.len(), 1, "{path}: anchor #{}", event.id);
+                let title = select(&html, &format!("article[id=\"{}\"] .title", event.id));
+                assert_eq!(text(&title[0]), title_shown(event), "{path}: #{}", event.id);
+                let time = select(&html, &format!("article[id=\"{}\"] .when time", event.id));
+                assert_eq!(
+                    time[0].value().attr("datetime"),
+                    Some(event.date.iso().as_str())
+                );
+                assert_eq!(text(&time[0]), event.date.to_string());
+            }
+        }
+        // The front page: the events (all of them here), the years, the subscribe links.
+        let html = page(out.path(), "index.html");
+        assert_subscribe_links(&html, "index.html", base);
+        assert_eq!(
+            select(&html, "article.event").len(),
+            collection.events.len()
+        );
+        let year_links = hrefs(&html, "nav.years a");
+        for year in &years {
+            assert!(
+                year_links.contains(&format!("years/{year:04}/")),
+                "{year} in {year_links:?}"
+            );
+        }
+    }
+}
+
+/// The title as the page shows it: with its status marker.
+fn title_shown(event: &chronicle::model::Event) -> String {
+    match event.status {
+        chronicle::model::Status::Confirmed => event.title.clone(),
+        chronicle::model::Status::Tentative => format!("{} Tentative", event.title),
+        chronicle::model::Status::Cancelled => format!("{} Cancelled", event.title),
+    }
+}
+
+#[test]
+fn tag_pages_list_their_events_and_their_own_feeds() {
+    let collection = collection(PAGES);
+    let out = build(PAGES);
+    let base = &collection.settings.base_url;
+    let views = chronicle::render::site::tag_views(&collection);
+    assert!(!views.is_empty());
+    for view in views {
+        let path = format!("{}index.html", view.home_path);
+        let html = page(out.path(), &path);
+        assert_subscribe_links(&html, &path, &format!("{base}{}", view.home_path));
+        let ids: BTreeSet<String> = select(&html, "article.event")
+            .iter()
+            .filter_map(|a| a.value().attr("id").map(str::to_string))
+            .collect();
+        let expected: BTreeSet<String> = view
+            .events
+            .iter()
+            .map(|&i| collection.events[i].id.clone())
+            .collect();
+        assert_eq!(ids, expected, "{path}");
+    }
+    // Every tag on an event links to its page, which exists.
+    let html = page(out.path(), "years/2025/index.html");
+    let tag_links = hrefs(&html, ".meta .tag a");
+    assert!(tag_links.contains("../../tags/security/"), "{tag_links:?}");
+    for link in tag_links {
+        let target = out.path().join("years/2025").join(&link).join("index.html");
+        assert!(target.is_file(), "tag link {link} has no page");
+    }
+}
+
+#[test]
+fn every_feed_item_link_resolves_to_an_anchor_on_its_year_page() {
+    for events in [SAMPLE, PAGES] {
+        let collection = collection(events);
+        let out = build(events);
+        let base = collection.settings.base_url.clone();
+        let mut checked = 0;
+        let mut feeds = vec!["rss.xml".to_string(), "atom.xml".into(), "feed.json".into()];
+        for view in chronicle::render::site::tag_views(&collection) {
+            feeds.push(format!("{}rss.xml", view.home_path));
+        }
+        for feed_path in feeds {
+            let bytes = std::fs::read(out.path().join(&feed_path)).expect("feed written");
+            let feed = feed_rs::parser::parse(bytes.as_slice())
+                .unwrap_or_else(|e| panic!("{feed_path}: {e}"));
+            assert!(!feed.entries.is_empty(), "{feed_path} has entries");
+            for entry in feed.entries {
+                let link = &entry.links.first().expect("item link").href;
+                assert_anchor_exists(out.path(), &base, link);
+                checked += 1;
+            }
+        }
+        // The calendar's URL properties point at the same permalinks.
+        let ics = std::fs::read(out.path().join("calendar.ics")).expect("calendar written");
+        for calendar in ical::IcalParser::new(ics.as_slice()) {
+            for event in calendar.expect("calendar parses").events {
+                let url = event
+                    .properties
+                    .iter()
+                    .find(|p| p.name == "URL")
+                    .and_then(|p| p.value.clone())
+                    .expect("VEVENT has a URL");
+                assert_anchor_exists(out.path(), &base, &url);
+                checked += 1;
+            }
+        }
+        assert!(
+            checked >= collection.events.len() * 3,
+            "{events}: checked {checked} links"
+        );
+    }
+}
+
+fn assert_anchor_exists(out: &Path, base: &str, link: &str) {
+    let relative = link
+        .strip_prefix(base)
+        .unwrap_or_else(|| panic!("{link} is not under {base}"));
+    let (dir, anchor) = relative
+        .split_once('#')
+        .unwrap_or_else(|| panic!("{link} has no anchor"));
+    assert!(dir.starts_with("years/") && dir.ends_with('/'), "{link}");
+    let html = page(out, &format!("{dir}index.html"));
+    assert_eq!(
+        select(&html, &format!("article[id=\"{anchor}\"]")).len(),
+        1,
+        "{link}: no anchor on {dir}"
+    );
+}
+
+#[test]
+fn hostile_text_stays_text() {
+    let out = build(PAGES);
+    for path in [
+        "index.html",
+        "years/2025/index.html",
+        "tags/security/index.html",
+    ] {
+        let raw = std::fs::read_to_string(out.path().join(path)).expect("page");
+        let html = page(out.path(), path);
+        assert!(
+            select(&html, "script").is_empty(),
+            "{path} has a script element"
+        );
+        assert!(
+            select(&html, "img, b, i, em").is_empty(),
+            "{path} has markup from event text"
+        );
+        assert!(
+            !raw.contains("javascript:"),
+            "{path} keeps a javascript: link"
+        );
+        let article = &select(&html, "article[id=\"hostile\"]")[0];
+        assert_eq!(
+            text(&select(&html, "article[id=\"hostile\"] .title")[0]),
+            "<script>document.body.setAttribute('data-pwned', '1')</script> & <b>bold</b>"
+        );
+        let shown = text(article);
+        for literal in [
+            "<img src=x onerror=alert(1)>",
+            "<i>tag</i>",
+            "<script>alert(1)</script>",
+            "<em>Publisher</em>",
+        ] {
+            assert!(
+                shown.contains(literal),
+                "{path}: {literal} not shown as text in {shown}"
+            );
+        }
+        let source = hrefs(&html, "article[id=\"hostile\"] .sources a");
+        assert_eq!(
+            source,
+            BTreeSet::from(["https://example.org/a?x=1&y=2".to_string()])
+        );
+        // Should anything slip through, the page's policy forbids scripts and other hosts.
+        let policy = select(&html, "head meta[http-equiv=\"Content-Security-Policy\"]");
+        assert!(
+            policy[0]
+                .value()
+                .attr("content")
+                .is_some_and(|c| c.starts_with("default-src 'none';")),
+            "{path}: no content security policy"
+        );
+        // The collection's title is escaped in the head too.
+        assert!(
+            raw.contains("Pages &lt;fixture&gt; &amp; friends"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn statuses_ranges_and_precision_are_shown() {
+    let out = build(PAGES);
+    let html = page(out.path(), "years/2025/index.html");
+    let badge = |id: &str| {
+        select(&html, &format!("article[id=\"{id}\"] .badge"))
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(badge("talks"), ["Tentative"]);
+    assert_eq!(badge("cancelled"), ["Cancelled"]);
+    assert!(badge("meeting").is_empty());
+    let times = |id: &str| {
+        select(&html, &format!("article[id=\"{id}\"] .when time"))
+            .iter()
+            .map(|t| {
+                (
+                    t.value().attr("datetime").unwrap_or("").to_string(),
+                    text(t),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        times("talks"),
+        [
+            ("2025-09-10".to_string(), "10 September 2025".to_string()),
+            ("2025-09-12".to_string(), "12 September 2025".to_string())
+        ]
+    );
+    assert_eq!(
+        times("meeting"),
+        [
+            (
+                "2025-09-03T12:00:00-06:00".to_string(),
+                "3 September 2025, 12:00 CST".to_string()
+            ),
+            (
+                "2025-09-03T14:00:00-06:00".to_string(),
+                "14:00 CST".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        times("sometime-in-march"),
+        [("2025-03".to_string(), "March 2025".to_string())]
+    );
+    let months: Vec<String> = select(&html, ".month-heading").iter().map(text).collect();
+    assert_eq!(months, ["March 2025", "September 2025", "October 2025"]);
+    // 23:30 on 31 December in Mexico City is 2025 in UTC, but its page is 2024's.
+    let html = page(out.path(), "years/2024/index.html");
+    assert_eq!(select(&html, "article[id=\"december\"]").len(), 1);
+    assert_eq!(
+        times_of(&html, "sometime-in-2024"),
+        [("2024".to_string(), "2024".to_string())]
+    );
+}
+
+fn times_of(html: &Html, id: &str) -> Vec<(String, String)> {
+    select(html, &format!("article[id=\"{id}\"] .when time"))
+        .iter()
+        .map(|t| {
+            (
+                t.value().attr("datetime").unwrap_or("").to_string(),
+                text(t),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_collection_template_replaces_the_default() {
+    let out = build("tests/fixtures/own-template/events");
+    for (path, kind) in [
+        ("index.html", "front"),
+        ("years/2025/index.html", "year"),
+        ("tags/solo/index.html", "tag"),
+    ] {
+        let html = page(out.path(), path);
+        let own = select(&html, "p.own-template");
+        assert_eq!(own.len(), 1, "{path}");
+        assert_eq!(
+            text(&own[0]),
+            format!("{kind}: 1 · Hello from Own template")
+        );
+        assert_eq!(select(&html, "article[id=\"one\"]").len(), 1, "{path}");
+    }
+}
+
+#[test]
+fn a_template_syntax_error_is_reported_at_its_line() {
+    let dir = root().join("tests/fixtures/bad-template/events");
+    let output = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["check", "--events"])
+        .arg(&dir)
+        .output()
+        .expect("run chronicle");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "{}:4:11: error: template syntax error: unexpected `}}`, expected end of variable block",
+        dir.join("templates/index.html").display()
+    );
+    assert_eq!(stderr.lines().next(), Some(expected.as_str()), "{stderr}");
+}
+
+/// A static file server for the built pages on 127.0.0.1: `/dir/` serves `dir/index.html`.
+/// It answers until the test process ends.
+fn serve(dir: PathBuf) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || answer(&dir, stream));
+        }
+    });
+    address
+}
+
+fn answer(dir: &Path, mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // Read the rest of the head; there is no body in a GET.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let mut file = dir.join(path.trim_start_matches('/'));
+    if path.ends_with('/') {
+        file.push("index.html");
+    }
+    let (status, body, kind) = match std::fs::read(&file) {
+        Ok(body) if !path.contains("..") => {
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("xml") => "application/xml",
+                Some("json") => "application/json",
+                Some("ics") => "text/calendar",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", body, kind)
+        }
+        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+/// Runs headless Chromium with `args` and the URL; its stdout, or a failure if it is missing,
+/// fails, or takes more than a minute.
+fn chromium(args: &[String], url: &str) -> String {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let binary = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Chromium is not installed: run .ci/install-tools.sh (Debian package chromium)");
+    let mut child = Command::new(binary)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium took more than 90 s on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "chromium failed on {url}: {status}");
+    reader.join().expect("stdout reader")
+}
+
+#[test]
+fn pages_render_in_chromium() {
+    let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target dir")
+        .join("test-artifacts");
+    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
+    for (name, events) in [("sample", SAMPLE), ("pages", PAGES)] {
+        let collection = collection(events);
+        let out = build(events);
+        let address = serve(out.path().to_path_buf());
+        let base = &collection.settings.base_url;
+        let year = collection.events.last().expect("events").date.year();
+        for (page_name, path) in [
+            ("front", String::new()),
+            ("year", format!("years/{year:04}/")),
+        ] {
+            let url = format!("http://{address}/{path}");
+            let dom = chromium(&["--dump-dom".into()], &url);
+            let html = Html::parse_document(&dom);
+            // The page's own text, as the browser laid it out: every event title on the
+            // front page (all events, small collections) and on its year page.
+            let titles: BTreeSet<String> = select(&html, "article.event .title a")
+                .iter()
+                .map(text)
+                .collect();
+            for event in &collection.events {
+                if page_name == "year" && event.date.year() != year {
+                    continue;
+                }
+                assert!(
+                    titles.contains(&event.title),
+                    "{url}: {} not shown in {titles:?}",
+                    event.title
+                );
+            }
+            assert_subscribe_links(&html, &url, base);
+            // No script ran: the hostile title would have marked the body.
+            assert!(
+                select(&html, "body[data-pwned]").is_empty(),
+                "{url}: a script ran"
+            );
+            assert!(
+                select(&html, "script").is_empty(),
+                "{url}: a script element"
+            );
+            for (width, label) in [(1280, "wide"), (390, "phone")] {
+                let shot = artifacts.join(format!("{name}-{page_name}-{label}.png"));
+                let _ = std::fs::remove_file(&shot);
+                chromium(
+                    &[
+                        format!("--screenshot={}", shot.display()),
+                        format!("--window-size={width},2000"),
+                    ],
+                    &url,
+                );
+                let png =
+                    std::fs::read(&shot).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
+                assert!(
+                    png.starts_with(b"\x89PNG") && png.len() > 10_000,
+                    "{}",
+                    shot.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn front_and_tag_pages_stay_bounded_while_year_pages_hold_every_event() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events");
+    std::fs::create_dir(&events).expect("events dir");
+    std::fs::write(
+        events.join("chronicle.toml"),
+        "title = \"Many\"\nbase_url = \"https://example.org/many/\"\n",
+    )
+    .expect("settings");
+    let count = 520;
+    for i in 0..count {
+        let (year, day) = (2023 + i / 365, i % 365);
+        let date = chrono::NaiveDate::from_yo_opt(year as i32, day as u32 + 1).expect("day");
+        std::fs::write(
+            events.join(format!("e{i:04}.md")),
+            format!("+++\ntitle = \"Event {i}\"\ndate = {date}\npublished = {date}T00:00:00Z\ntags = [\"all\"]\n+++\n"),
+        )
+        .expect("event");
+    }
+    let out = build(events.to_str().expect("utf-8 path"));
+    let front = page(out.path(), "index.html");
+    assert_eq!(select(&front, "article.event").len(), 100);
+    // The newest 100: the last one built is the newest event.
+    assert_eq!(select(&front, "article[id=\"e0519\"]").len(), 1);
+    assert_eq!(select(&front, "article[id=\"e0419\"]").len(), 0);
+    assert!(text(&select(&front, ".glance .note")[0]).contains("100 most recent of 520"));
+    let tag = page(out.path(), "tags/all/index.html");
+    assert_eq!(select(&tag, "article.event").len(), 500);
+    assert!(text(&select(&tag, ".summary")[0]).contains("the 500 most recent"));
+    let on_years: usize = ["years/2023/index.html", "years/2024/index.html"]
+        .iter()
+        .map(|path| select(&page(out.path(), path), "article.event").len())
+        .sum();
+    assert_eq!(on_years, count);
+}
+
+#[test]
+fn a_misspelt_variable_fails_the_build_at_its_line() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["build", "--events"])
+        .arg(root().join("tests/fixtures/undefined-in-template/events"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("run chronicle");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "page template: undefined value: `page.titel` is undefined (in index.html:3)"
+        ),
+        "{stderr}"
+    );
+}
