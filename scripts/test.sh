@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 .ci/install-tools.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 cargo test --locked --all-targets

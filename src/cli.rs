@@ -24,7 +24,7 @@ pub enum Command {
     /// Check, then write every feed, calendar and timeline page into the output folder
     ///
     /// Writes rss.xml, atom.xml, feed.json and calendar.ics, and the same four under
-    /// tags/<tag>/ for every tag, and the timeline pages: index.html, one page per year under
+    /// tags/TAG/ for every tag, and the timeline pages: index.html, one page per year under
     /// years/ and one per tag beside its feeds. Nothing is written if the collection has an error.
     ///
     /// Example: chronicle build --events events --out public
