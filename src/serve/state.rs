@@ -21,10 +21,8 @@ use sha2::{Digest, Sha256};
 use crate::model::Collection;
 use crate::render::{self, Output, Site};
 
-/// Brotli quality 11 and a 4 MiB window, as for static precompression: the cost is paid once
-/// per build.
+/// Brotli's best quality, as for static precompression: the cost is paid once per build.
 const BROTLI_QUALITY: u32 = 11;
-const BROTLI_WINDOW: u32 = 22;
 
 /// One body in one content coding, with its own strong validator.
 #[derive(Debug, Clone)]
@@ -170,11 +168,20 @@ fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut encoder =
-            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
+            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, window_bits(body));
         encoder.write_all(body)?;
         encoder.flush()?;
     }
     Ok(out)
+}
+
+/// The smallest brotli window that holds the whole body (RFC 7932 9.1: a window of 2^bits - 16
+/// bytes, 10 to 24 bits). The encoder's memory, which it clears for every body, grows with the
+/// window, so a small feed compressed with the largest one would cost mostly that.
+fn window_bits(body: &[u8]) -> u32 {
+    (10..24)
+        .find(|bits| (1usize << bits) - 16 >= body.len())
+        .unwrap_or(24)
 }
 
 fn hex(bytes: &[u8]) -> String {
