@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, one per line.
 apt_packages=(
+    newsboat  # tests/serve: a real feed reader, run headless against chronicle serve
+    procps    # tests/serve: kill, to send SIGTERM to the server
 )
 
 missing=()
