@@ -13,7 +13,7 @@ use http_body_util::Full;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
-use super::state::{Resource, Served, Variant};
+use super::state::{http_date, Resource, Served, Variant};
 
 /// Feeds are polled every few minutes to every few hours; a minute of freshness lets caches
 /// answer bursts while an edit still reaches every reader on its next poll, and a stale copy
@@ -52,16 +52,20 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         return plain(StatusCode::NOT_FOUND, "not found\n", method);
     };
     let (variant, coding) = choose_variant(resource, request.headers);
-    let last_modified = resource.last_modified.min(now);
+    // The date is from the data and may lie ahead of the clock; it must not be sent then.
+    let (last_modified, last_modified_header) = if resource.last_modified <= now {
+        (
+            resource.last_modified,
+            resource.last_modified_header.clone(),
+        )
+    } else {
+        (now, http_date(now))
+    };
 
     let mut response = Response::new(Full::new(Bytes::new()));
     let headers = response.headers_mut();
     headers.insert(header::ETAG, variant.etag.clone());
-    headers.insert(
-        header::LAST_MODIFIED,
-        HeaderValue::from_str(&httpdate::fmt_http_date(last_modified))
-            .expect("an HTTP date is a valid header value"),
-    );
+    headers.insert(header::LAST_MODIFIED, last_modified_header);
     headers.insert(header::CACHE_CONTROL, CACHE_CONTROL);
     headers.insert(header::VARY, VARY);
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);

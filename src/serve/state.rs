@@ -42,6 +42,8 @@ pub struct Resource {
     /// When the content last changed (UTC, whole seconds): the build's "now", which comes from
     /// the events' `updated`/`published` (or `SOURCE_DATE_EPOCH`), never the clock.
     pub last_modified: SystemTime,
+    /// `last_modified` as an HTTP date (RFC 9110 5.6.7), formatted once.
+    pub last_modified_header: HeaderValue,
     pub identity: Variant,
     /// Kept only when smaller than the identity body.
     pub gzip: Option<Variant>,
@@ -121,7 +123,9 @@ impl Served {
                 continue;
             };
             if date != resource.last_modified {
-                Arc::make_mut(resource).last_modified = date;
+                let resource = Arc::make_mut(resource);
+                resource.last_modified = date;
+                resource.last_modified_header = http_date(date);
             }
         }
     }
@@ -152,6 +156,7 @@ fn resource(output: &Output, body: Vec<u8>, last_modified: SystemTime) -> io::Re
     Ok(Resource {
         content_type: HeaderValue::from_static(output.format.media_type()),
         last_modified,
+        last_modified_header: http_date(last_modified),
         gzip: gzip.map(|b| variant(b, "-gzip")),
         br: br.map(|b| variant(b, "-br")),
         identity: variant(body, ""),
@@ -192,6 +197,12 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// An HTTP date header value.
+pub fn http_date(at: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(at))
+        .expect("an HTTP date is a valid header value")
+}
+
 /// Seconds since 1970 as a `SystemTime`; HTTP dates have whole seconds (RFC 9110 5.6.7).
 fn whole_seconds(secs: i64) -> SystemTime {
     match u64::try_from(secs) {
@@ -214,9 +225,10 @@ impl State {
         }
     }
 
-    /// The current set; holding the `Arc` keeps it alive past a swap.
-    pub fn load(&self) -> Arc<Served> {
-        self.current.load_full()
+    /// The current set; holding the guard keeps it alive past a swap. Cheaper than cloning
+    /// the `Arc`: concurrent requests do not all write to one reference count.
+    pub fn load(&self) -> arc_swap::Guard<Arc<Served>> {
+        self.current.load()
     }
 
     /// Puts `next` in place of the current set, after carrying its dates forward.
@@ -245,6 +257,7 @@ mod tests {
         let resource = Resource {
             content_type: HeaderValue::from_static("text/plain"),
             last_modified: UNIX_EPOCH + Duration::from_secs(secs),
+            last_modified_header: http_date(UNIX_EPOCH + Duration::from_secs(secs)),
             identity: Variant {
                 body: Bytes::copy_from_slice(body),
                 etag: HeaderValue::from_str(&format!("\"{}\"", hex(body))).unwrap(),
