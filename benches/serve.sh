@@ -2,7 +2,9 @@
 # Benchmark (not a test): requests per second of `chronicle serve` against nginx serving the
 # same built files, for full 200 answers and for 304 revalidations, measured with wrk.
 #
-# Usage: benches/serve.sh [DURATION] [CONNECTIONS]   (defaults: 10s, 64)
+# Usage: benches/serve.sh [DURATION] [CONNECTIONS] [ROUNDS]   (defaults: 10s, 64, 3)
+# Each figure is the median of ROUNDS runs, the two servers taking turns, so that load from other
+# programs on the machine falls on both alike.
 # Installs nginx, wrk and curl with apt when missing. Both servers listen on loopback only, use
 # every core, log nothing per request and send identity bodies (wrk asks for no compression);
 # wrk runs on the same machine, so the figures compare the two servers, not absolute capacity.
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 duration=${1:-10s}
 connections=${2:-64}
+rounds=${3:-3}
 threads=$(( $(nproc) < connections ? $(nproc) : connections ))
 
 missing=()
@@ -99,18 +102,31 @@ rps() {
     wrk -t"$threads" -c"$connections" -d"$duration" "$@" "$url" | awk '/^Requests\/sec:/ {print $2}'
 }
 
-declare -A results
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A urls etags runs
 for server in serve nginx; do
     port_var="${server}_port"
-    url="http://127.0.0.1:${!port_var}$path"
-    etag=$(etag_of "$url")
-    [ "$(status_with "$url" "$etag")" = 304 ] || { echo "$server does not answer 304 to its own ETag" >&2; exit 1; }
-    results[$server-200]=$(rps "$url")
-    results[$server-304]=$(rps "$url" -H "If-None-Match: $etag")
+    urls[$server]="http://127.0.0.1:${!port_var}$path"
+    etags[$server]=$(etag_of "${urls[$server]}")
+    [ "$(status_with "${urls[$server]}" "${etags[$server]}")" = 304 ] \
+        || { echo "$server does not answer 304 to its own ETag" >&2; exit 1; }
+done
+for round in $(seq 1 "$rounds"); do
+    for server in serve nginx; do
+        runs[$server-200]+=" $(rps "${urls[$server]}")"
+        runs[$server-304]+=" $(rps "${urls[$server]}" -H "If-None-Match: ${etags[$server]}")"
+    done
+    echo "round $round/$rounds done" >&2
+done
+declare -A results
+for key in "${!runs[@]}"; do
+    # shellcheck disable=SC2086 # the runs are a space-separated list of numbers
+    results[$key]=$(median ${runs[$key]})
 done
 
 size=$(stat -c %s "$work/public$path")
-echo "wrk -t$threads -c$connections -d$duration on $path ($size bytes), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "wrk -t$threads -c$connections -d$duration on $path ($size bytes), median of $rounds rounds, $(nproc) cores, $(date -u +%Y-%m-%d)"
 printf '%-6s %14s %14s %8s\n' answer "serve req/s" "nginx req/s" ratio
 for kind in 200 304; do
     s=${results[serve-$kind]}

@@ -3,7 +3,7 @@
 //!
 //! Data flow: `events/` -> [`load`] (source files, front matter) -> [`check`] (diagnostics,
 //! validated events) -> [`model::Collection`] -> [`query`] -> [`render`] (pure, bytes) ->
-//! [`write`] (atomic files in `public/`) or [`serve`] (held in memory, served over HTTP).
+//! [`write`] (atomic files in `public/`).
 
 pub mod check;
 pub mod cli;
