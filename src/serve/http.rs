@@ -223,7 +223,107 @@ impl AcceptEncoding {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use http_body_util::BodyExt;
+
     use super::*;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn resource(last_modified: SystemTime) -> Resource {
+        let variant = |body: &'static str, etag: &'static str| Variant {
+            body: Bytes::from_static(body.as_bytes()),
+            etag: HeaderValue::from_static(etag),
+        };
+        Resource {
+            content_type: HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+            last_modified,
+            last_modified_header: http_date(last_modified),
+            identity: variant("<rss/>", "\"id\""),
+            gzip: Some(variant("gz", "\"id-gzip\"")),
+            br: None,
+        }
+    }
+
+    fn answer(
+        served: &Served,
+        method: Method,
+        headers: &[(&str, &str)],
+        now: SystemTime,
+    ) -> Response<Full<Bytes>> {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let head = RequestHead {
+            method: &method,
+            path: "/rss.xml",
+            headers: &map,
+        };
+        respond(served, &head, now)
+    }
+
+    /// A `Full` body is ready at once: one poll yields it.
+    fn body(response: Response<Full<Bytes>>) -> Bytes {
+        use std::future::Future as _;
+        let collected = response.into_body().collect();
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut collected = std::pin::pin!(collected);
+        match collected.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(c)) => c.to_bytes(),
+            _ => panic!("a full body is ready"),
+        }
+    }
+
+    #[test]
+    fn a_304_has_validators_and_no_content_headers() {
+        let at = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(at));
+        let response = answer(
+            &served,
+            Method::GET,
+            &[("if-none-match", "\"id\"")],
+            at + DAY,
+        );
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        let headers = response.headers();
+        assert_eq!(headers[header::ETAG], "\"id\"");
+        assert!(headers.contains_key(header::LAST_MODIFIED));
+        assert!(headers.contains_key(header::CACHE_CONTROL));
+        assert!(!headers.contains_key(header::CONTENT_TYPE));
+        assert!(!headers.contains_key(header::CONTENT_LENGTH));
+        assert!(body(response).is_empty());
+    }
+
+    #[test]
+    fn head_has_the_length_of_get_and_no_body() {
+        let at = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(at));
+        let head = answer(&served, Method::HEAD, &[("accept-encoding", "gzip")], at);
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(head.headers()[header::CONTENT_LENGTH], "2");
+        assert_eq!(head.headers()[header::CONTENT_ENCODING], "gzip");
+        assert!(body(head).is_empty());
+        let get = answer(&served, Method::GET, &[("accept-encoding", "gzip")], at);
+        assert_eq!(body(get), "gz");
+    }
+
+    #[test]
+    fn a_last_modified_ahead_of_the_clock_is_sent_as_now() {
+        // RFC 9110 8.8.2.1: never later than the response's Date.
+        let now = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(now + DAY));
+        let response = answer(&served, Method::GET, &[], now);
+        assert_eq!(response.headers()[header::LAST_MODIFIED], http_date(now));
+        let since = httpdate::fmt_http_date(now);
+        let response = answer(&served, Method::GET, &[("if-modified-since", &since)], now);
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    }
 
     fn accept(value: &str) -> AcceptEncoding {
         let mut headers = HeaderMap::new();

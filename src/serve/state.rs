@@ -131,6 +131,18 @@ impl Served {
     }
 }
 
+#[cfg(test)]
+impl Served {
+    /// A set of one resource, for tests of what is answered.
+    pub(crate) fn single(path: &str, resource: Resource) -> Served {
+        Served {
+            by_path: HashMap::from([(path.to_string(), Arc::new(resource))]),
+            events: 1,
+            outputs: 1,
+        }
+    }
+}
+
 /// The request paths of an output path: `/<path>`, and for an `index.html` also its
 /// directory (`/`, `/years/2025/`), as a static server would answer.
 fn request_paths(output_path: &str) -> Vec<String> {
@@ -265,11 +277,7 @@ mod tests {
             gzip: None,
             br: None,
         };
-        Served {
-            by_path: HashMap::from([(path.to_string(), Arc::new(resource))]),
-            events: 1,
-            outputs: 1,
-        }
+        Served::single(path, resource)
     }
 
     fn date(served: &Served, path: &str) -> u64 {

@@ -185,3 +185,29 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
     // Meanwhile and after, others are served.
     assert_eq!(get(&server.url("/rss.xml"), &[]).status, 200);
 }
+
+#[test]
+fn a_promised_request_body_is_never_waited_for() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    // Announces a body it never sends.
+    stream
+        .write_all(b"GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nab")
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"));
+    // Answered and closed without waiting for the body (or for a time-out).
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
