@@ -129,8 +129,9 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, rebuild: Reb
 }
 
 /// Whether a batch may change the build: a change (not a read: the rebuild's own reads are
-/// reported too) to an event file, the settings, or a folder (moved or removed with what it
-/// holds). Editors' swap and backup files are not.
+/// reported too) to anything in the collection but an editor's swap, backup or temporary file.
+/// Event files, the settings and whatever else the collection holds (page templates, say) all
+/// count, so nothing the build reads is missed.
 fn is_relevant(batch: DebounceEventResult) -> bool {
     match batch {
         Ok(events) => events.iter().any(|event| {
@@ -148,17 +149,16 @@ fn is_relevant(batch: DebounceEventResult) -> bool {
 }
 
 fn affects_build(path: &Path) -> bool {
-    let hidden = path
-        .file_name()
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.starts_with('.') || name.ends_with('~'));
-    if hidden {
-        return false;
-    }
-    match path.extension().and_then(|ext| ext.to_str()) {
-        Some(ext) => ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("toml"),
-        None => true,
-    }
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return true;
+    };
+    let editor_artefact = name.starts_with('.')
+        || name.ends_with('~')
+        || name.starts_with('#')
+        || [".swp", ".swx", ".tmp"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    !editor_artefact
 }
 
 #[cfg(test)]
@@ -174,7 +174,9 @@ mod tests {
             ("events/2025/.a.md.swp", false),
             ("events/2025/a.md~", false),
             ("events/2025/4913", true),
-            ("events/notes.txt", false),
+            ("events/templates/page.html", true),
+            ("events/2025/#a.md#", false),
+            ("events/2025/a.md.tmp", false),
         ] {
             assert_eq!(affects_build(Path::new(path)), expected, "{path}");
         }

@@ -269,7 +269,6 @@ fn unknown_paths_are_404() {
         "/rss.xml/",
         "/tags/",
         "/tags/trade",
-        "/tags/trade/",
         "/tags/no-such-tag/rss.xml",
         "/events/chronicle.toml",
         "/chronicle.toml",
