@@ -91,7 +91,11 @@ fn feedparser_polls_conditionally_and_sees_an_edit() {
             sorted(titles.clone()),
             "{path}"
         );
-        assert_eq!(strings(&first["self"]), [url.clone()], "{path}: self link");
+        assert_eq!(
+            strings(&first["self"]),
+            std::slice::from_ref(&url),
+            "{path}: self link"
+        );
         let etag = first["etag"].as_str().expect("an etag").to_string();
         let modified = first["modified"].as_str().expect("a date").to_string();
         assert!(!etag.is_empty() && !modified.is_empty(), "{first}");
