@@ -98,13 +98,6 @@ impl Served {
         self.by_path.get(path)
     }
 
-    /// Every request path, sorted.
-    pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.by_path.keys().map(String::as_str).collect();
-        paths.sort_unstable();
-        paths
-    }
-
     /// Keeps `Last-Modified` moving forward across rebuilds. The build's "now" comes from the
     /// events' dates, so an edit that leaves them alone (a typo fixed in a body) or removes the
     /// newest event would otherwise change the bytes without a later date, and a client asking
