@@ -11,6 +11,8 @@ apt_packages=(
     gcc
     chromium          # the timeline pages' browser test (tests/html.rs)
     fonts-dejavu-core # a font for chromium's screenshots
+    newsboat  # tests/serve: a real feed reader, run headless against chronicle serve
+    procps    # tests/serve: kill, to send SIGTERM to the server
 )
 
 missing=()

@@ -37,6 +37,14 @@ pub enum Command {
     ///
     /// Example: chronicle list --since 2025-09-01 --until 2025-09-30
     List(ListArgs),
+    /// Serve the feeds and calendar over HTTP, rebuilding when an event file changes
+    ///
+    /// Builds in memory, serves every path build writes (with ETag, Last-Modified, gzip and
+    /// brotli) and prints the URLs to subscribe to. Links point at the server's own address
+    /// unless --base-url is given.
+    ///
+    /// Example: chronicle serve --events events --addr 127.0.0.1:8080
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +122,22 @@ pub struct ListArgs {
     pub events: EventsArg,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub events: EventsArg,
+    /// The address and port to listen on (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// The public address links point at, for a server behind a proxy [default: the listening
+    /// address]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Log no requests and no rebuilds; errors only
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[cfg(test)]

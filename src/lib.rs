@@ -14,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod serve;
 pub mod write;
 
 use std::process::ExitCode;
@@ -25,5 +26,6 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Export(args) => cmd::export::run(&args),
         cli::Command::List(args) => cmd::list::run(&args),
+        cli::Command::Serve(args) => cmd::serve::run(&args),
     }
 }

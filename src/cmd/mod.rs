@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 pub mod export;
 pub mod list;
+pub mod serve;
 
 use std::path::Path;
 use std::process::ExitCode;

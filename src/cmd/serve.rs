@@ -1,0 +1,105 @@
+//! `chronicle serve`: check, build in memory, print the URLs to subscribe to, serve until
+//! stopped, rebuilding when an event file changes.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+
+use crate::check::check_absolute_url;
+use crate::cli::ServeArgs;
+use crate::render::Format;
+use crate::serve::{self, Rebuild, ServeError, Served, Server, State, Watch};
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let events = &args.events.events;
+    if let Some(url) = &args.base_url {
+        if let Err(problem) = check_absolute_url(url) {
+            bail!("--base-url: {problem}");
+        }
+    }
+    // Watch before the first check, so an edit made while the server starts is not missed.
+    let watch = Watch::start(events).map_err(|source| ServeError::Watch {
+        path: events.clone(),
+        source,
+    })?;
+    let Some(collection) = super::checked_collection(events, args.quiet)? else {
+        return Ok(super::invalid());
+    };
+    let listener = serve::bind(args.addr)?;
+    let local = listener
+        .local_addr()
+        .with_context(|| format!("cannot read the address bound for {}", args.addr))?;
+    let link_base = match &args.base_url {
+        Some(url) if url.ends_with('/') => url.clone(),
+        Some(url) => format!("{url}/"),
+        None => format!("http://{local}/"),
+    };
+    let source_date_epoch = super::source_date_epoch()?;
+    let served = Served::build(&collection, &link_base, source_date_epoch)
+        .context("cannot render the outputs")?;
+
+    print_urls(&local, &link_base, args.base_url.is_none())?;
+    if args.base_url.is_none() && local.ip().is_unspecified() {
+        eprintln!(
+            "note: links point at {link_base}, which clients elsewhere cannot reach; \
+             pass --base-url with the address they use"
+        );
+    }
+    serve::run(Server {
+        listener,
+        state: Arc::new(State::new(served)),
+        watch,
+        rebuild: Rebuild {
+            events: events.clone(),
+            link_base,
+            source_date_epoch,
+            quiet: args.quiet,
+        },
+        quiet: args.quiet,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The addresses to subscribe to, on stdout:
+/// ```text
+/// listening on http://127.0.0.1:8080/
+/// RSS         http://127.0.0.1:8080/rss.xml
+/// Atom        http://127.0.0.1:8080/atom.xml
+/// JSON Feed   http://127.0.0.1:8080/feed.json
+/// Calendar    http://127.0.0.1:8080/calendar.ics
+///             webcal://127.0.0.1:8080/calendar.ics
+/// ```
+/// With `--base-url` the feed addresses are the public ones.
+fn print_urls(
+    local: &std::net::SocketAddr,
+    link_base: &str,
+    own_address: bool,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{local}/")?;
+    if !own_address {
+        writeln!(out, "links point at {link_base}")?;
+    }
+    let labels = [
+        (Format::Rss, "RSS"),
+        (Format::Atom, "Atom"),
+        (Format::JsonFeed, "JSON Feed"),
+        (Format::Ical, "Calendar"),
+    ];
+    for (format, label) in labels {
+        writeln!(out, "{label:<11} {link_base}{}", format.file_name())?;
+    }
+    // webcal:// asks the system to subscribe in its calendar app rather than download.
+    let webcal = link_base
+        .split_once("://")
+        .map_or(link_base, |(_, rest)| rest);
+    writeln!(
+        out,
+        "{:<11} webcal://{webcal}{}",
+        "",
+        Format::Ical.file_name()
+    )?;
+    out.flush()
+}

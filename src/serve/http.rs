@@ -1,0 +1,409 @@
+//! Serve stage, HTTP semantics: one request and the current [`Served`] set -> one response.
+//!
+//! Routing is an exact lookup of the request path in the set (never a file-system path, so no
+//! spelling of `..` can reach another file); conditional requests (RFC 9110 13), `HEAD`,
+//! content coding (gzip, brotli) chosen from `Accept-Encoding` (RFC 9110 12.5.3), media types,
+//! CORS for web-based readers and cache headers. Must not do I/O: connections, time-outs and
+//! logging belong to the caller.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Response, StatusCode};
+
+use super::state::{http_date, Resource, Served, Variant};
+
+/// Feeds are polled every few minutes to every few hours; a minute of freshness lets caches
+/// answer bursts while an edit still reaches every reader on its next poll, and a stale copy
+/// costs only a conditional request.
+const CACHE_CONTROL: HeaderValue = HeaderValue::from_static("public, max-age=60");
+const ALLOW: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
+const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
+const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+
+/// The parts of a request that decide the response.
+#[derive(Debug)]
+pub struct RequestHead<'a> {
+    pub method: &'a Method,
+    /// The path of the request target, as sent (no query).
+    pub path: &'a str,
+    pub headers: &'a HeaderMap,
+}
+
+/// Answers one request from `served`. `now` is the clock at the time of the response, used
+/// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1).
+pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<Full<Bytes>> {
+    let method = request.method;
+    if method == Method::OPTIONS {
+        return preflight(request.path == "*" || served.get(request.path).is_some());
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed\n",
+            method,
+        );
+        response.headers_mut().insert(header::ALLOW, ALLOW);
+        return response;
+    }
+    let Some(resource) = served.get(request.path) else {
+        return plain(StatusCode::NOT_FOUND, "not found\n", method);
+    };
+    let (variant, coding) = choose_variant(resource, request.headers);
+    // The date is from the data and may lie ahead of the clock; it must not be sent then.
+    let (last_modified, last_modified_header) = if resource.last_modified <= now {
+        (
+            resource.last_modified,
+            resource.last_modified_header.clone(),
+        )
+    } else {
+        (now, http_date(now))
+    };
+
+    let mut response = Response::new(Full::new(Bytes::new()));
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, variant.etag.clone());
+    headers.insert(header::LAST_MODIFIED, last_modified_header);
+    headers.insert(header::CACHE_CONTROL, CACHE_CONTROL);
+    headers.insert(header::VARY, VARY);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+    // ETag is not a CORS-safelisted response header; a web reader needs it to revalidate.
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("ETag"),
+    );
+
+    if not_modified(request.headers, &variant.etag, last_modified) {
+        // 304 carries the validators and cache headers of the 200 it stands for, and no
+        // content headers or body (RFC 9110 15.4.5).
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return response;
+    }
+    headers.insert(header::CONTENT_TYPE, resource.content_type.clone());
+    if let Some(coding) = coding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(variant.body.len()),
+    );
+    if method == Method::GET {
+        *response.body_mut() = Full::new(variant.body.clone());
+    }
+    response
+}
+
+/// The answer to a CORS preflight (Fetch standard, "CORS protocol"): a web reader that sends
+/// `If-None-Match` or `If-Modified-Since` asks first.
+fn preflight(known: bool) -> Response<Full<Bytes>> {
+    if !known {
+        return plain(StatusCode::NOT_FOUND, "not found\n", &Method::OPTIONS);
+    }
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(header::ALLOW, ALLOW);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("If-None-Match, If-Modified-Since"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    response
+}
+
+/// A short text answer for errors; `HEAD` gets the headers only.
+fn plain(status: StatusCode, text: &'static str, method: &Method) -> Response<Full<Bytes>> {
+    let body = if method == Method::HEAD {
+        Bytes::new()
+    } else {
+        Bytes::from_static(text.as_bytes())
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    response
+}
+
+/// RFC 9110 13.2.2: `If-None-Match` decides when present (weak comparison, 13.1.2);
+/// otherwise `If-Modified-Since`, which is ignored when it does not parse as an HTTP date.
+fn not_modified(headers: &HeaderMap, etag: &HeaderValue, last_modified: SystemTime) -> bool {
+    let none_match: Vec<&HeaderValue> = headers.get_all(header::IF_NONE_MATCH).iter().collect();
+    if !none_match.is_empty() {
+        let ours = opaque_tag(etag.as_bytes());
+        return none_match.iter().any(|value| {
+            value
+                .as_bytes()
+                .split(|&b| b == b',')
+                .map(<[u8]>::trim_ascii)
+                .any(|tag| tag == b"*" || opaque_tag(tag) == ours)
+        });
+    }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+        .is_some_and(|since| last_modified <= since)
+}
+
+/// An entity tag without its weakness indicator `W/`.
+fn opaque_tag(tag: &[u8]) -> &[u8] {
+    tag.strip_prefix(b"W/").unwrap_or(tag)
+}
+
+/// The smallest body the client accepts (brotli, then gzip, then identity), with its
+/// `Content-Encoding`.
+fn choose_variant<'a>(
+    resource: &'a Resource,
+    headers: &HeaderMap,
+) -> (&'a Variant, Option<&'static str>) {
+    if resource.br.is_none() && resource.gzip.is_none() {
+        return (&resource.identity, None);
+    }
+    let accepted = AcceptEncoding::parse(headers);
+    if let Some(br) = &resource.br {
+        if accepted.accepts("br") {
+            return (br, Some("br"));
+        }
+    }
+    if let Some(gzip) = &resource.gzip {
+        if accepted.accepts("gzip") || accepted.accepts("x-gzip") {
+            return (gzip, Some("gzip"));
+        }
+    }
+    (&resource.identity, None)
+}
+
+/// The codings of `Accept-Encoding` with their weights (RFC 9110 12.5.3). A coding is accepted
+/// when it is listed with q > 0, or `*` is listed with q > 0 and the coding is not listed.
+#[derive(Debug, Default)]
+struct AcceptEncoding {
+    /// (coding, lowercase) with whether its q is above zero.
+    listed: Vec<(String, bool)>,
+}
+
+impl AcceptEncoding {
+    fn parse(headers: &HeaderMap) -> AcceptEncoding {
+        let mut listed = Vec::new();
+        for value in headers.get_all(header::ACCEPT_ENCODING) {
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let mut params = item.split(';');
+                let coding = params.next().unwrap_or("").trim().to_ascii_lowercase();
+                if coding.is_empty() {
+                    continue;
+                }
+                let positive = params
+                    .filter_map(|p| p.split_once('='))
+                    .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                    // An unparsable weight counts as 1, the default.
+                    .is_none_or(|(_, q)| q.trim().parse::<f32>().map_or(true, |q| q > 0.0));
+                listed.push((coding, positive));
+            }
+        }
+        AcceptEncoding { listed }
+    }
+
+    fn accepts(&self, coding: &str) -> bool {
+        let find = |name: &str| self.listed.iter().find(|(c, _)| c == name).map(|(_, p)| *p);
+        find(coding).or_else(|| find("*")).unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn resource(last_modified: SystemTime) -> Resource {
+        let variant = |body: &'static str, etag: &'static str| Variant {
+            body: Bytes::from_static(body.as_bytes()),
+            etag: HeaderValue::from_static(etag),
+        };
+        Resource {
+            content_type: HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+            last_modified,
+            last_modified_header: http_date(last_modified),
+            identity: variant("<rss/>", "\"id\""),
+            gzip: Some(variant("gz", "\"id-gzip\"")),
+            br: None,
+        }
+    }
+
+    fn answer(
+        served: &Served,
+        method: Method,
+        headers: &[(&str, &str)],
+        now: SystemTime,
+    ) -> Response<Full<Bytes>> {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let head = RequestHead {
+            method: &method,
+            path: "/rss.xml",
+            headers: &map,
+        };
+        respond(served, &head, now)
+    }
+
+    /// A `Full` body is ready at once: one poll yields it.
+    fn body(response: Response<Full<Bytes>>) -> Bytes {
+        use std::future::Future as _;
+        let collected = response.into_body().collect();
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut collected = std::pin::pin!(collected);
+        match collected.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(c)) => c.to_bytes(),
+            _ => panic!("a full body is ready"),
+        }
+    }
+
+    #[test]
+    fn a_304_has_validators_and_no_content_headers() {
+        let at = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(at));
+        let response = answer(
+            &served,
+            Method::GET,
+            &[("if-none-match", "\"id\"")],
+            at + DAY,
+        );
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        let headers = response.headers();
+        assert_eq!(headers[header::ETAG], "\"id\"");
+        assert!(headers.contains_key(header::LAST_MODIFIED));
+        assert!(headers.contains_key(header::CACHE_CONTROL));
+        assert!(!headers.contains_key(header::CONTENT_TYPE));
+        assert!(!headers.contains_key(header::CONTENT_LENGTH));
+        assert!(body(response).is_empty());
+    }
+
+    #[test]
+    fn head_has_the_length_of_get_and_no_body() {
+        let at = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(at));
+        let head = answer(&served, Method::HEAD, &[("accept-encoding", "gzip")], at);
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(head.headers()[header::CONTENT_LENGTH], "2");
+        assert_eq!(head.headers()[header::CONTENT_ENCODING], "gzip");
+        assert!(body(head).is_empty());
+        let get = answer(&served, Method::GET, &[("accept-encoding", "gzip")], at);
+        assert_eq!(body(get), "gz");
+    }
+
+    #[test]
+    fn a_last_modified_ahead_of_the_clock_is_sent_as_now() {
+        // RFC 9110 8.8.2.1: never later than the response's Date.
+        let now = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(now + DAY));
+        let response = answer(&served, Method::GET, &[], now);
+        assert_eq!(response.headers()[header::LAST_MODIFIED], http_date(now));
+        let since = httpdate::fmt_http_date(now);
+        let response = answer(&served, Method::GET, &[("if-modified-since", &since)], now);
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    fn accept(value: &str) -> AcceptEncoding {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        AcceptEncoding::parse(&headers)
+    }
+
+    #[test]
+    fn accept_encoding_weights() {
+        let table = [
+            ("gzip", "gzip", true),
+            ("gzip, deflate, br", "br", true),
+            ("GZIP", "gzip", true),
+            ("gzip;q=0", "gzip", false),
+            ("gzip; q=0.5", "gzip", true),
+            ("*", "br", true),
+            ("*;q=0", "gzip", false),
+            ("*, gzip;q=0", "gzip", false),
+            ("identity", "gzip", false),
+            ("", "gzip", false),
+        ];
+        for (header, coding, expected) in table {
+            assert_eq!(
+                accept(header).accepts(coding),
+                expected,
+                "{header} / {coding}"
+            );
+        }
+    }
+
+    fn with(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn if_none_match_forms() {
+        let etag = HeaderValue::from_static("\"abc\"");
+        let at = SystemTime::UNIX_EPOCH;
+        for (value, expected) in [
+            ("\"abc\"", true),
+            ("W/\"abc\"", true),
+            ("\"x\", \"abc\"", true),
+            ("*", true),
+            ("\"abd\"", false),
+            ("abc", false),
+        ] {
+            let headers = with(header::IF_NONE_MATCH, value);
+            assert_eq!(not_modified(&headers, &etag, at), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn if_none_match_wins_over_if_modified_since() {
+        let etag = HeaderValue::from_static("\"abc\"");
+        let mut headers = with(header::IF_NONE_MATCH, "\"other\"");
+        headers.insert(
+            header::IF_MODIFIED_SINCE,
+            HeaderValue::from_static("Sun, 06 Nov 2050 08:49:37 GMT"),
+        );
+        assert!(!not_modified(&headers, &etag, SystemTime::UNIX_EPOCH));
+    }
+
+    #[test]
+    fn if_modified_since_compares_whole_seconds() {
+        let etag = HeaderValue::from_static("\"abc\"");
+        let at = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        for (value, expected) in [
+            ("Sun, 06 Nov 1994 08:49:37 GMT", true),
+            ("Sunday, 06-Nov-94 08:49:37 GMT", true),
+            ("Sun Nov  6 08:49:37 1994", true),
+            ("Sun, 06 Nov 1994 08:49:36 GMT", false),
+            ("yesterday", false),
+        ] {
+            let headers = with(header::IF_MODIFIED_SINCE, value);
+            assert_eq!(not_modified(&headers, &etag, at), expected, "{value}");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Serve stage, state: the set of responses currently served, built in memory from the same
+//! [`render::outputs`] list `build` writes, so both expose the same paths by construction.
+//!
+//! In: a checked [`Collection`] and the link base. Out: a [`Served`] set keyed by request path,
+//! each [`Resource`] holding its body in every content coding (compressed once per build, never
+//! per request), its validators and its media type. [`State`] holds the current set and swaps a
+//! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on
+//! the set they started with. Must not touch the file system or read the clock.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use hyper::header::HeaderValue;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::model::Collection;
+use crate::render::{self, Output, Site};
+
+/// Brotli's best quality, as for static precompression: the cost is paid once per build.
+const BROTLI_QUALITY: u32 = 11;
+
+/// One body in one content coding, with its own strong validator.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub body: Bytes,
+    /// A strong entity tag (RFC 9110 8.8.3), quoted. Different codings of the same bytes are
+    /// different representations and so get different tags (`"<hash>"`, `"<hash>-gzip"`,
+    /// `"<hash>-br"`), or a cache could answer a gzip request with identity bytes.
+    pub etag: HeaderValue,
+}
+
+/// One path of the site, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `Format::media_type`, charset included.
+    pub content_type: HeaderValue,
+    /// When the content last changed (UTC, whole seconds): the build's "now", which comes from
+    /// the events' `updated`/`published` (or `SOURCE_DATE_EPOCH`), never the clock.
+    pub last_modified: SystemTime,
+    /// `last_modified` as an HTTP date (RFC 9110 5.6.7), formatted once.
+    pub last_modified_header: HeaderValue,
+    pub identity: Variant,
+    /// Kept only when smaller than the identity body.
+    pub gzip: Option<Variant>,
+    /// Kept only when smaller than the identity body.
+    pub br: Option<Variant>,
+}
+
+/// A complete built set: every request path that answers 200.
+#[derive(Debug, Default)]
+pub struct Served {
+    by_path: HashMap<String, Arc<Resource>>,
+    /// How many events the set was built from.
+    pub events: usize,
+    /// How many outputs (files) it holds; a directory alias of an `index.html` is not counted.
+    pub outputs: usize,
+}
+
+impl Served {
+    /// Renders and compresses every output of `collection` with links under `link_base`.
+    pub fn build(
+        collection: &Collection,
+        link_base: &str,
+        source_date_epoch: Option<i64>,
+    ) -> io::Result<Served> {
+        let site = Site::new(collection, link_base, source_date_epoch);
+        let last_modified = whole_seconds(site.now.timestamp());
+        let outputs = render::outputs(collection);
+        let resources = outputs
+            .par_iter()
+            .map(|output| {
+                let body = render::render_to_vec(&site, output)?;
+                Ok((output, resource(output, body, last_modified)?))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let mut by_path = HashMap::with_capacity(resources.len() * 2);
+        for (output, resource) in resources {
+            let resource = Arc::new(resource);
+            for path in request_paths(&output.path) {
+                by_path.insert(path, Arc::clone(&resource));
+            }
+        }
+        Ok(Served {
+            by_path,
+            events: collection.events.len(),
+            outputs: outputs.len(),
+        })
+    }
+
+    /// The resource at an exact request path (`/rss.xml`, `/tags/trade/atom.xml`, `/`).
+    /// Nothing is decoded or normalised: any other spelling is not found.
+    pub fn get(&self, path: &str) -> Option<&Arc<Resource>> {
+        self.by_path.get(path)
+    }
+
+    /// Keeps `Last-Modified` moving forward across rebuilds. The build's "now" comes from the
+    /// events' dates, so an edit that leaves them alone (a typo fixed in a body) or removes the
+    /// newest event would otherwise change the bytes without a later date, and a client asking
+    /// `If-Modified-Since` would be told nothing changed (RFC 9110 13.1.3). A path whose bytes
+    /// changed gets a date at least one second after the one served before.
+    pub fn carry_dates_forward(&mut self, previous: &Served) {
+        for (path, resource) in &mut self.by_path {
+            let Some(old) = previous.by_path.get(path) else {
+                continue;
+            };
+            let date = if old.identity.etag == resource.identity.etag {
+                old.last_modified
+            } else if resource.last_modified <= old.last_modified {
+                old.last_modified + Duration::from_secs(1)
+            } else {
+                continue;
+            };
+            if date != resource.last_modified {
+                let resource = Arc::make_mut(resource);
+                resource.last_modified = date;
+                resource.last_modified_header = http_date(date);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl Served {
+    /// A set of one resource, for tests of what is answered.
+    pub(crate) fn single(path: &str, resource: Resource) -> Served {
+        Served {
+            by_path: HashMap::from([(path.to_string(), Arc::new(resource))]),
+            events: 1,
+            outputs: 1,
+        }
+    }
+}
+
+/// The request paths of an output path: `/<path>`, and for an `index.html` also its
+/// directory (`/`, `/years/2025/`), as a static server would answer.
+fn request_paths(output_path: &str) -> Vec<String> {
+    let mut paths = vec![format!("/{output_path}")];
+    if let Some(dir) = output_path.strip_suffix("index.html") {
+        if dir.is_empty() || dir.ends_with('/') {
+            paths.push(format!("/{dir}"));
+        }
+    }
+    paths
+}
+
+fn resource(output: &Output, body: Vec<u8>, last_modified: SystemTime) -> io::Result<Resource> {
+    let hash = hex(&Sha256::digest(&body)[..16]);
+    let variant = |body: Vec<u8>, suffix: &str| Variant {
+        body: Bytes::from(body),
+        etag: HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+            .expect("a hex digest is a valid header value"),
+    };
+    let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
+    let gzip = smaller(gzip(&body)?);
+    let br = smaller(brotli(&body)?);
+    Ok(Resource {
+        content_type: HeaderValue::from_static(output.format.media_type()),
+        last_modified,
+        last_modified_header: http_date(last_modified),
+        gzip: gzip.map(|b| variant(b, "-gzip")),
+        br: br.map(|b| variant(b, "-br")),
+        identity: variant(body, ""),
+    })
+}
+
+fn gzip(body: &[u8]) -> io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut encoder =
+            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, window_bits(body));
+        encoder.write_all(body)?;
+        encoder.flush()?;
+    }
+    Ok(out)
+}
+
+/// The smallest brotli window that holds the whole body (RFC 7932 9.1: a window of 2^bits - 16
+/// bytes, 10 to 24 bits). The encoder's memory, which it clears for every body, grows with the
+/// window, so a small feed compressed with the largest one would cost mostly that.
+fn window_bits(body: &[u8]) -> u32 {
+    (10..24)
+        .find(|bits| (1usize << bits) - 16 >= body.len())
+        .unwrap_or(24)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// An HTTP date header value.
+pub fn http_date(at: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(at))
+        .expect("an HTTP date is a valid header value")
+}
+
+/// Seconds since 1970 as a `SystemTime`; HTTP dates have whole seconds (RFC 9110 5.6.7).
+fn whole_seconds(secs: i64) -> SystemTime {
+    match u64::try_from(secs) {
+        Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
+        // HTTP dates cannot say "before 1970"; such a collection is dated at the epoch.
+        Err(_) => UNIX_EPOCH,
+    }
+}
+
+/// The set being served, swapped whole.
+#[derive(Debug)]
+pub struct State {
+    current: ArcSwap<Served>,
+}
+
+impl State {
+    pub fn new(served: Served) -> Self {
+        State {
+            current: ArcSwap::from_pointee(served),
+        }
+    }
+
+    /// The current set; holding the guard keeps it alive past a swap. Cheaper than cloning
+    /// the `Arc`: concurrent requests do not all write to one reference count.
+    pub fn load(&self) -> arc_swap::Guard<Arc<Served>> {
+        self.current.load()
+    }
+
+    /// Puts `next` in place of the current set, after carrying its dates forward.
+    pub fn swap(&self, mut next: Served) {
+        next.carry_dates_forward(&self.current.load());
+        self.current.store(Arc::new(next));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_html_is_also_its_directory() {
+        assert_eq!(request_paths("rss.xml"), ["/rss.xml"]);
+        assert_eq!(request_paths("index.html"), ["/index.html", "/"]);
+        assert_eq!(
+            request_paths("years/2025/index.html"),
+            ["/years/2025/index.html", "/years/2025/"]
+        );
+        assert_eq!(request_paths("notindex.html"), ["/notindex.html"]);
+    }
+
+    fn served_with(path: &str, body: &[u8], secs: u64) -> Served {
+        let resource = Resource {
+            content_type: HeaderValue::from_static("text/plain"),
+            last_modified: UNIX_EPOCH + Duration::from_secs(secs),
+            last_modified_header: http_date(UNIX_EPOCH + Duration::from_secs(secs)),
+            identity: Variant {
+                body: Bytes::copy_from_slice(body),
+                etag: HeaderValue::from_str(&format!("\"{}\"", hex(body))).unwrap(),
+            },
+            gzip: None,
+            br: None,
+        };
+        Served::single(path, resource)
+    }
+
+    fn date(served: &Served, path: &str) -> u64 {
+        let lm = served.get(path).unwrap().last_modified;
+        lm.duration_since(UNIX_EPOCH).unwrap().as_secs()
+    }
+
+    #[test]
+    fn changed_bytes_never_keep_or_lower_the_date() {
+        let old = served_with("/a", b"one", 100);
+        let mut same_date = served_with("/a", b"two", 100);
+        same_date.carry_dates_forward(&old);
+        assert_eq!(date(&same_date, "/a"), 101);
+        let mut earlier = served_with("/a", b"two", 50);
+        earlier.carry_dates_forward(&old);
+        assert_eq!(date(&earlier, "/a"), 101);
+        let mut later = served_with("/a", b"two", 200);
+        later.carry_dates_forward(&old);
+        assert_eq!(date(&later, "/a"), 200);
+    }
+
+    #[test]
+    fn unchanged_bytes_keep_their_date() {
+        let old = served_with("/a", b"one", 100);
+        let mut next = served_with("/a", b"one", 90);
+        next.carry_dates_forward(&old);
+        assert_eq!(date(&next, "/a"), 100);
+    }
+}

@@ -1,0 +1,391 @@
+//! What the server answers: paths, types, bytes, validators, codings, errors.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use crate::harness::{get, raw, raw_get, request, Project};
+
+/// Every file `build` wrote, relative and `/`-separated (the manifest left out).
+fn built_files(public: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(public)
+        .into_iter()
+        .map(|entry| entry.expect("walk public"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(public).expect("inside public");
+            relative.to_str().expect("UTF-8 path").replace('\\', "/")
+        })
+        .filter(|path| !path.starts_with(".chronicle"))
+        .collect()
+}
+
+fn media_type(path: &str) -> &'static str {
+    match path.rsplit('/').next() {
+        Some("rss.xml") => "application/rss+xml; charset=utf-8",
+        Some("atom.xml") => "application/atom+xml; charset=utf-8",
+        Some("feed.json") => "application/feed+json; charset=utf-8",
+        Some("calendar.ics") => "text/calendar; charset=utf-8",
+        Some(name) if name.ends_with(".html") => "text/html; charset=utf-8",
+        other => panic!("build wrote an unexpected file {other:?}"),
+    }
+}
+
+#[test]
+fn every_built_file_is_served_with_its_type_and_bytes() {
+    let project = Project::sample();
+    project.chronicle(&["build", "--events", "events", "--out", "public", "--quiet"]);
+    let files = built_files(&project.path("public"));
+    assert!(files.contains("rss.xml") && files.contains("tags/trade/calendar.ics"));
+    // With the settings' base_url as link base, serve must answer build's exact bytes.
+    let base_url = project.base_url();
+    let server = project.serve(&["--base-url", &base_url]);
+    for file in &files {
+        let reply = get(&server.url(&format!("/{file}")), &[]);
+        assert_eq!(reply.status, 200, "/{file}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some(media_type(file)),
+            "/{file}"
+        );
+        let written = std::fs::read(project.path("public").join(file)).expect("built file");
+        assert!(
+            reply.body == written,
+            "/{file} differs from what build wrote"
+        );
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            Some("*"),
+            "/{file}"
+        );
+        assert_eq!(reply.header("vary"), Some("Accept-Encoding"), "/{file}");
+        let cache = reply.header("cache-control").expect("cache-control");
+        assert!(cache.contains("max-age="), "/{file}: {cache}");
+        let length: usize = reply
+            .header("content-length")
+            .expect("length")
+            .parse()
+            .unwrap();
+        assert_eq!(length, written.len(), "/{file}");
+    }
+    // The subscribe URLs are the public ones, and the listening address is said too.
+    assert_eq!(
+        server.stdout,
+        format!(
+            "listening on {origin}/\n\
+             links point at {base_url}\n\
+             RSS         {base_url}rss.xml\n\
+             Atom        {base_url}atom.xml\n\
+             JSON Feed   {base_url}feed.json\n\
+             Calendar    {base_url}calendar.ics\n            webcal://{webcal}calendar.ics\n",
+            origin = server.origin,
+            webcal = base_url.trim_start_matches("https://"),
+        )
+    );
+}
+
+#[test]
+fn links_point_at_the_server_by_default() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let origin = &server.origin;
+    assert_eq!(
+        server.stdout,
+        format!(
+            "listening on {origin}/\n\
+             RSS         {origin}/rss.xml\n\
+             Atom        {origin}/atom.xml\n\
+             JSON Feed   {origin}/feed.json\n\
+             Calendar    {origin}/calendar.ics\n            webcal://127.0.0.1:{}/calendar.ics\n",
+            server.port
+        )
+    );
+    let atom = get(&server.url("/atom.xml"), &[]).text();
+    assert!(
+        atom.contains(&format!("<link href=\"{origin}/atom.xml\" rel=\"self\"")),
+        "{atom}"
+    );
+    let rss = get(&server.url("/rss.xml"), &[]).text();
+    assert!(rss.contains(&format!(
+        "<atom:link href=\"{origin}/rss.xml\" rel=\"self\""
+    )));
+    let tag_rss = get(&server.url("/tags/trade/rss.xml"), &[]).text();
+    assert!(tag_rss.contains(&format!(
+        "href=\"{origin}/tags/trade/rss.xml\" rel=\"self\""
+    )));
+    let json = get(&server.url("/feed.json"), &[]).text();
+    assert!(
+        json.contains(&format!("\"feed_url\": \"{origin}/feed.json\"")),
+        "{json}"
+    );
+    // Identities do not move with the address: entry ids come from the settings' base_url.
+    let published = project.chronicle(&["export", "--events", "events", "--format", "atom"]);
+    let ids = |text: &str| -> Vec<String> {
+        text.split("<id>")
+            .skip(1)
+            .map(|s| s.split("</id>").next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&atom), ids(&String::from_utf8(published).unwrap()));
+}
+
+#[test]
+fn conditional_requests_answer_304_without_a_body() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for path in [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/calendar.ics",
+        "/tags/trade/atom.xml",
+    ] {
+        let url = server.url(path);
+        let first = get(&url, &[]);
+        let etag = first.header("etag").expect("etag").to_string();
+        let modified = first
+            .header("last-modified")
+            .expect("last-modified")
+            .to_string();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"'),
+            "a strong etag: {etag}"
+        );
+        // Last-Modified comes from the data (the sample's newest update), not the clock.
+        assert_eq!(modified, "Thu, 04 Sep 2025 14:50:00 GMT", "{path}");
+
+        let by_etag = get(&url, &[("If-None-Match", &etag)]);
+        assert_eq!(by_etag.status, 304, "{path} If-None-Match");
+        assert!(by_etag.body.is_empty());
+        assert_eq!(by_etag.header("etag"), Some(etag.as_str()));
+        assert_eq!(
+            by_etag.header("cache-control"),
+            first.header("cache-control")
+        );
+        let listed = format!("\"nope\", {etag}");
+        assert_eq!(get(&url, &[("If-None-Match", &listed)]).status, 304);
+        assert_eq!(get(&url, &[("If-None-Match", "\"nope\"")]).status, 200);
+
+        let by_date = get(&url, &[("If-Modified-Since", &modified)]);
+        assert_eq!(by_date.status, 304, "{path} If-Modified-Since");
+        assert!(by_date.body.is_empty());
+        let earlier = get(
+            &url,
+            &[("If-Modified-Since", "Thu, 04 Sep 2025 14:49:59 GMT")],
+        );
+        assert_eq!(earlier.status, 200);
+        assert_eq!(earlier.body, first.body);
+        // If-None-Match decides when both are sent (RFC 9110 13.2.2).
+        let both = get(
+            &url,
+            &[
+                ("If-None-Match", "\"nope\""),
+                ("If-Modified-Since", &modified),
+            ],
+        );
+        assert_eq!(both.status, 200);
+    }
+}
+
+#[test]
+fn head_answers_like_get_without_a_body() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for path in ["/rss.xml", "/calendar.ics", "/nope"] {
+        let got = get(&server.url(path), &[]);
+        let head = request("HEAD", &server.url(path), &[]);
+        assert_eq!(head.status, got.status, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+        for name in [
+            "content-type",
+            "content-length",
+            "etag",
+            "last-modified",
+            "vary",
+        ] {
+            assert_eq!(head.header(name), got.header(name), "{path} {name}");
+        }
+    }
+    // Raw, to see that no body bytes follow the head on the wire.
+    let (status, answer) = raw(
+        server.port,
+        b"HEAD /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200);
+    assert!(answer.ends_with(b"\r\n\r\n"), "HEAD sent a body");
+}
+
+#[test]
+fn gzip_and_brotli_round_trip() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for path in ["/rss.xml", "/atom.xml", "/feed.json", "/calendar.ics"] {
+        let url = server.url(path);
+        let plain = get(&url, &[]);
+        assert_eq!(plain.header("content-encoding"), None);
+
+        let gzip = get(&url, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"), "{path}");
+        assert!(gzip.body.len() < plain.body.len());
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.body[..])
+            .read_to_end(&mut unzipped)
+            .expect("valid gzip");
+        assert!(unzipped == plain.body, "{path}: gzip round trip");
+        assert_ne!(
+            gzip.header("etag"),
+            plain.header("etag"),
+            "a coding is its own representation"
+        );
+        assert_eq!(gzip.header("vary"), Some("Accept-Encoding"));
+
+        let br = get(&url, &[("Accept-Encoding", "gzip, deflate, br")]);
+        assert_eq!(br.header("content-encoding"), Some("br"), "{path}");
+        let mut unbrotli = Vec::new();
+        brotli::Decompressor::new(&br.body[..], 4096)
+            .read_to_end(&mut unbrotli)
+            .expect("valid brotli");
+        assert!(unbrotli == plain.body, "{path}: brotli round trip");
+
+        // A coding refused with q=0 is not used; the compressed ETag revalidates its variant.
+        let refused = get(&url, &[("Accept-Encoding", "br;q=0, gzip;q=0")]);
+        assert_eq!(refused.header("content-encoding"), None);
+        let etag = gzip.header("etag").unwrap();
+        let again = get(
+            &url,
+            &[("Accept-Encoding", "gzip"), ("If-None-Match", etag)],
+        );
+        assert_eq!(again.status, 304);
+    }
+}
+
+#[test]
+fn unknown_paths_are_404() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for path in [
+        "/nope",
+        "/RSS.XML",
+        "/rss.xml/",
+        "/tags/",
+        "/tags/trade",
+        "/tags/no-such-tag/rss.xml",
+        "/events/chronicle.toml",
+        "/chronicle.toml",
+        "/2025/03-04-fentanyl-tariff.md",
+        "/.chronicle-outputs",
+    ] {
+        let reply = get(&server.url(path), &[]);
+        assert_eq!(reply.status, 404, "{path}");
+        assert_eq!(reply.header("etag"), None, "{path}");
+    }
+    assert_eq!(request("POST", &server.url("/rss.xml"), &[]).status, 405);
+    assert_eq!(request("DELETE", &server.url("/rss.xml"), &[]).status, 405);
+}
+
+#[test]
+fn traversal_attempts_never_reach_a_file() {
+    let project = Project::sample();
+    // A file beside the collection that a path joined onto the file system would reach.
+    project.write("secret.txt", "do not serve\n");
+    let server = project.serve(&[]);
+    let targets: [&[u8]; 16] = [
+        b"/../secret.txt",
+        b"/tags/../rss.xml",
+        b"/./rss.xml",
+        b"//rss.xml",
+        b"/%2e%2e/secret.txt",
+        b"/%2E%2E/%2E%2E/etc/passwd",
+        b"/..%2fsecret.txt",
+        b"/%2e%2e%2fsecret.txt",
+        b"/tags/trade/..%2F..%2Fsecret.txt",
+        b"/%2frss.xml",
+        b"/..\\secret.txt",
+        b"/tags\\..\\rss.xml",
+        b"/rss.xml%00",
+        b"/rss.xml%00.txt",
+        b"/events/2025/03-04-fentanyl-tariff.md",
+        b"/%72ss.xml",
+    ];
+    for target in targets {
+        let (status, answer) = raw_get(server.port, target);
+        let shown = String::from_utf8_lossy(target);
+        // 404 when the request line parses; 400 when the HTTP parser refuses it first.
+        assert!(status == 404 || status == 400, "{shown}: {status}");
+        assert!(
+            !String::from_utf8_lossy(&answer).contains("do not serve"),
+            "{shown}"
+        );
+    }
+    // A raw NUL or a space in the request line never parses.
+    for target in [&b"/rss.xml\0"[..], b"/../secret.txt\0", b"/rss.xml /x"] {
+        let (status, _) = raw_get(server.port, target);
+        assert!(status == 400 || status == 404, "{target:?}: {status}");
+    }
+    // An absolute-form target routes by its path only.
+    let absolute = format!("http://127.0.0.1:{}/../secret.txt", server.port);
+    assert_eq!(raw_get(server.port, absolute.as_bytes()).0, 404);
+}
+
+#[test]
+fn oversized_headers_are_refused() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let big = "x".repeat(64 * 1024);
+    let head = format!(
+        "GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {big}\r\nConnection: close\r\n\r\n"
+    );
+    let (status, _) = raw(server.port, head.as_bytes());
+    assert_eq!(status, 431);
+    // The server still answers others.
+    assert_eq!(get(&server.url("/rss.xml"), &[]).status, 200);
+}
+
+#[test]
+fn cors_preflight_for_conditional_requests() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let reply = request(
+        "OPTIONS",
+        &server.url("/atom.xml"),
+        &[
+            ("Origin", "https://reader.example"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "if-none-match"),
+        ],
+    );
+    assert_eq!(reply.status, 204);
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    let allowed = reply
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("if-none-match"), "{allowed}");
+}
+
+#[test]
+fn each_request_is_logged_unless_quiet() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let length = get(&server.url("/feed.json"), &[]).body.len();
+    get(&server.url("/nope"), &[]);
+    server.wait_for_stderr("GET /nope 404 10 ");
+    let log = server.stderr();
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("GET /feed.json "))
+        .expect("a log line");
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!(
+        fields[..4],
+        ["GET", "/feed.json", "200", &length.to_string()],
+        "{line}"
+    );
+    assert!(fields[4].ends_with("ms"), "{line}");
+
+    let quiet = project.serve(&["--quiet"]);
+    get(&quiet.url("/feed.json"), &[]);
+    get(&quiet.url("/nope"), &[]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(quiet.stderr(), "");
+}

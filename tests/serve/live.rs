@@ -1,0 +1,213 @@
+//! Starting, rebuilding on edits, keeping the last good set, stopping, slow clients.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::{get, Project};
+
+const TARIFF: &str = "events/2025/03-04-fentanyl-tariff.md";
+const TARIFF_TITLE: &str = "US 25 percent fentanyl tariff on Mexican imports takes effect";
+
+#[test]
+fn an_edited_event_shows_up_and_old_validators_miss() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let before = get(&server.url("/rss.xml"), &[]);
+    let etag = before.header("etag").unwrap().to_string();
+    let modified = before.header("last-modified").unwrap().to_string();
+    assert!(before.text().contains(TARIFF_TITLE));
+
+    // Only the title changes: the event dates, and so the build's "now", stay the same.
+    let text = project
+        .read(TARIFF)
+        .replace(TARIFF_TITLE, "Fentanyl tariff edited live");
+    project.write(TARIFF, &text);
+    let after = server.wait_for_body("/rss.xml", |body| {
+        body.contains("Fentanyl tariff edited live")
+    });
+    assert!(!after.text().contains(TARIFF_TITLE));
+    assert_ne!(after.header("etag"), Some(etag.as_str()));
+    // The old validators no longer match, so pollers get the new bytes.
+    assert_eq!(
+        get(&server.url("/rss.xml"), &[("If-None-Match", &etag)]).status,
+        200
+    );
+    assert_eq!(
+        get(&server.url("/rss.xml"), &[("If-Modified-Since", &modified)]).status,
+        200
+    );
+    // Every view holding the event changed; the calendar too.
+    let ics = get(&server.url("/tags/tariffs/calendar.ics"), &[]).text();
+    assert!(ics.contains("Fentanyl tariff edited live"));
+}
+
+#[test]
+fn added_and_removed_event_files_are_picked_up() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    project.write(
+        "events/2025/10-01-new-talks.md",
+        "+++\ntitle = \"Security group holds its first meeting\"\ndate = 2025-10-01\n\
+         tags = [\"security\"]\npublished = 2025-10-02T10:00:00Z\n+++\nThe group meets.\n",
+    );
+    let feed = server.wait_for_body("/feed.json", |body| {
+        body.contains("Security group holds its first meeting")
+    });
+    assert_eq!(feed.status, 200);
+    // The newer event moves Last-Modified forward.
+    assert_eq!(
+        feed.header("last-modified"),
+        Some("Thu, 02 Oct 2025 10:00:00 GMT")
+    );
+    std::fs::remove_file(project.path(TARIFF)).expect("remove event");
+    server.wait_for_body("/atom.xml", |body| !body.contains(TARIFF_TITLE));
+    // A tag whose only event went away is gone with it.
+    let _ = server.wait_for_body("/feed.json", |body| !body.contains(TARIFF_TITLE));
+}
+
+#[test]
+fn a_broken_edit_keeps_the_last_good_set_until_fixed() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let good = get(&server.url("/calendar.ics"), &[]);
+    let original = project.read(TARIFF);
+
+    project.write(
+        TARIFF,
+        &original.replace("date = 2025-03-04", "date = 2025-02-30"),
+    );
+    server.wait_for_stderr("still serving the last good build");
+    let log = server.stderr();
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("events/2025/03-04-fentanyl-tariff.md:3:8: ")),
+        "the error is reported as path:line:col:\n{log}"
+    );
+    let during = get(&server.url("/calendar.ics"), &[]);
+    assert_eq!(during.status, 200);
+    assert!(
+        during.body == good.body,
+        "the last good set is still served"
+    );
+    assert_eq!(during.header("etag"), good.header("etag"));
+
+    project.write(
+        TARIFF,
+        &original.replace(TARIFF_TITLE, "Tariff fixed title"),
+    );
+    server.wait_for_body("/calendar.ics", |body| body.contains("Tariff fixed title"));
+}
+
+#[test]
+fn a_collection_with_errors_does_not_start() {
+    let project = Project::sample();
+    let original = project.read(TARIFF);
+    project.write(
+        TARIFF,
+        &original.replace("date = 2025-03-04", "date = 2025-02-30"),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["serve", "--events", "events", "--addr", "127.0.0.1:0"])
+        .current_dir(project.dir.path())
+        .output()
+        .expect("run chronicle serve");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no URLs are printed");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("events/2025/03-04-fentanyl-tariff.md:3:8: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_base_url_or_a_taken_port_is_an_error() {
+    let project = Project::sample();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chronicle"))
+            .args(["serve", "--events", "events"])
+            .args(args)
+            .current_dir(project.dir.path())
+            .output()
+            .expect("run chronicle serve")
+    };
+    let output = run(&["--addr", "127.0.0.1:0", "--base-url", "example.org/feeds"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--base-url"));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = run(&["--addr", &addr]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let url = server.url("/rss.xml");
+    assert_eq!(get(&url, &[]).status, 200);
+    // A keep-alive connection left open does not hold the shutdown.
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    idle.write_all(b"GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let _ = idle.read(&mut buf).expect("an answer");
+    let started = Instant::now();
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    slow.write_all(b"GET /rss.xml HTTP/1.1\r\nHost: 127")
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    // The server closes the connection (after answering 408 or with nothing).
+    let _ = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(30), "held for {waited:?}");
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
+    // Meanwhile and after, others are served.
+    assert_eq!(get(&server.url("/rss.xml"), &[]).status, 200);
+}
+
+#[test]
+fn a_promised_request_body_is_never_waited_for() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    // Announces a body it never sends.
+    stream
+        .write_all(b"GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nab")
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"));
+    // Answered and closed without waiting for the body (or for a time-out).
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
