@@ -83,7 +83,10 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
             url
         }
         None => {
-            errors.push(file.error(0, "missing base_url (the absolute URL the outputs are published at, ending with '/')"));
+            errors.push(file.error(
+                0,
+                "missing base_url (the absolute URL the outputs are published at, ending with '/')",
+            ));
             String::new()
         }
     };
@@ -91,7 +94,10 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
             errors.push(file.error(
                 v.span().start,
-                format!("unknown time zone '{}' (use an IANA name like America/Mexico_City)", v.get_ref()),
+                format!(
+                    "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
+                    v.get_ref()
+                ),
             ));
             Tz::UTC
         }),
@@ -109,11 +115,19 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         return Err(errors);
     }
     Ok(Settings {
-        author: if author.is_empty() { title.clone() } else { author },
+        author: if author.is_empty() {
+            title.clone()
+        } else {
+            author
+        },
         title,
         description,
         base_url,
-        language: if language.is_empty() { "en".into() } else { language },
+        language: if language.is_empty() {
+            "en".into()
+        } else {
+            language
+        },
         timezone,
         feed_limit,
     })
@@ -124,7 +138,11 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Settings, Vec<Diagnostic>> {
-        parse_settings(&SourceFile::new("c.toml".into(), "c.toml".into(), text.into()))
+        parse_settings(&SourceFile::new(
+            "c.toml".into(),
+            "c.toml".into(),
+            text.into(),
+        ))
     }
 
     #[test]

@@ -29,7 +29,13 @@ impl Diagnostic {
     }
 
     fn sort_key(&self) -> (&PathBuf, usize, usize, Severity, &str) {
-        (&self.path, self.line, self.col, self.severity, &self.message)
+        (
+            &self.path,
+            self.line,
+            self.col,
+            self.severity,
+            &self.message,
+        )
     }
 }
 

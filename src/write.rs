@@ -34,10 +34,9 @@ pub fn write_atomically(
 ) -> Result<(), WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(context(dir))?;
-    let name = path.file_name().map_or_else(
-        || "output".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = File::create(&temp).and_then(|file| {
         let mut w = BufWriter::with_capacity(256 * 1024, file);
@@ -58,7 +57,10 @@ pub fn update_manifest(out_dir: &Path, written: &[String]) -> Result<(), WriteEr
     let manifest = out_dir.join(MANIFEST);
     let now: BTreeSet<&str> = written.iter().map(String::as_str).collect();
     if let Ok(previous) = fs::read_to_string(&manifest) {
-        for stale in previous.lines().filter(|l| !l.is_empty() && !now.contains(l)) {
+        for stale in previous
+            .lines()
+            .filter(|l| !l.is_empty() && !now.contains(l))
+        {
             if stale.split('/').any(|part| part == ".." || part.is_empty()) {
                 continue;
             }
@@ -99,7 +101,11 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.path, path);
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     })
 }
 
-fn read_settings(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> std::io::Result<Option<Settings>> {
+fn read_settings(
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> std::io::Result<Option<Settings>> {
     let path = dir.join(load::SETTINGS_FILE);
     if !dir.is_dir() {
         return Err(std::io::Error::new(
@@ -147,7 +150,12 @@ pub fn check_event_file(file: &SourceFile, zone: Tz) -> (Option<Event>, Vec<Diag
         file,
         diagnostics: Vec::new(),
     };
-    let event = rules.event(parsed.raw, parsed.front_matter_start, parsed.body_start, zone);
+    let event = rules.event(
+        parsed.raw,
+        parsed.front_matter_start,
+        parsed.body_start,
+        zone,
+    );
     let has_error = rules.diagnostics.iter().any(Diagnostic::is_error);
     (event.filter(|_| !has_error), rules.diagnostics)
 }
@@ -211,7 +219,9 @@ impl EventRules<'_> {
                 );
             }
         }
-        let location = raw.location.and_then(|l| self.line_text(l, "location", false));
+        let location = raw
+            .location
+            .and_then(|l| self.line_text(l, "location", false));
         let tags = raw.tags.map(|t| self.tags(t)).unwrap_or_default();
         let status = match raw.status {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
@@ -227,13 +237,23 @@ impl EventRules<'_> {
             }),
             None => Some(Status::default()),
         };
-        let published = raw.published.as_ref().and_then(|p| self.timestamp(p, "published"));
-        let updated = raw.updated.as_ref().and_then(|u| self.timestamp(u, "updated"));
+        let published = raw
+            .published
+            .as_ref()
+            .and_then(|p| self.timestamp(p, "published"));
+        let updated = raw
+            .updated
+            .as_ref()
+            .and_then(|u| self.timestamp(u, "updated"));
         if let (Some(p), Some(u), Some(u_raw)) = (published, updated, &raw.updated) {
             if u < p {
                 self.error(
                     u_raw.span().start,
-                    format!("updated ({}) is before published ({})", u.to_rfc3339(), p.to_rfc3339()),
+                    format!(
+                        "updated ({}) is before published ({})",
+                        u.to_rfc3339(),
+                        p.to_rfc3339()
+                    ),
                 );
             }
         }
@@ -325,7 +345,10 @@ impl EventRules<'_> {
                 continue;
             };
             if slug::slugify(&text).is_empty() {
-                self.error(at, format!("tag '{text}' has no letter or digit to name its page"));
+                self.error(
+                    at,
+                    format!("tag '{text}' has no letter or digit to name its page"),
+                );
             } else if !tags.contains(&text) {
                 tags.push(text);
             }
@@ -388,7 +411,10 @@ impl EventRules<'_> {
         let publisher = raw
             .publisher
             .and_then(|p| self.line_text(p, "source publisher", false));
-        let date = raw.date.as_ref().and_then(|d| self.when(d, "source date", zone));
+        let date = raw
+            .date
+            .as_ref()
+            .and_then(|d| self.when(d, "source date", zone));
         Some(Source {
             title: title?,
             url: url?,
@@ -402,10 +428,17 @@ impl EventRules<'_> {
 pub fn check_absolute_url(url: &str) -> Result<(), String> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return Err(format!("'{url}' must be an absolute http:// or https:// URL"));
+        return Err(format!(
+            "'{url}' must be an absolute http:// or https:// URL"
+        ));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"')) {
-        return Err(format!("'{url}' contains spaces, quotes or control characters"));
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+    {
+        return Err(format!(
+            "'{url}' contains spaces, quotes or control characters"
+        ));
     }
     let host = &url[url.find("//").map_or(0, |i| i + 2)..];
     if host.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
@@ -514,7 +547,12 @@ mod tests {
     #[test]
     fn urls_must_be_absolute_http() {
         assert!(check_absolute_url("https://example.org/a").is_ok());
-        for bad in ["javascript:alert(1)", "/relative", "https://", "https://a b"] {
+        for bad in [
+            "javascript:alert(1)",
+            "/relative",
+            "https://",
+            "https://a b",
+        ] {
             assert!(check_absolute_url(bad).is_err(), "{bad}");
         }
     }

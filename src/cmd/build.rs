@@ -54,7 +54,9 @@ fn refuse_to_overwrite_collection(events: &Path, out: &Path) -> anyhow::Result<(
         .ancestors()
         .find(|p| p.exists())
         .unwrap_or(Path::new("/"));
-    let resolved = existing.canonicalize()?.join(absolute.strip_prefix(existing)?);
+    let resolved = existing
+        .canonicalize()?
+        .join(absolute.strip_prefix(existing)?);
     if resolved.starts_with(&events) {
         bail!(
             "the output folder {} is inside the collection {}; choose another --out",

@@ -53,7 +53,8 @@ pub struct ParsedFile {
 
 /// Splits and deserializes one event file, or says at which position it cannot be read.
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
-    let (front_start, front_end, body_start) = split(&file.text).map_err(|msg| file.error(0, msg))?;
+    let (front_start, front_end, body_start) =
+        split(&file.text).map_err(|msg| file.error(0, msg))?;
     let front = &file.text[front_start..front_end];
     let mut raw: RawEvent = toml::from_str(front).map_err(|err| {
         let offset = err.span().map_or(0, |span| span.start) + front_start;

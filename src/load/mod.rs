@@ -45,7 +45,9 @@ pub fn load_event_files(dir: &Path) -> std::io::Result<LoadedFiles> {
             }
             Ok(_) => {}
             Err(err) => {
-                let path = err.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                let path = err
+                    .path()
+                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
                 diagnostics.push(file_level(path, Severity::Error, err.to_string()));
             }
         }

@@ -3,8 +3,7 @@
 use std::fmt;
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone,
-    Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -27,7 +26,9 @@ pub enum When {
 /// Why a written date could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WhenError {
-    #[error("{0} is not a date: use 2025-09-03, 2025-09-03T12:00:00-06:00, \"2025-03\" or \"2025\"")]
+    #[error(
+        "{0} is not a date: use 2025-09-03, 2025-09-03T12:00:00-06:00, \"2025-03\" or \"2025\""
+    )]
     Form(String),
     #[error("{0} does not exist")]
     NoSuchDate(String),
@@ -178,7 +179,11 @@ impl fmt::Display for When {
             When::Month(y, m) => write!(f, "{} {y}", month_name(m)),
             When::Date(d) => write!(f, "{}", d.format("%-d %B %Y")),
             When::Instant { at, zone } => {
-                write!(f, "{}", at.with_timezone(&zone).format("%-d %B %Y, %H:%M %Z"))
+                write!(
+                    f,
+                    "{}",
+                    at.with_timezone(&zone).format("%-d %B %Y, %H:%M %Z")
+                )
             }
         }
     }
@@ -231,9 +236,21 @@ mod tests {
     fn reads_every_form() {
         let cases = [
             ("2025-09-03", "2025-09-03", "3 September 2025"),
-            ("2025-09-03T12:00:00-06:00", "2025-09-03T12:00:00-06:00", "3 September 2025, 12:00 CST"),
-            ("2025-09-03T12:00:00", "2025-09-03T12:00:00-06:00", "3 September 2025, 12:00 CST"),
-            ("2025-09-03T18:00:00Z", "2025-09-03T12:00:00-06:00", "3 September 2025, 12:00 CST"),
+            (
+                "2025-09-03T12:00:00-06:00",
+                "2025-09-03T12:00:00-06:00",
+                "3 September 2025, 12:00 CST",
+            ),
+            (
+                "2025-09-03T12:00:00",
+                "2025-09-03T12:00:00-06:00",
+                "3 September 2025, 12:00 CST",
+            ),
+            (
+                "2025-09-03T18:00:00Z",
+                "2025-09-03T12:00:00-06:00",
+                "3 September 2025, 12:00 CST",
+            ),
             ("\"2025-03\"", "2025-03", "March 2025"),
             ("\"2025\"", "2025", "2025"),
             ("\"2025-03-04\"", "2025-03-04", "4 March 2025"),
@@ -257,9 +274,18 @@ mod tests {
 
     #[test]
     fn periods_end_on_the_day_after() {
-        assert_eq!(parse("\"2025-12\"").unwrap().day_after().to_string(), "2026-01-01");
-        assert_eq!(parse("\"2024\"").unwrap().day_after().to_string(), "2025-01-01");
-        assert_eq!(parse("2024-02-29").unwrap().day_after().to_string(), "2024-03-01");
+        assert_eq!(
+            parse("\"2025-12\"").unwrap().day_after().to_string(),
+            "2026-01-01"
+        );
+        assert_eq!(
+            parse("\"2024\"").unwrap().day_after().to_string(),
+            "2025-01-01"
+        );
+        assert_eq!(
+            parse("2024-02-29").unwrap().day_after().to_string(),
+            "2024-03-01"
+        );
     }
 
     #[test]

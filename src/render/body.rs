@@ -56,7 +56,8 @@ pub fn markdown_html(markdown: &str, link_base: &str) -> String {
 /// Keeps http(s) and mailto URLs, resolves site-relative ones, drops the rest (`javascript:`).
 fn safe_url<'a>(url: &CowStr<'a>, link_base: &str) -> Option<CowStr<'a>> {
     let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:") {
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:")
+    {
         return Some(url.clone());
     }
     if lower.starts_with('#') {
@@ -106,7 +107,9 @@ pub fn markdown_text(markdown: &str) -> String {
                     _ => out.push_str("- "),
                 }
             }
-            Md::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_)) => {
+            Md::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) => {
                 if lists.is_empty() {
                     end_block(&mut out);
                 }
@@ -211,7 +214,10 @@ mod tests {
 
     #[test]
     fn raw_html_is_escaped() {
-        let html = markdown_html("Hi <script>alert(1)</script> & <b>x</b>\n", "https://e.org/");
+        let html = markdown_html(
+            "Hi <script>alert(1)</script> & <b>x</b>\n",
+            "https://e.org/",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(html.contains("&amp;"), "{html}");
@@ -224,13 +230,19 @@ mod tests {
             "https://e.org/t/",
         );
         assert!(!html.contains("javascript"), "{html}");
-        assert!(html.contains("a <a href=\"https://e.org/t/years/2025/\">b</a>"), "{html}");
+        assert!(
+            html.contains("a <a href=\"https://e.org/t/years/2025/\">b</a>"),
+            "{html}"
+        );
         assert!(html.contains("https://x.org/?a=1&amp;b=2"), "{html}");
     }
 
     #[test]
     fn plain_text_keeps_structure() {
         let text = markdown_text("One *two*\nthree.\n\n- a\n- [b](https://b.org)\n\n# H\n\nEnd\n");
-        assert_eq!(text, "One two three.\n\n- a\n- b <https://b.org>\n\nH\n\nEnd");
+        assert_eq!(
+            text,
+            "One two three.\n\n- a\n- b <https://b.org>\n\nH\n\nEnd"
+        );
     }
 }

@@ -23,7 +23,10 @@ const HEADER: [&str; 13] = [
 ];
 
 /// Writes a header row and one row per event.
-pub fn render_csv<'a>(events: impl IntoIterator<Item = &'a Event>, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_csv<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(w);
     writer.write_record(HEADER)?;
     for event in events {

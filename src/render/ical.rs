@@ -216,7 +216,10 @@ mod tests {
     fn escapes_text_so_nothing_can_be_injected() {
         let cases = [
             ("a;b,c\\d", "a\\;b\\,c\\\\d"),
-            ("x\r\nEND:VEVENT\nBEGIN:VEVENT\ry", "x\\nEND:VEVENT\\nBEGIN:VEVENT\\ny"),
+            (
+                "x\r\nEND:VEVENT\nBEGIN:VEVENT\ry",
+                "x\\nEND:VEVENT\\nBEGIN:VEVENT\\ny",
+            ),
             ("tab\there\u{7}", "tab\there"),
         ];
         for (text, escaped) in cases {

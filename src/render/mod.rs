@@ -40,7 +40,11 @@ pub struct Site<'a> {
 
 impl<'a> Site<'a> {
     /// Prepares a build of `collection` published at `link_base`; `source_date_epoch` pins "now".
-    pub fn new(collection: &'a Collection, link_base: &str, source_date_epoch: Option<i64>) -> Self {
+    pub fn new(
+        collection: &'a Collection,
+        link_base: &str,
+        source_date_epoch: Option<i64>,
+    ) -> Self {
         let mut link_base = link_base.to_string();
         if !link_base.ends_with('/') {
             link_base.push('/');
@@ -72,7 +76,12 @@ impl<'a> Site<'a> {
     /// The permanent place of an event on the timeline pages:
     /// `<link_base>years/<YYYY>/#<id>`, YYYY the year the event starts.
     pub fn permalink(&self, event: &Event) -> String {
-        format!("{}years/{:04}/#{}", self.link_base, event.date.year(), event.id)
+        format!(
+            "{}years/{:04}/#{}",
+            self.link_base,
+            event.date.year(),
+            event.id
+        )
     }
 
     /// An absolute URL for a path inside the site.
