@@ -581,10 +581,11 @@ mod tests {
     fn a_generated_corpus_checks_clean_and_builds() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let events = dir.path().join("events");
-        generate(200, &events).expect("corpus written");
+        // More events than one batch of the calendar writer, so batches meet.
+        generate(2100, &events).expect("corpus written");
         let checked = chronicle::check::check_collection(&events).expect("collection readable");
         assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
-        assert_eq!(checked.files, 200);
+        assert_eq!(checked.files, 2100);
         let collection = checked.collection.expect("valid collection");
         let site = chronicle::render::Site::new(&collection, &collection.settings.base_url, None);
         let outputs = chronicle::render::outputs(&collection);
@@ -596,6 +597,27 @@ mod tests {
         for output in &outputs {
             let bytes = chronicle::render::render_to_vec(&site, output).expect("rendered");
             assert!(!bytes.is_empty(), "{}", output.path);
+        }
+        // The calendars written together (as `build` does) are those written one by one.
+        let calendars: Vec<_> = outputs
+            .iter()
+            .filter(|o| o.format == chronicle::render::Format::Ical)
+            .collect();
+        let views: Vec<&chronicle::render::View> =
+            calendars.iter().map(|o| o.view.as_ref()).collect();
+        let mut together: Vec<Vec<u8>> = vec![Vec::new(); calendars.len()];
+        let mut writers: Vec<&mut (dyn Write + Send)> = together
+            .iter_mut()
+            .map(|v| v as &mut (dyn Write + Send))
+            .collect();
+        chronicle::render::ical::render_icals(&site, &views, &mut writers).expect("rendered");
+        for (output, bytes) in calendars.iter().zip(&together) {
+            let alone = chronicle::render::render_to_vec(&site, output).expect("rendered");
+            assert!(
+                alone == *bytes,
+                "{} differs when written with the others",
+                output.path
+            );
         }
     }
 

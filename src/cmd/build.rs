@@ -1,5 +1,6 @@
 //! `chronicle build`: check, then write every output into the output folder.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -8,8 +9,8 @@ use anyhow::{bail, Context};
 use rayon::prelude::*;
 
 use crate::cli::BuildArgs;
-use crate::render::{self, Site};
-use crate::write::{update_manifest, write_atomically};
+use crate::render::{self, Format, Output, Site, View};
+use crate::write::{update_manifest, write_atomically, AtomicFile};
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -23,11 +24,22 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         super::source_date_epoch()?,
     );
     let outputs = render::outputs(&collection);
-    outputs.par_iter().try_for_each(|output| {
-        write_atomically(&args.out.join(&output.path), |w| {
-            render::render(&site, output, w)
-        })
-    })?;
+    // Calendars hold every event of their view: they are written together, each event rendered
+    // once for all of them, while the feeds (a few entries each) are written alongside.
+    let (calendars, others): (Vec<&Output>, Vec<&Output>) =
+        outputs.iter().partition(|o| o.format == Format::Ical);
+    let (written, calendars_written) = rayon::join(
+        || {
+            others.par_iter().try_for_each(|output| {
+                write_atomically(&args.out.join(&output.path), |w| {
+                    render::render(&site, output, w)
+                })
+            })
+        },
+        || write_calendars(&site, &calendars, &args.out),
+    );
+    written?;
+    calendars_written?;
     let written: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     update_manifest(&args.out, &written)?;
     if !args.quiet {
@@ -40,6 +52,30 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many calendars are written side by side (each holds an open file).
+const CALENDARS_AT_ONCE: usize = 64;
+
+/// Writes the calendars in groups, each group in one pass over the events.
+fn write_calendars(site: &Site, calendars: &[&Output], out: &Path) -> anyhow::Result<()> {
+    for group in calendars.chunks(CALENDARS_AT_ONCE) {
+        let mut files = group
+            .iter()
+            .map(|output| AtomicFile::create(&out.join(&output.path)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let views: Vec<&View> = group.iter().map(|o| o.view.as_ref()).collect();
+        let mut writers: Vec<&mut (dyn Write + Send)> = files
+            .iter_mut()
+            .map(|f| f.writer() as &mut (dyn Write + Send))
+            .collect();
+        render::ical::render_icals(site, &views, &mut writers)
+            .with_context(|| format!("cannot write the calendars from {}", group[0].path))?;
+        for file in files {
+            file.commit()?;
+        }
+    }
+    Ok(())
 }
 
 /// The output folder must not be, or lie inside, the collection: outputs would be mixed with
