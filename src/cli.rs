@@ -24,7 +24,9 @@ pub enum Command {
     /// Check, then write every feed and calendar into the output folder
     ///
     /// Writes rss.xml, atom.xml, feed.json and calendar.ics, and the same four under
-    /// tags/<tag>/ for every tag. Nothing is written if the collection has an error.
+    /// tags/<tag>/ for every tag. Entries older than the feed's newest feed_limit are kept in
+    /// archive/rss-<n>.xml and archive/atom-<n>.xml (RFC 5005 archived feeds). Nothing is
+    /// written if the collection has an error.
     ///
     /// Example: chronicle build --events events --out public
     Build(BuildArgs),

@@ -14,6 +14,10 @@ pub enum Format {
     Atom,
     JsonFeed,
     Ical,
+    /// RSS archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
+    RssArchive(usize),
+    /// Atom archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
+    AtomArchive(usize),
 }
 
 impl Format {
@@ -28,17 +32,24 @@ impl Format {
     /// The media type, as served over HTTP.
     pub fn media_type(self) -> &'static str {
         match self {
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss | Format::RssArchive(_) => "application/rss+xml; charset=utf-8",
+            Format::Atom | Format::AtomArchive(_) => "application/atom+xml; charset=utf-8",
             Format::JsonFeed => "application/feed+json; charset=utf-8",
             Format::Ical => "text/calendar; charset=utf-8",
         }
     }
 
+    /// The file name of a view's document in this format; for an archive page, that of the
+    /// subscription document it belongs to.
     pub fn file_name(self) -> &'static str {
+        let format = match self {
+            Format::RssArchive(_) => Format::Rss,
+            Format::AtomArchive(_) => Format::Atom,
+            other => other,
+        };
         Format::FEEDS_AND_CALENDAR
             .iter()
-            .find(|(f, _)| *f == self)
+            .find(|(f, _)| *f == format)
             .map(|(_, name)| *name)
             .expect("every format has a file name")
     }
@@ -108,9 +119,10 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
         .collect()
 }
 
-/// Every file `build` writes, in a stable order.
+/// Every file `build` writes, in a stable order: the collection's four, each tag's four, then
+/// the collection's feed archive pages.
 pub fn outputs(collection: &Collection) -> Vec<Output> {
-    std::iter::once(collection_view(collection))
+    let mut outputs: Vec<Output> = std::iter::once(collection_view(collection))
         .chain(tag_views(collection))
         .flat_map(|view| {
             let view = Arc::new(view);
@@ -120,5 +132,7 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
                 view: Arc::clone(&view),
             })
         })
-        .collect()
+        .collect();
+    outputs.extend(super::archive::outputs(collection));
+    outputs
 }
