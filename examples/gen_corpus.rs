@@ -610,7 +610,8 @@ mod tests {
             .iter_mut()
             .map(|v| v as &mut (dyn Write + Send))
             .collect();
-        chronicle::render::ical::render_icals(&site, &views, &mut writers).expect("rendered");
+        chronicle::render::ical::render_icals(&site, &views, &mut writers, &|_| {})
+            .expect("rendered");
         for (output, bytes) in calendars.iter().zip(&together) {
             let alone = chronicle::render::render_to_vec(&site, output).expect("rendered");
             assert!(

@@ -41,10 +41,12 @@ const BATCH: usize = 2048;
 /// each byte for byte what [`render_ical`] writes. Every event is rendered once, however many
 /// of the views hold it (a tagged event is in the collection's calendar and in each tag's):
 /// events are rendered in parallel batches, each batch written out while the next renders.
+/// `progress` is told the number of events of each batch written.
 pub fn render_icals(
     site: &Site,
     views: &[&View],
     writers: &mut [&mut (dyn Write + Send)],
+    progress: &(dyn Fn(usize) + Sync),
 ) -> io::Result<()> {
     assert_eq!(views.len(), writers.len(), "one writer per view");
     for (view, w) in views.iter().zip(writers.iter_mut()) {
@@ -90,6 +92,7 @@ pub fn render_icals(
             },
         );
         written?;
+        progress(batch.len());
         batch = rendered?;
         start = next;
     }
