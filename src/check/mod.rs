@@ -613,6 +613,30 @@ mod tests {
     }
 
     #[test]
+    fn check_files_reuses_unchanged_files_unless_the_zone_changes() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        for name in ["a", "b"] {
+            std::fs::write(
+                tmp.path().join(format!("{name}.md")),
+                "+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n+++\n",
+            )
+            .expect("written");
+        }
+        let first = check_files(tmp.path(), Tz::UTC, None).expect("checked");
+        assert_eq!(first.loaded.parsed, 2);
+        let second = check_files(tmp.path(), Tz::UTC, Some(first)).expect("checked");
+        assert_eq!(second.loaded.parsed, 0);
+        let event = second.loaded.files[0].value.as_ref().expect("read");
+        assert!(event.event.is_some() && event.diagnostics.is_empty());
+        let third =
+            check_files(tmp.path(), chrono_tz::Europe::Paris, Some(second)).expect("checked");
+        assert_eq!(
+            third.loaded.parsed, 2,
+            "events are read in the collection's zone"
+        );
+    }
+
+    #[test]
     fn urls_must_be_absolute_http() {
         assert!(check_absolute_url("https://example.org/a").is_ok());
         for bad in [

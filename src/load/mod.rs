@@ -334,6 +334,55 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_reads_only_the_files_that_changed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let dir = tmp.path();
+        for name in ["a.md", "b.md", "2025/c.md", "2025/d.md"] {
+            write(&dir.join(name), name);
+        }
+        let calls = AtomicUsize::new(0);
+        // Each value remembers which parse call made it, to tell reused values from new ones.
+        let parse = |file: SourceFile| (file.text, calls.fetch_add(1, Ordering::SeqCst));
+        let first = load_with(dir, None, parse).expect("loaded");
+        assert_eq!(first.parsed, 4);
+
+        write(&dir.join("b.md"), "b, longer now");
+        // Same size, later modification time: changed too.
+        write(&dir.join("2025/c.md"), "2025/C.md");
+        let c = fs::File::options()
+            .write(true)
+            .open(dir.join("2025/c.md"))
+            .expect("open");
+        c.set_modified(SystemTime::now() + std::time::Duration::from_secs(60))
+            .expect("set mtime");
+        fs::remove_file(dir.join("2025/d.md")).expect("removed");
+        write(&dir.join("e.md"), "e");
+        let second = load_with(dir, Some(first), parse).expect("reloaded");
+        assert_eq!(second.parsed, 3, "b and c changed, e is new");
+        let values: Vec<(&str, &str, bool)> = second
+            .files
+            .iter()
+            .map(|f| {
+                let (text, call) = f.value.as_ref().expect("readable");
+                (f.relative.as_str(), text.as_str(), *call >= 4)
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("2025/c.md", "2025/C.md", true),
+                ("a.md", "a.md", false),
+                ("b.md", "b, longer now", true),
+                ("e.md", "e", true),
+            ],
+            "(path, text, parsed again)"
+        );
+        let third = load_with(dir, Some(second), parse).expect("reloaded");
+        assert_eq!(third.parsed, 0, "nothing changed");
+    }
+
+    #[test]
     fn links_leading_outside_the_collection_are_refused() {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let (events, outside) = (tmp.path().join("events"), tmp.path().join("outside"));
