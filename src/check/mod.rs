@@ -67,6 +67,25 @@ pub fn check_files(
     Ok(CheckedFiles { zone, loaded })
 }
 
+/// [`check_files`] after a file-system watcher said which paths changed: only those are read
+/// and checked (see [`load::reload_changed`]). `None` when that is not enough (the zone
+/// changed, or a folder did): call [`check_files`] then.
+pub fn recheck_changed(
+    dir: &Path,
+    zone: Tz,
+    previous: CheckedFiles,
+    changed: &[PathBuf],
+) -> std::io::Result<Option<CheckedFiles>> {
+    if previous.zone != zone {
+        return Ok(None);
+    }
+    let loaded = load::reload_changed(dir, previous.loaded, changed, |file| {
+        let (event, diagnostics) = check_event_file(&file, zone);
+        FileCheck { event, diagnostics }
+    })?;
+    Ok(loaded.map(|loaded| CheckedFiles { zone, loaded }))
+}
+
 /// Loads and checks the collection in `dir`: settings, every event file, ids across files.
 pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     let mut diagnostics = Vec::new();

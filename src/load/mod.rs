@@ -144,6 +144,69 @@ where
     })
 }
 
+/// Like [`load_with`], when a file-system watcher has said which paths were created, modified
+/// or removed: the previous listing is kept and only the `changed` paths are looked at, so the
+/// other files are neither walked nor examined. A changed path that is a folder (or whose
+/// folder is new) cannot be handled this way: `None` is returned, and the caller should call
+/// [`load_with`].
+pub fn reload_changed<T, F>(
+    dir: &Path,
+    previous: Loaded<T>,
+    changed: &[PathBuf],
+    parse: F,
+) -> std::io::Result<Option<Loaded<T>>>
+where
+    T: Send,
+    F: Fn(SourceFile) -> T + Sync,
+{
+    let root = dir.canonicalize()?;
+    let mut fresh = Vec::new();
+    for path in changed {
+        let Ok(relative) = path.strip_prefix(dir) else {
+            continue;
+        };
+        if relative.components().any(|c| is_hidden(c.as_os_str())) {
+            continue;
+        }
+        match fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => return Ok(None),
+            Ok(metadata) if metadata.is_file() && is_event_file(path) => fresh.push(path.clone()),
+            _ => {}
+        }
+    }
+    let mut files = previous.files;
+    for path in changed {
+        if let Ok(at) = files.binary_search_by(|f| f.path.as_path().cmp(path)) {
+            files.remove(at);
+        }
+    }
+    let reread: Vec<(LoadedFile<T>, bool)> = fresh
+        .into_par_iter()
+        .map(|path| {
+            // A changed path may be a new link: have its real place checked.
+            let event_path = EventPath {
+                path,
+                via_link: true,
+            };
+            load_one(dir, &root, event_path, None, &parse)
+        })
+        .collect();
+    let parsed = reread.iter().filter(|(_, fresh)| *fresh).count();
+    // The previous files are in walk order, which is path order (paths compare component by
+    // component); each new one goes in its place, without sorting them all again.
+    for (file, _) in reread {
+        match files.binary_search_by(|f| f.path.cmp(&file.path)) {
+            Ok(at) => files[at] = file,
+            Err(at) => files.insert(at, file),
+        }
+    }
+    Ok(Some(Loaded {
+        files,
+        diagnostics: previous.diagnostics,
+        parsed,
+    }))
+}
+
 /// A file found by the walk; `via_link` when it or a folder above it (below the collection
 /// directory) is a symbolic link, so its real place must be checked.
 struct EventPath {
@@ -380,6 +443,60 @@ mod tests {
         );
         let third = load_with(dir, Some(second), parse).expect("reloaded");
         assert_eq!(third.parsed, 0, "nothing changed");
+    }
+
+    #[test]
+    fn a_reload_told_what_changed_looks_at_nothing_else() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let dir = tmp.path();
+        for name in ["a.md", "b.md", "2025/c.md"] {
+            write(&dir.join(name), name);
+        }
+        let text = |file: SourceFile| file.text;
+        let first = load_with(dir, None, text).expect("loaded");
+        write(&dir.join("b.md"), "B");
+        write(&dir.join("2025/0.md"), "new");
+        fs::remove_file(dir.join("a.md")).expect("removed");
+        // A file changed behind the watcher's back is not looked at: proof nothing else is.
+        write(&dir.join("2025/c.md"), "unseen");
+        let changed = [
+            dir.join("b.md"),
+            dir.join("2025/0.md"),
+            dir.join("a.md"),
+            dir.join(".x.md"),
+        ];
+        let second = reload_changed(dir, first, &changed, text)
+            .expect("reloaded")
+            .expect("no folder changed");
+        assert_eq!(second.parsed, 2);
+        let files: Vec<(&str, &str)> = second
+            .files
+            .iter()
+            .map(|f| {
+                (
+                    f.relative.as_str(),
+                    f.value.as_ref().expect("read").as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("2025/0.md", "new"),
+                ("2025/c.md", "2025/c.md"),
+                ("b.md", "B")
+            ]
+        );
+        let full = load_with(dir, None, text).expect("loaded");
+        let order: Vec<&str> = full.files.iter().map(|f| f.relative.as_str()).collect();
+        assert_eq!(
+            order,
+            ["2025/0.md", "2025/c.md", "b.md"],
+            "the same order as a walk"
+        );
+        fs::create_dir(dir.join("2026")).expect("folder");
+        let folder = reload_changed(dir, second, &[dir.join("2026")], text).expect("reloaded");
+        assert!(folder.is_none(), "a new folder needs a walk");
     }
 
     #[test]
