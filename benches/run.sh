@@ -17,7 +17,8 @@
 #
 # Writes a Markdown table to stdout and to benches/results.md.
 #
-# Environment: RUNS (chronicle and floor runs per size, default 3), ALT_TIMEOUT (default 600),
+# Environment: RUNS (chronicle and floor runs per size, default 3; RUNS_LARGE, default 1, from a
+# million events on), ALT_TIMEOUT (default 600),
 # ALT_MAX_EVENTS (largest corpus the alternatives run on, default 100000: at a million they
 # would each need far more than ALT_TIMEOUT).
 set -euo pipefail
@@ -107,9 +108,12 @@ for n in "${sizes[@]}"; do
     # Warm the page cache: every figure below is for a corpus already in memory.
     find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
 
-    log "$n events: chronicle build x$runs"
+    # A million events take minutes per run: one run there unless RUNS_LARGE says otherwise.
+    size_runs=$runs
+    [ "$n" -ge 1000000 ] && size_runs=${RUNS_LARGE:-1}
+    log "$n events: chronicle build x$size_runs"
     walls=() rss_max=0
-    for _ in $(seq "$runs"); do
+    for _ in $(seq "$size_runs"); do
         rm -rf "$out"
         measure 3600 "$chronicle" build --events "$corpus" --out "$out" --quiet
         [ "$status" = ok ] || { log "chronicle build failed on $n events"; exit 1; }
@@ -119,10 +123,12 @@ for n in "${sizes[@]}"; do
     c_wall=$(printf '%s\n' "${walls[@]}" | median)
     out_bytes=$(bytes_in "$out")
     out_files=$(find "$out" -type f ! -name '.chronicle-outputs' | wc -l)
+    # The floor writes as many bytes again: make room first.
+    rm -rf "$out"
 
-    log "$n events: floor x$runs"
+    log "$n events: floor x$size_runs"
     floors=()
-    for _ in $(seq "$runs"); do
+    for _ in $(seq "$size_runs"); do
         rm -f "$scratch/floor.bin"
         start=$(now_ns)
         find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
@@ -174,7 +180,6 @@ for n in "${sizes[@]}"; do
         fi
         rm -rf "$alt_out"
     done
-    rm -rf "$out"
     log "$n events: corpus $(mb "$corpus_bytes") MB, chronicle $(secs "$c_wall") s, floor $(secs "$f_wall") s"
     corpus_mb[$n]=$(mb "$corpus_bytes")
 done
@@ -189,7 +194,7 @@ rm -rf "$sample_out"
 
 # --- report -----------------------------------------------------------------------------------
 {
-    echo "Run on $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB of memory ($(uname -sr)); chronicle $("$chronicle" --version | awk '{print $2}'), median of $runs runs for chronicle and the floor, one time-boxed run ($alt_timeout s) per alternative."
+    echo "Run on $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB of memory ($(uname -sr)); chronicle $("$chronicle" --version | awk '{print $2}'), median of $runs runs for chronicle and the floor (${RUNS_LARGE:-1} at a million events), one time-boxed run ($alt_timeout s) per alternative."
     echo
     for n in "${sizes[@]}"; do
         echo "- $n events: corpus of ${corpus_mb[$n]} MB"
