@@ -32,23 +32,76 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(context(dir))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = File::create(&temp).and_then(|file| {
-        let mut w = BufWriter::with_capacity(256 * 1024, file);
-        fill(&mut w)?;
-        w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        fs::rename(&temp, path)
-    });
-    if let Err(err) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(context(path)(err));
+    let mut file = AtomicFile::create(path)?;
+    fill(file.writer()).map_err(context(path))?;
+    file.commit()
+}
+
+/// A file being written atomically: its bytes go through a buffer into a temporary file beside
+/// it, which [`AtomicFile::commit`] renames over `path`. Dropped without a commit, the temporary
+/// file is removed and `path` stays as it was. Several can be open at once, for outputs written
+/// side by side.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file (and the folders above `path`).
+    pub fn create(path: &Path) -> Result<AtomicFile, WriteError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(context(dir))?;
+        let name = path
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = File::create(&temp).map_err(context(path))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            temp,
+            writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+        })
     }
-    Ok(())
+
+    /// Where the bytes go.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer
+            .as_mut()
+            .expect("the writer is only taken by commit, which consumes the file")
+    }
+
+    /// The file's final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the bytes and renames the temporary file over the final path.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let writer = self
+            .writer
+            .take()
+            .expect("the writer is only taken by commit, which consumes the file");
+        let result = writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|_file| fs::rename(&self.temp, &self.path));
+        if result.is_err() {
+            let _ = fs::remove_file(&self.temp);
+        }
+        result.map_err(context(&self.path))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Not committed (an error on the way): leave no temporary file behind. After a commit
+        // the temporary file no longer exists and this fails harmlessly.
+        if self.writer.take().is_some() {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
 }
 
 /// Removes the outputs the previous build listed that this build no longer writes, then

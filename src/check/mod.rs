@@ -4,11 +4,10 @@
 //! [`Collection`] only when there is no error.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
@@ -37,25 +36,81 @@ impl Checked {
     }
 }
 
+/// What checking one event file found: the event (only when the file has no error) and the
+/// file's diagnostics. The unit a reload can reuse (see [`check_files`]).
+#[derive(Debug)]
+pub struct FileCheck {
+    pub event: Option<Event>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Every event file of a collection, checked, with the zone they were checked in; pass it back
+/// to [`check_files`] to re-check only the files that changed.
+#[derive(Debug)]
+pub struct CheckedFiles {
+    pub zone: Tz,
+    pub loaded: load::Loaded<FileCheck>,
+}
+
+/// Loads and checks every event file in `dir` with `zone` (the settings' time zone), in
+/// parallel. Files unchanged since `previous` (same path, size and modification time) are
+/// neither read nor checked again, unless the zone changed.
+pub fn check_files(
+    dir: &Path,
+    zone: Tz,
+    previous: Option<CheckedFiles>,
+) -> std::io::Result<CheckedFiles> {
+    let previous = previous.filter(|p| p.zone == zone).map(|p| p.loaded);
+    let loaded = load::load_with(dir, previous, |file| {
+        let (event, diagnostics) = check_event_file(&file, zone);
+        FileCheck { event, diagnostics }
+    })?;
+    Ok(CheckedFiles { zone, loaded })
+}
+
+/// [`check_files`] after a file-system watcher said which paths changed: only those are read
+/// and checked (see [`load::reload_changed`]). `None` when that is not enough (the zone
+/// changed, or a folder did): call [`check_files`] then.
+pub fn recheck_changed(
+    dir: &Path,
+    zone: Tz,
+    previous: CheckedFiles,
+    changed: &[PathBuf],
+) -> std::io::Result<Option<CheckedFiles>> {
+    if previous.zone != zone {
+        return Ok(None);
+    }
+    let loaded = load::reload_changed(dir, previous.loaded, changed, |file| {
+        let (event, diagnostics) = check_event_file(&file, zone);
+        FileCheck { event, diagnostics }
+    })?;
+    Ok(loaded.map(|loaded| CheckedFiles { zone, loaded }))
+}
+
 /// Loads and checks the collection in `dir`: settings, every event file, ids across files.
 pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     let mut diagnostics = Vec::new();
     let settings = read_settings(dir, &mut diagnostics)?;
-    let loaded = load::load_event_files(dir)?;
-    diagnostics.extend(loaded.diagnostics);
-    let files = loaded.files.len();
     let zone = settings.as_ref().map_or(Tz::UTC, |s| s.timezone);
-    let results: Vec<(Option<Event>, Vec<Diagnostic>)> = loaded
-        .files
-        .par_iter()
-        .map(|file| check_event_file(file, zone))
-        .collect();
-    let mut events = Vec::with_capacity(results.len());
-    for (event, diags) in results {
-        diagnostics.extend(diags);
-        events.extend(event);
+    let checked = check_files(dir, zone, None)?;
+    diagnostics.extend(checked.loaded.diagnostics);
+    let mut files = 0;
+    let mut events = Vec::with_capacity(checked.loaded.files.len());
+    let mut paths = HashMap::with_capacity(checked.loaded.files.len());
+    for file in checked.loaded.files {
+        match file.value {
+            Ok(check) => {
+                files += 1;
+                diagnostics.extend(check.diagnostics);
+                if let Some(event) = check.event {
+                    events.push(event);
+                    paths.insert(file.relative, file.path);
+                }
+            }
+            Err(diag) => diagnostics.push(diag),
+        }
     }
-    check_unique_ids(&events, &loaded.files, &mut diagnostics);
+    check_unique_ids(&events, &paths, &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
     diag::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
@@ -152,11 +207,14 @@ fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<St
     own
 }
 
-/// A duplicate id is reported at the later file (by path) and names the earlier one.
-fn check_unique_ids(events: &[Event], files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
+/// A duplicate id is reported at the later file (by path) and names the earlier one. `paths`
+/// maps each event's relative path to the path shown to the user.
+fn check_unique_ids(
+    events: &[Event],
+    paths: &HashMap<String, PathBuf>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut first_seen: HashMap<&str, &Event> = HashMap::with_capacity(events.len());
-    let by_relative: HashMap<&str, &SourceFile> =
-        files.iter().map(|f| (f.relative.as_str(), f)).collect();
     for event in events {
         if let Some(earlier) = first_seen.insert(&event.id, event) {
             let (later, earlier) = if earlier.path < event.path {
@@ -165,23 +223,40 @@ fn check_unique_ids(events: &[Event], files: &[SourceFile], diagnostics: &mut Ve
                 first_seen.insert(&event.id, earlier);
                 (earlier, event)
             };
-            let file = by_relative[later.path.as_str()];
-            let offset = id_offset(file);
-            let earlier_path = by_relative[earlier.path.as_str()].path.display();
-            diagnostics.push(file.error(
-                offset,
-                format!("duplicate id '{}': {earlier_path} has it too", later.id),
-            ));
+            let shown = |e: &Event| {
+                paths
+                    .get(&e.path)
+                    .cloned()
+                    .unwrap_or_else(|| PathBuf::from(&e.path))
+            };
+            let later_path = shown(later);
+            let message = format!(
+                "duplicate id '{}': {} has it too",
+                later.id,
+                shown(earlier).display()
+            );
+            diagnostics.push(id_diagnostic(later_path, message));
         }
     }
 }
 
-/// Where a duplicate id points: the `id` value if written, else the file start.
-fn id_offset(file: &SourceFile) -> usize {
-    parse_event_file(file)
+/// Where a duplicate id points: the `id` value if written, else the file start. The file's
+/// text is not kept after checking, so this rare case reads it again.
+fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
+    let text = std::fs::read(&path)
         .ok()
-        .and_then(|p| p.raw.id.map(|id| id.span().start))
-        .unwrap_or(0)
+        .and_then(|bytes| load::decode(&path, bytes).ok());
+    match text {
+        Some(text) => {
+            let file = SourceFile::new(path, String::new(), text);
+            let offset = parse_event_file(&file)
+                .ok()
+                .and_then(|p| p.raw.id.map(|id| id.span().start))
+                .unwrap_or(0);
+            file.error(offset, message)
+        }
+        None => load::file_level(path, Severity::Error, message),
+    }
 }
 
 /// Checks one event file; the event is returned only when it has no error.
@@ -508,22 +583,34 @@ pub fn forbidden_characters(text: &str, multi_line: bool) -> Option<String> {
 }
 
 fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, String)> {
-    text.char_indices().find_map(|(i, c)| {
-        let allowed = match c {
-            '\t' => true,
-            '\n' | '\r' => multi_line,
-            '\u{fffe}' | '\u{ffff}' => false,
-            c => !c.is_control(),
-        };
-        (!allowed).then(|| {
-            let what = if matches!(c, '\n' | '\r') {
-                "must be a single line".to_string()
-            } else {
-                format!("contains the control character U+{:04X}", c as u32)
+    // Every forbidden character starts with a byte below 0x20, 0x7f, 0xc2 (C1 controls) or
+    // 0xef (U+FFFE, U+FFFF): skip the bytes that cannot start one, and look closely only from
+    // the first that can (bodies are long and almost always clean).
+    let first = text.bytes().position(|b| {
+        b < 0x20 && b != b'\t' && !(multi_line && matches!(b, b'\n' | b'\r'))
+            || matches!(b, 0x7f | 0xc2 | 0xef)
+    })?;
+    // ASCII and lead bytes both start a character, so `start` is a character boundary.
+    let start = first;
+    text[start..]
+        .char_indices()
+        .map(|(i, c)| (i + start, c))
+        .find_map(|(i, c)| {
+            let allowed = match c {
+                '\t' => true,
+                '\n' | '\r' => multi_line,
+                '\u{fffe}' | '\u{ffff}' => false,
+                c => !c.is_control(),
             };
-            (i, what)
+            (!allowed).then(|| {
+                let what = if matches!(c, '\n' | '\r') {
+                    "must be a single line".to_string()
+                } else {
+                    format!("contains the control character U+{:04X}", c as u32)
+                };
+                (i, what)
+            })
         })
-    })
 }
 
 #[cfg(test)]
@@ -594,6 +681,30 @@ mod tests {
                 "events/e.md:4:12: error: location contains the control character U+0007",
                 "events/e.md:7:3: error: body contains the control character U+0001",
             ]
+        );
+    }
+
+    #[test]
+    fn check_files_reuses_unchanged_files_unless_the_zone_changes() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        for name in ["a", "b"] {
+            std::fs::write(
+                tmp.path().join(format!("{name}.md")),
+                "+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n+++\n",
+            )
+            .expect("written");
+        }
+        let first = check_files(tmp.path(), Tz::UTC, None).expect("checked");
+        assert_eq!(first.loaded.parsed, 2);
+        let second = check_files(tmp.path(), Tz::UTC, Some(first)).expect("checked");
+        assert_eq!(second.loaded.parsed, 0);
+        let event = second.loaded.files[0].value.as_ref().expect("read");
+        assert!(event.event.is_some() && event.diagnostics.is_empty());
+        let third =
+            check_files(tmp.path(), chrono_tz::Europe::Paris, Some(second)).expect("checked");
+        assert_eq!(
+            third.loaded.parsed, 2,
+            "events are read in the collection's zone"
         );
     }
 

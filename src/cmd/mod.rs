@@ -22,11 +22,17 @@ use crate::query::{parse_day_period, Filter};
 pub fn checked_collection(events: &Path, quiet: bool) -> anyhow::Result<Option<Collection>> {
     let checked = check_collection(events)
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;
+    Ok(report(checked, quiet))
+}
+
+/// Prints what checking found to stderr (warnings unless `quiet`); returns the collection, or
+/// `None` when there was an error.
+pub fn report(checked: Checked, quiet: bool) -> Option<Collection> {
     print_diagnostics(&checked, quiet);
     if checked.error_count() > 0 {
         eprintln!("{}", summary(&checked));
     }
-    Ok(checked.collection)
+    checked.collection
 }
 
 fn print_diagnostics(checked: &Checked, quiet: bool) {

@@ -10,43 +10,78 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{Site, View};
+use super::{archive, Site, View};
 use crate::render::site::Format;
 
 fn fixed(at: DateTime<Utc>) -> FixedDateTime {
     at.fixed_offset()
 }
 
-/// Writes the view's Atom feed: its newest `feed_limit` entries, newest first.
+/// Writes the view's Atom feed: its newest `feed_limit` entries, newest first. The whole
+/// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
 pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+    let mut links = Vec::new();
+    if let Some(page) = archive::newest_page(site, view) {
+        links.push(feed_link(
+            "prev-archive",
+            site.url(&archive::atom_path(page)),
+        ));
+    }
+    let feed = feed(
+        site,
+        view,
+        site.feed_entries(view),
+        &view.path(Format::Atom),
+        links,
+        site.now,
+    );
+    write_feed(&feed, w)
+}
+
+/// A link to another Atom document.
+pub(crate) fn feed_link(rel: &str, href: String) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
+        mime_type: Some("application/atom+xml".into()),
+        ..Link::default()
+    }
+}
+
+/// The view's feed holding `entries` (in that order), with `self_path` as its `self` link and
+/// `links` after it; `updated` is the feed's own `updated` (RFC 4287 §4.2.15).
+pub(crate) fn feed(
+    site: &Site,
+    view: &View,
+    entries: Vec<usize>,
+    self_path: &str,
+    links: Vec<Link>,
+    updated: DateTime<Utc>,
+) -> Feed {
     let settings = &site.collection.settings;
-    let entries: Vec<Entry> = site
-        .feed_entries(view)
+    let entries: Vec<Entry> = entries
         .into_iter()
         .map(|index| entry(site, index))
         .collect();
-    let feed = Feed {
+    let mut all_links = vec![
+        Link {
+            href: site.url(&view.home_path),
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Link::default()
+        },
+        feed_link("self", site.url(self_path)),
+    ];
+    all_links.extend(links);
+    Feed {
         title: Text::plain(view.title.clone()),
         id: format!("urn:uuid:{}", site.feed_uuid(&view.home_path)),
-        updated: fixed(site.now),
+        updated: fixed(updated),
         authors: vec![Person {
             name: settings.author.clone(),
             ..Person::default()
         }],
-        links: vec![
-            Link {
-                href: site.url(&view.home_path),
-                rel: "alternate".into(),
-                mime_type: Some("text/html".into()),
-                ..Link::default()
-            },
-            Link {
-                href: site.url(&view.path(Format::Atom)),
-                rel: "self".into(),
-                mime_type: Some("application/atom+xml".into()),
-                ..Link::default()
-            },
-        ],
+        links: all_links,
         subtitle: (!view.description.is_empty()).then(|| Text::plain(view.description.clone())),
         generator: Some(Generator {
             value: "chronicle".into(),
@@ -56,7 +91,11 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
         lang: Some(settings.language.clone()),
         entries,
         ..Feed::default()
-    };
+    }
+}
+
+/// Writes a feed document, with a final newline.
+pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> io::Result<()> {
     let mut writer = w;
     feed.write_to(&mut writer)
         .map(|_| ())

@@ -14,7 +14,8 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use rayon::prelude::*;
 
 use super::{body, Site, View};
 use crate::model::{day_start, Event, Status, When};
@@ -25,12 +26,117 @@ const REFRESH: &str = "PT1H";
 
 /// Writes the view's calendar: every event of the view, in chronological order.
 pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+    write_header(site, view, w)?;
+    let mut out = ContentLines::new(w);
+    for &index in &view.events {
+        write_event(&mut out, site, index)?;
+    }
+    write_footer(w)
+}
+
+/// How many events [`render_icals`] renders (in parallel) before writing them out.
+const BATCH: usize = 2048;
+
+/// Writes several views' calendars at once, `writers[i]` receiving the calendar of `views[i]`,
+/// each byte for byte what [`render_ical`] writes. Every event is rendered once, however many
+/// of the views hold it (a tagged event is in the collection's calendar and in each tag's):
+/// events are rendered in parallel batches, each batch written out while the next renders.
+/// `progress` is told the number of events of each batch written.
+pub fn render_icals(
+    site: &Site,
+    views: &[&View],
+    writers: &mut [&mut (dyn Write + Send)],
+    progress: &(dyn Fn(usize) + Sync),
+) -> io::Result<()> {
+    assert_eq!(views.len(), writers.len(), "one writer per view");
+    for (view, w) in views.iter().zip(writers.iter_mut()) {
+        write_header(site, view, *w)?;
+    }
+    let events = site.events().len();
+    // Only the events some view holds are rendered (a group of tag calendars needs few).
+    let mut needed = vec![false; events];
+    for view in views {
+        for &index in &view.events {
+            if let Some(slot) = needed.get_mut(index) {
+                *slot = true;
+            }
+        }
+    }
+    // Each view's position in its (chronological) event list.
+    let mut cursors = vec![0usize; views.len()];
+    let render_batch = |start: usize| -> io::Result<Vec<Vec<u8>>> {
+        (start..(start + BATCH).min(events))
+            .into_par_iter()
+            .map(|index| {
+                if !needed[index] {
+                    return Ok(Vec::new());
+                }
+                let mut bytes = Vec::with_capacity(4096);
+                write_event(&mut ContentLines::new(&mut bytes), site, index)?;
+                Ok(bytes)
+            })
+            .collect()
+    };
+    let mut start = 0;
+    let mut batch = render_batch(start)?;
+    while start < events {
+        let next = start + BATCH;
+        let (written, rendered) = rayon::join(
+            || write_batch(views, writers, &mut cursors, start, &batch),
+            || {
+                if next < events {
+                    render_batch(next)
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+        );
+        written?;
+        progress(batch.len());
+        batch = rendered?;
+        start = next;
+    }
+    for w in writers.iter_mut() {
+        write_footer(*w)?;
+    }
+    Ok(())
+}
+
+/// Appends the batch's events (the collection's events from `start` on) to each view that holds
+/// them; views list their events in collection order.
+fn write_batch(
+    views: &[&View],
+    writers: &mut [&mut (dyn Write + Send)],
+    cursors: &mut [usize],
+    start: usize,
+    batch: &[Vec<u8>],
+) -> io::Result<()> {
+    let end = start + batch.len();
+    for ((view, w), cursor) in views.iter().zip(writers.iter_mut()).zip(cursors.iter_mut()) {
+        while let Some(&index) = view.events.get(*cursor) {
+            if index >= end {
+                break;
+            }
+            if let Some(bytes) = index.checked_sub(start).and_then(|i| batch.get(i)) {
+                w.write_all(bytes)?;
+            }
+            *cursor += 1;
+        }
+    }
+    Ok(())
+}
+
+fn write_header(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
     let mut out = ContentLines::new(w);
     out.line("BEGIN", "VCALENDAR")?;
     out.line("VERSION", "2.0")?;
     out.line(
         "PRODID",
-        &format!("-//chronicle//chronicle {}//EN", env!("CARGO_PKG_VERSION")),
+        concat!(
+            "-//chronicle//chronicle ",
+            env!("CARGO_PKG_VERSION"),
+            "//EN"
+        ),
     )?;
     out.line("CALSCALE", "GREGORIAN")?;
     out.line("METHOD", "PUBLISH")?;
@@ -40,25 +146,25 @@ pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
         out.text("DESCRIPTION", &view.description)?;
         out.text("X-WR-CALDESC", &view.description)?;
     }
-    out.line("UID", &site.feed_uuid(&view.home_path).to_string())?;
+    out.uuid("UID", site.feed_uuid(&view.home_path))?;
     out.line("URL", &site.url(&view.home_path))?;
     out.line("SOURCE;VALUE=URI", &site.url(&view.path(Format::Ical)))?;
-    out.line("LAST-MODIFIED", &utc(site.now))?;
+    out.utc("LAST-MODIFIED", site.now)?;
     out.line("REFRESH-INTERVAL;VALUE=DURATION", REFRESH)?;
-    out.line("X-PUBLISHED-TTL", REFRESH)?;
-    for &index in &view.events {
-        write_event(&mut out, site, index)?;
-    }
-    out.line("END", "VCALENDAR")?;
-    out.flush()
+    out.line("X-PUBLISHED-TTL", REFRESH)
+}
+
+fn write_footer(w: &mut dyn Write) -> io::Result<()> {
+    ContentLines::new(w).line("END", "VCALENDAR")?;
+    w.flush()
 }
 
 fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Result<()> {
     let event = &site.events()[index];
     out.line("BEGIN", "VEVENT")?;
-    out.line("UID", &site.event_uuid(event).to_string())?;
+    out.uuid("UID", site.event_uuid(event))?;
     // DTSTAMP and LAST-MODIFIED come from the entry's own dates so the file is reproducible.
-    out.line("DTSTAMP", &utc(event.modified_at()))?;
+    out.utc("DTSTAMP", event.modified_at())?;
     write_dates(out, event)?;
     out.text("SUMMARY", &event.title)?;
     out.text("DESCRIPTION", &body::event_text(event))?;
@@ -66,43 +172,50 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
         out.text("LOCATION", location)?;
     }
     if !event.tags.is_empty() {
-        let tags: Vec<String> = event.tags.iter().map(|t| escape_text(t)).collect();
-        out.line("CATEGORIES", &tags.join(","))?;
+        out.start("CATEGORIES")?;
+        for (i, tag) in event.tags.iter().enumerate() {
+            if i > 0 {
+                out.raw(",")?;
+            }
+            out.escaped(tag)?;
+        }
+        out.end()?;
     }
     out.line("URL", &site.permalink(event))?;
     // iTIP (RFC 5546 §3.2.1) requires an ORGANIZER on every VEVENT of a METHOD:PUBLISH
     // calendar; the collection's author, at the site's address, publishes them.
-    out.line(
-        &format!(
-            "ORGANIZER;CN={}",
-            param_value(&site.collection.settings.author)
-        ),
-        &site.link_base,
-    )?;
+    out.start(&format!(
+        "ORGANIZER;CN={}",
+        param_value(&site.collection.settings.author)
+    ))?;
+    out.raw(&site.link_base)?;
+    out.end()?;
     out.line("STATUS", status(event.status))?;
     out.line("TRANSP", "TRANSPARENT")?;
-    out.line("CREATED", &utc(event.published_at()))?;
-    out.line("LAST-MODIFIED", &utc(event.modified_at()))?;
-    out.line("SEQUENCE", &sequence(event).to_string())?;
+    out.utc("CREATED", event.published_at())?;
+    out.utc("LAST-MODIFIED", event.modified_at())?;
+    out.start("SEQUENCE")?;
+    out.raw(itoa(sequence(event), &mut [0; 20]))?;
+    out.end()?;
     out.line("END", "VEVENT")
 }
 
 fn write_dates(out: &mut ContentLines<'_>, event: &Event) -> io::Result<()> {
     match event.date {
         When::Instant { at, .. } => {
-            out.line("DTSTART", &utc(at))?;
+            out.utc("DTSTART", at)?;
             // DTEND must have DTSTART's value type (RFC 5545 §3.6.1): an all-day end becomes
             // the start of the following day in the event's zone.
             match event.end {
-                Some(When::Instant { at: end, .. }) => out.line("DTEND", &utc(end)),
-                Some(end) => out.line("DTEND", &utc(day_start(end.day_after(), event.timezone))),
+                Some(When::Instant { at: end, .. }) => out.utc("DTEND", end),
+                Some(end) => out.utc("DTEND", day_start(end.day_after(), event.timezone)),
                 None => Ok(()),
             }
         }
         start => {
-            out.line("DTSTART;VALUE=DATE", &day(start.first_day()))?;
+            out.day("DTSTART;VALUE=DATE", start.first_day())?;
             let end = event.end.unwrap_or(start).day_after();
-            out.line("DTEND;VALUE=DATE", &day(end))
+            out.day("DTEND;VALUE=DATE", end)
         }
     }
 }
@@ -127,36 +240,61 @@ fn sequence(event: &Event) -> i64 {
     }
 }
 
-fn utc(at: DateTime<Utc>) -> String {
-    at.format("%Y%m%dT%H%M%SZ").to_string()
+/// A non-negative number in decimal, without allocating.
+fn itoa(mut n: i64, buf: &mut [u8; 20]) -> &str {
+    n = n.max(0);
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).expect("digits are ASCII")
 }
 
-fn day(date: NaiveDate) -> String {
-    date.format("%Y%m%d").to_string()
+/// Writes `value` zero-padded to `width` digits into `out` from `at`; returns the next offset.
+fn digits(out: &mut [u8], at: usize, value: u32, width: usize) -> usize {
+    let mut v = value;
+    for i in (0..width).rev() {
+        out[at + i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    at + width
+}
+
+/// `YYYYMMDD` (RFC 5545 §3.3.4); years outside 0..=9999 cannot come from a TOML date.
+fn format_day(date: NaiveDate, buf: &mut [u8; 16]) -> &str {
+    let year = u32::try_from(date.year()).unwrap_or(0).min(9999);
+    let at = digits(buf, 0, year, 4);
+    let at = digits(buf, at, date.month(), 2);
+    let at = digits(buf, at, date.day(), 2);
+    std::str::from_utf8(&buf[..at]).expect("digits are ASCII")
+}
+
+/// `YYYYMMDDTHHMMSSZ`, a UTC date-time (RFC 5545 §3.3.5, form #2).
+fn format_utc(at: DateTime<Utc>, buf: &mut [u8; 16]) -> &str {
+    format_day(at.date_naive(), buf);
+    buf[8] = b'T';
+    let time = at.time();
+    let end = digits(buf, 9, time.hour(), 2);
+    let end = digits(buf, end, time.minute(), 2);
+    let end = digits(buf, end, time.second(), 2);
+    buf[end] = b'Z';
+    std::str::from_utf8(&buf[..=end]).expect("digits are ASCII")
 }
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma, and every line break
 /// as `\n`, so the value always stays inside its one property.
 pub fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let mut out = Vec::with_capacity(text.len() + 8);
+    let mut lines = ContentLines::new(&mut out);
+    // Folding is not wanted here: lift the limit out of reach.
+    lines.limit = usize::MAX;
+    lines.escaped(text).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("escaping keeps UTF-8 intact")
 }
 
 /// A quoted parameter value: RFC 6868 caret encoding for the quote, caret and line breaks that
@@ -177,52 +315,129 @@ fn param_value(text: &str) -> String {
     out
 }
 
-/// Writes content lines ending in CRLF, folded at 75 octets (RFC 5545 §3.1).
+/// Writes content lines ending in CRLF, folded at 75 octets (RFC 5545 §3.1) as they are
+/// written, straight into the output: no line is built as a string first.
 struct ContentLines<'w> {
     w: &'w mut dyn Write,
-}
-
-impl<'w> ContentLines<'w> {
-    fn new(w: &'w mut dyn Write) -> Self {
-        ContentLines { w }
-    }
-
-    /// A TEXT property: the value is escaped.
-    fn text(&mut self, name: &str, value: &str) -> io::Result<()> {
-        self.line(name, &escape_text(value))
-    }
-
-    /// A property whose value is already in its RFC 5545 form.
-    fn line(&mut self, name: &str, value: &str) -> io::Result<()> {
-        let mut line = String::with_capacity(name.len() + value.len() + 1);
-        line.push_str(name);
-        line.push(':');
-        line.push_str(value);
-        write_folded(self.w, &line)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
-    }
+    /// Octets on the current physical line so far.
+    col: usize,
+    limit: usize,
+    /// Reused by `escaped` for each value.
+    scratch: String,
 }
 
 const MAX_LINE_OCTETS: usize = 75;
 
-/// Folds one content line: each physical line holds at most 75 octets before its CRLF, the
-/// leading space of a continuation counted, and never splits a UTF-8 character.
-fn write_folded(w: &mut dyn Write, line: &str) -> io::Result<()> {
-    let mut rest = line;
-    let mut limit = MAX_LINE_OCTETS;
-    loop {
-        if rest.len() <= limit {
-            w.write_all(rest.as_bytes())?;
-            return w.write_all(b"\r\n");
+impl<'w> ContentLines<'w> {
+    fn new(w: &'w mut dyn Write) -> Self {
+        ContentLines {
+            w,
+            col: 0,
+            limit: MAX_LINE_OCTETS,
+            scratch: String::new(),
         }
-        let cut = fold_point(rest, limit);
-        w.write_all(&rest.as_bytes()[..cut])?;
-        w.write_all(b"\r\n ")?;
-        rest = &rest[cut..];
-        limit = MAX_LINE_OCTETS - 1;
+    }
+
+    /// A property whose value is already in its RFC 5545 form.
+    fn line(&mut self, name: &str, value: &str) -> io::Result<()> {
+        self.start(name)?;
+        self.raw(value)?;
+        self.end()
+    }
+
+    /// A TEXT property: the value is escaped.
+    fn text(&mut self, name: &str, value: &str) -> io::Result<()> {
+        self.start(name)?;
+        self.escaped(value)?;
+        self.end()
+    }
+
+    fn utc(&mut self, name: &str, at: DateTime<Utc>) -> io::Result<()> {
+        self.line(name, format_utc(at, &mut [0; 16]))
+    }
+
+    fn day(&mut self, name: &str, date: NaiveDate) -> io::Result<()> {
+        self.line(name, format_day(date, &mut [0; 16]))
+    }
+
+    fn uuid(&mut self, name: &str, uuid: uuid::Uuid) -> io::Result<()> {
+        self.line(
+            name,
+            uuid.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+        )
+    }
+
+    fn start(&mut self, name: &str) -> io::Result<()> {
+        self.raw(name)?;
+        self.raw(":")
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.col = 0;
+        self.w.write_all(b"\r\n")
+    }
+
+    /// Writes part of a line, folding where it reaches the limit: each physical line holds at
+    /// most 75 octets before its CRLF, the leading space of a continuation counted, and a
+    /// UTF-8 character is never split.
+    fn raw(&mut self, text: &str) -> io::Result<()> {
+        let mut rest = text;
+        while !rest.is_empty() {
+            let room = self.limit.saturating_sub(self.col);
+            if rest.len() <= room {
+                self.w.write_all(rest.as_bytes())?;
+                self.col += rest.len();
+                return Ok(());
+            }
+            let cut = fold_point(rest, room);
+            self.w.write_all(&rest.as_bytes()[..cut])?;
+            self.w.write_all(b"\r\n ")?;
+            self.col = 1;
+            rest = &rest[cut..];
+        }
+        Ok(())
+    }
+
+    /// Writes TEXT (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line
+    /// break (CRLF, CR or LF) as `\n`, other control characters but tab dropped. Runs of plain
+    /// text are written whole.
+    fn escaped(&mut self, text: &str) -> io::Result<()> {
+        // The escaped value is gathered first (in a buffer kept between calls) so that folding
+        // sees it whole and can keep clear of spaces at the edges of its pieces.
+        let mut value = std::mem::take(&mut self.scratch);
+        value.clear();
+        let bytes = text.as_bytes();
+        let mut plain = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // Every character to change is ASCII, or a C1 control (U+0080..U+009F, encoded
+            // 0xC2 0x80..0x9F); any other byte belongs to plain text.
+            let special = matches!(b, b'\\' | b';' | b',' | 0..=0x08 | 0x0a..=0x1f | 0x7f)
+                || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)));
+            if !special {
+                i += 1;
+                continue;
+            }
+            value.push_str(&text[plain..i]);
+            let (replacement, len) = match b {
+                b'\\' => ("\\\\", 1),
+                b';' => ("\\;", 1),
+                b',' => ("\\,", 1),
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => ("\\n", 2),
+                b'\r' | b'\n' => ("\\n", 1),
+                0xc2 => ("", 2),
+                _ => ("", 1),
+            };
+            value.push_str(replacement);
+            i += len;
+            plain = i;
+        }
+        value.push_str(&text[plain..]);
+        let result = self.raw(&value);
+        self.scratch = value;
+        result
     }
 }
 
@@ -239,7 +454,10 @@ fn fold_point(rest: &str, limit: usize) -> usize {
     };
     let hard = boundary(limit);
     let mut at = hard;
-    // Look back a few characters for a cut between two non-space characters.
+    // Look back a few characters for a cut between two non-space characters. A cut before the
+    // first character is allowed: `rest` may continue a line that text written before it began,
+    // and the caller then folds with nothing written (it never does so at the start of a line,
+    // where `limit` leaves more room than this looks back).
     for _ in 0..8 {
         let before = rest[..at].chars().next_back();
         let after = rest[at..].chars().next();
@@ -247,7 +465,7 @@ fn fold_point(rest: &str, limit: usize) -> usize {
         if !spaced(before) && !spaced(after) {
             return at;
         }
-        if at <= 1 {
+        if at == 0 {
             break;
         }
         at = boundary(at - 1);
@@ -259,9 +477,30 @@ fn fold_point(rest: &str, limit: usize) -> usize {
 mod tests {
     use super::*;
 
+    #[test]
+    fn parameter_values_are_quoted_and_caret_encoded() {
+        assert_eq!(param_value("Desk \"A\"; B^C"), "\"Desk ^'A^'; B^^C\"");
+    }
+
+    #[test]
+    fn folds_away_from_spaces() {
+        let line = format!("SUMMARY:{}end", "ab ".repeat(60));
+        let out = folded(&line);
+        for physical in out.split("\r\n").filter(|l| !l.is_empty()) {
+            let content = physical.strip_prefix(' ').unwrap_or(physical);
+            assert!(
+                !content.starts_with(' ') && !content.ends_with(' '),
+                "{physical:?}"
+            );
+        }
+        assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
+    }
+
     fn folded(line: &str) -> String {
         let mut out = Vec::new();
-        write_folded(&mut out, line).unwrap();
+        let mut lines = ContentLines::new(&mut out);
+        lines.raw(line).unwrap();
+        lines.end().unwrap();
         String::from_utf8(out).expect("folding keeps UTF-8 intact")
     }
 
@@ -281,11 +520,6 @@ mod tests {
     }
 
     #[test]
-    fn parameter_values_are_quoted_and_caret_encoded() {
-        assert_eq!(param_value("Desk \"A\"; B^C"), "\"Desk ^'A^'; B^^C\"");
-    }
-
-    #[test]
     fn folds_at_75_octets_on_character_boundaries() {
         let line = format!("SUMMARY:{}", "é".repeat(100));
         let out = folded(&line);
@@ -294,20 +528,6 @@ mod tests {
         }
         let unfolded = out.replace("\r\n ", "");
         assert_eq!(unfolded, format!("{line}\r\n"));
-    }
-
-    #[test]
-    fn folds_away_from_spaces() {
-        let line = format!("SUMMARY:{}end", "ab ".repeat(60));
-        let out = folded(&line);
-        for physical in out.split("\r\n").filter(|l| !l.is_empty()) {
-            let content = physical.strip_prefix(' ').unwrap_or(physical);
-            assert!(
-                !content.starts_with(' ') && !content.ends_with(' '),
-                "{physical:?}"
-            );
-        }
-        assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
     }
 
     #[test]

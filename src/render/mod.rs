@@ -3,6 +3,7 @@
 //! [`Site`] holds what every renderer shares (links, "now", each event's body rendered once);
 //! [`site::outputs`] lists every file `build` writes and `serve` holds; [`render`] writes one.
 
+pub mod archive;
 pub mod atom;
 pub mod body;
 pub mod csv;
@@ -165,6 +166,8 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
         Format::Ical => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
+        Format::RssArchive(page) => archive::render_rss_archive(site, &output.view, page, w),
+        Format::AtomArchive(page) => archive::render_atom_archive(site, &output.view, page, w),
     }
 }
 

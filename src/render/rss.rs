@@ -11,26 +11,58 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{Site, View};
+use chrono::{DateTime, Utc};
+
+use super::{archive, Site, View};
 use crate::render::site::Format;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
 
-/// Writes the view's RSS feed: its newest `feed_limit` entries, newest first.
+/// Writes the view's RSS feed: its newest `feed_limit` entries, newest first. The whole
+/// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
 pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
-    let settings = &site.collection.settings;
-    let items = site
-        .feed_entries(view)
-        .into_iter()
-        .map(|index| item(site, index))
-        .collect();
-    let self_link = Link {
-        href: site.url(&view.path(Format::Rss)),
-        rel: "self".into(),
+    let mut links = Vec::new();
+    if let Some(page) = archive::newest_page(site, view) {
+        links.push(atom_link(
+            "prev-archive",
+            site.url(&archive::rss_path(page)),
+        ));
+    }
+    let channel = channel(
+        site,
+        view,
+        site.feed_entries(view),
+        &view.path(Format::Rss),
+        links,
+        site.now,
+    );
+    write_channel(&channel, w)
+}
+
+/// An `atom:link` of an RSS channel (RFC 5005 uses them for archive links).
+pub(crate) fn atom_link(rel: &str, href: String) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
         mime_type: Some("application/rss+xml".into()),
         ..Link::default()
-    };
-    let channel = Channel {
+    }
+}
+
+/// The view's channel holding `entries` (in that order), with `self_path` as its `self` link
+/// and `links` after it; `built` is its `lastBuildDate`.
+pub(crate) fn channel(
+    site: &Site,
+    view: &View,
+    entries: Vec<usize>,
+    self_path: &str,
+    links: Vec<Link>,
+    built: DateTime<Utc>,
+) -> Channel {
+    let settings = &site.collection.settings;
+    let items = entries.into_iter().map(|index| item(site, index)).collect();
+    let self_link = atom_link("self", site.url(self_path));
+    Channel {
         title: view.title.clone(),
         link: site.url(&view.home_path),
         description: if view.description.is_empty() {
@@ -39,16 +71,20 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()>
             view.description.clone()
         },
         language: Some(settings.language.clone()),
-        last_build_date: Some(site.now.to_rfc2822()),
+        last_build_date: Some(built.to_rfc2822()),
         generator: Some(format!("chronicle {}", env!("CARGO_PKG_VERSION"))),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         items,
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: std::iter::once(self_link).chain(links).collect(),
         }),
         namespaces: BTreeMap::from([("dc".to_string(), DC_NAMESPACE.to_string())]),
         ..Channel::default()
-    };
+    }
+}
+
+/// Writes a channel, indented.
+pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> io::Result<()> {
     channel
         .pretty_write_to(w, b' ', 2)
         .map(|_| ())

@@ -17,6 +17,10 @@ pub enum Format {
     Ical,
     /// A timeline page (`index.html` of a directory) of the given kind.
     Html(Page),
+    /// RSS archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
+    RssArchive(usize),
+    /// Atom archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
+    AtomArchive(usize),
 }
 
 /// Which timeline page an HTML output is.
@@ -46,21 +50,26 @@ impl Format {
     /// The media type, as served over HTTP.
     pub fn media_type(self) -> &'static str {
         match self {
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss | Format::RssArchive(_) => "application/rss+xml; charset=utf-8",
+            Format::Atom | Format::AtomArchive(_) => "application/atom+xml; charset=utf-8",
             Format::JsonFeed => "application/feed+json; charset=utf-8",
             Format::Ical => "text/calendar; charset=utf-8",
             Format::Html(_) => "text/html; charset=utf-8",
         }
     }
 
+    /// The file name of a view's document in this format; for an archive page, that of the
+    /// subscription document it belongs to.
     pub fn file_name(self) -> &'static str {
-        if let Format::Html(_) = self {
-            return PAGE_FILE;
-        }
+        let format = match self {
+            Format::Html(_) => return PAGE_FILE,
+            Format::RssArchive(_) => Format::Rss,
+            Format::AtomArchive(_) => Format::Atom,
+            other => other,
+        };
         Format::FEEDS_AND_CALENDAR
             .iter()
-            .find(|(f, _)| *f == self)
+            .find(|(f, _)| *f == format)
             .map(|(_, name)| *name)
             .expect("every format has a file name")
     }
@@ -153,7 +162,7 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
 }
 
 /// Every file `build` writes, in a stable order: the collection's feeds and front page, each
-/// tag's feeds and page, then each year's page.
+/// tag's feeds and page, each year's page, then the collection's feed archive pages.
 pub fn outputs(collection: &Collection) -> Vec<Output> {
     let feeds_and_page = |view: View, page: Page| {
         let view = Arc::new(view);
@@ -186,5 +195,6 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
                 .flat_map(|view| feeds_and_page(view, Page::Tag)),
         )
         .chain(years)
+        .chain(super::archive::outputs(collection))
         .collect()
 }
