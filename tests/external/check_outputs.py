@@ -792,6 +792,50 @@ CHECKS = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# RFC 5005 archived feeds
+
+
+HISTORY = "{http://purl.org/syndication/history/1.0}"
+
+
+def check_archives(report, public, config, events):
+    """Follows `prev-archive` from rss.xml and atom.xml through every archive page: each page
+    parses without bozo, is marked `fh:archive`, links `current` to the subscription document,
+    and the documents together hold every event exactly once."""
+    base = config["base_url"]
+    want = {"urn:uuid:" + event_uuid(config, e) for e in events}
+    for name in ("rss.xml", "atom.xml"):
+        seen, pages = [], 0
+        href = base + name
+        visited = set()
+        while href is not None:
+            where = href[len(base):] if href.startswith(base) else href
+            if not report.check(href.startswith(base) and href not in visited, where,
+                                "archive link leaves the site or loops"):
+                break
+            visited.add(href)
+            path = public / href[len(base):]
+            if not report.check(path.is_file(), where, "linked archive page is missing"):
+                break
+            parsed = feedparser.parse(path.read_bytes())
+            report.check(not parsed.bozo, where, f"bozo: {parsed.get('bozo_exception')}")
+            seen.extend(e.get("id") for e in parsed.entries)
+            links = {l.get("rel"): l.get("href") for l in parsed.feed.get("links", [])}
+            if pages > 0:
+                root = ET.parse(path).getroot()
+                report.check(root.find(".//" + HISTORY + "archive") is not None, where,
+                             "archive page without fh:archive")
+                report.check(links.get("current") == base + name, where,
+                             f"current link {links.get('current')!r} is not {base + name!r}")
+            href = links.get("prev-archive")
+            pages += 1
+        report.check(len(seen) == len(set(seen)), name, "an entry appears in two archive documents")
+        report.check(set(seen) == want, name,
+                     f"subscription document and {pages - 1} archive pages hold {len(set(seen))} "
+                     f"entries, expected every one of the {len(want)} events")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--public", required=True, type=Path, help="the folder chronicle build wrote")
@@ -816,6 +860,11 @@ def main(argv=None):
                     check(report, where, path, config, scope)
                 except Exception as err:  # a file shaped so oddly that a check broke is a failure too
                     report.fail(where, f"checker error {type(err).__name__}: {err}")
+
+    try:
+        check_archives(report, args.public, config, events)
+    except Exception as err:  # as above: a checker that breaks is a failure, not a pass
+        report.fail("archive", f"checker error {type(err).__name__}: {err}")
 
     print(f"{report.passed} passed, {report.failed} failed")
     return 0 if report.failed == 0 else 1
