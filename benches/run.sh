@@ -66,7 +66,8 @@ gen=$CARGO_TARGET_DIR/release/examples/gen_corpus
 
 # --- helpers ----------------------------------------------------------------------------------
 now_ns() { date +%s%N; }
-bytes_in() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
+# printf, not print: awk prints large sums in exponent notation.
+bytes_in() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 secs() { awk -v ns="$1" 'BEGIN {printf "%.2f", ns/1e9}'; }
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b/1e6}'; }
@@ -92,7 +93,10 @@ measure() {
 
 rows=()
 declare -A corpus_mb
-add_row() { rows+=("| $(printf '%s | ' "$@")"); }
+add_row() {
+    rows+=("| $(printf '%s | ' "$@")")
+    log "${rows[-1]}"
+}
 
 # --- per size ---------------------------------------------------------------------------------
 for n in "${sizes[@]}"; do
