@@ -243,6 +243,7 @@ mod tests {
             identity: variant("<rss/>", "\"id\""),
             gzip: Some(variant("gz", "\"id-gzip\"")),
             br: None,
+            compressed: true,
         }
     }
 
