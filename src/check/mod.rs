@@ -90,24 +90,53 @@ pub fn recheck_changed(
 /// What the checked event files say, without building the collection (their events stay where
 /// they are): every diagnostic, duplicate ids across files included, unsorted, and how many
 /// event files were read. For `serve`, which keeps the files and updates its collection itself.
-pub fn file_diagnostics(dir: &Path, checked: &CheckedFiles) -> (Vec<Diagnostic>, usize) {
+///
+/// With `changed` (relative paths), the other files are known to be free of errors and to share
+/// no id among themselves (they were all in a valid collection): only the changed files'
+/// diagnostics are gathered, and only their events' ids compared with the others'.
+pub fn file_diagnostics(
+    dir: &Path,
+    checked: &CheckedFiles,
+    changed: Option<&[String]>,
+) -> (Vec<Diagnostic>, usize) {
     let loaded = &checked.loaded;
     let mut diagnostics = loaded.diagnostics.clone();
-    let mut files = 0;
-    for file in &loaded.files {
-        match &file.value {
-            Ok(check) => {
-                files += 1;
-                diagnostics.extend(check.diagnostics.iter().cloned());
-            }
+    let files = loaded.files.iter().filter(|f| f.value.is_ok()).count();
+    let of_file =
+        |file: &load::LoadedFile<FileCheck>, diagnostics: &mut Vec<Diagnostic>| match &file.value {
+            Ok(check) => diagnostics.extend(check.diagnostics.iter().cloned()),
             Err(diag) => diagnostics.push(diag.clone()),
+        };
+    let events = || {
+        loaded
+            .files
+            .iter()
+            .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
+    };
+    match changed {
+        Some(changed) => {
+            let mut ids = Vec::new();
+            for relative in changed {
+                let path = dir.join(relative);
+                let Ok(at) = loaded.files.binary_search_by(|f| f.path.cmp(&path)) else {
+                    continue;
+                };
+                let file = &loaded.files[at];
+                of_file(file, &mut diagnostics);
+                if let Some(event) = file.value.as_ref().ok().and_then(|c| c.event.as_ref()) {
+                    ids.push(event.id.as_str());
+                }
+            }
+            let candidates = events().filter(|e| ids.contains(&e.id.as_str()));
+            check_unique_ids(candidates, |e| dir.join(&e.path), &mut diagnostics);
+        }
+        None => {
+            for file in &loaded.files {
+                of_file(file, &mut diagnostics);
+            }
+            check_unique_ids(events(), |e| dir.join(&e.path), &mut diagnostics);
         }
     }
-    let events = loaded
-        .files
-        .iter()
-        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()));
-    check_unique_ids(events, |e| dir.join(&e.path), &mut diagnostics);
     (diagnostics, files)
 }
 

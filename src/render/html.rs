@@ -105,11 +105,13 @@ impl Navigation {
     pub fn new(collection: &Collection) -> Self {
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        // A collection uses few distinct tags many times: each is slugified once.
+        let mut slugs: HashMap<&str, String> = HashMap::new();
         for event in &collection.events {
             *years.entry(event.date.year()).or_default() += 1;
             let mut seen = Vec::with_capacity(event.tags.len());
             for tag in &event.tags {
-                let slug = tag_slug(tag);
+                let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag)).clone();
                 if seen.contains(&slug) {
                     continue;
                 }

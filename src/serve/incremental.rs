@@ -22,7 +22,6 @@
 //! Must not touch the served state itself, nor read the clock for anything but the log line.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -32,9 +31,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
-use super::state::{body_hash, parts_hash, Resource, Served};
+use super::state::{body_hash, parts_hash, Payload, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles};
 use crate::diag::{self, Diagnostic};
 use crate::load::SETTINGS_FILE;
@@ -79,11 +79,11 @@ pub struct Builder {
     /// The last good collection, from which the served set was built.
     collection: Option<Collection>,
     /// Event files changed since `collection` was last brought up to date (relative paths).
-    pending: HashSet<String>,
+    pending: FxHashSet<String>,
     /// Set when the last full check failed: until one succeeds, every rebuild is full.
     needs_full: bool,
-    cache: HashMap<String, CachedEvent>,
-    signatures: HashMap<String, Vec<u64>>,
+    cache: FxHashMap<String, CachedEvent>,
+    signatures: FxHashMap<String, Vec<u64>>,
     next_version: u64,
 }
 
@@ -107,10 +107,10 @@ impl Builder {
             quiet,
             files: None,
             collection: None,
-            pending: HashSet::new(),
+            pending: FxHashSet::default(),
             needs_full: true,
-            cache: HashMap::new(),
-            signatures: HashMap::new(),
+            cache: FxHashMap::default(),
+            signatures: FxHashMap::default(),
             next_version: 0,
         }
     }
@@ -132,7 +132,7 @@ impl Builder {
         let settings = check::read_settings(dir, &mut diagnostics)?;
         let zone = settings.as_ref().map_or(chrono_tz::Tz::UTC, |s| s.timezone);
         let files = check::check_files(dir, zone, self.files.take())?;
-        let (file_diagnostics, count) = check::file_diagnostics(dir, &files);
+        let (file_diagnostics, count) = check::file_diagnostics(dir, &files, None);
         diagnostics.extend(file_diagnostics);
         let templates = check::check_templates(dir, &mut diagnostics);
         diag::sort(&mut diagnostics);
@@ -243,7 +243,8 @@ impl Builder {
         };
         self.pending
             .extend(relatives.into_iter().filter(|r| r.ends_with(".md")));
-        let (diagnostics, _) = check::file_diagnostics(&self.events, &files);
+        let pending: Vec<String> = self.pending.iter().cloned().collect();
+        let (diagnostics, _) = check::file_diagnostics(&self.events, &files, Some(&pending));
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let mut shown: Vec<&Diagnostic> = diagnostics
             .iter()
@@ -267,7 +268,7 @@ impl Builder {
         let Some(mut collection) = self.collection.take() else {
             return Err(Full);
         };
-        update_events(&mut collection, &files, &self.pending);
+        update_events(&mut collection, &self.events, &files, &self.pending);
         self.files = Some(files);
         let invalid = std::mem::take(&mut self.pending);
         for path in &invalid {
@@ -299,51 +300,49 @@ impl Builder {
         incremental: bool,
     ) -> io::Result<Rebuilt> {
         let started = Instant::now();
-        let cache = &self.cache;
+        // One look-up per event: its kept parts, if its file did not change.
+        let cached: Vec<Option<&CachedEvent>> = collection
+            .events
+            .par_iter()
+            .map(|e| self.cache.get(&e.path))
+            .collect();
         let site = Site::with_cache(
             &collection,
             &self.link_base,
             self.source_date_epoch,
-            &|_, event| cache.get(&event.path).map(|c| c.html.clone()),
+            &|index, _| cached[index].map(|c| c.html.clone()),
         );
-        let missing: Vec<usize> = collection
-            .events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !cache.contains_key(&e.path))
-            .map(|(i, _)| i)
-            .collect();
+        let missing: Vec<usize> = (0..cached.len()).filter(|&i| cached[i].is_none()).collect();
+        let mut next_version = self.next_version;
         let fresh = missing
             .par_iter()
             .map(|&index| {
                 let vevent = ical::event_bytes(&site, index)?;
-                Ok((index, digest(&vevent), Bytes::from(vevent)))
+                let html = EventHtml {
+                    html: Arc::clone(&site.html[index]),
+                    body: site.body[index].clone(),
+                };
+                Ok(CachedEvent {
+                    version: 0,
+                    html,
+                    digest: digest(&vevent),
+                    vevent: Bytes::from(vevent),
+                })
             })
             .collect::<io::Result<Vec<_>>>()?;
-        for (index, digest, vevent) in fresh {
-            let html = EventHtml {
-                html: Arc::clone(&site.html[index]),
-                body: site.body[index].clone(),
-            };
-            self.next_version += 1;
-            self.cache.insert(
-                collection.events[index].path.clone(),
-                CachedEvent {
-                    version: self.next_version,
-                    html,
-                    vevent,
-                    digest,
-                },
-            );
+        let mut fresh: Vec<(usize, CachedEvent)> = missing.into_iter().zip(fresh).collect();
+        for (_, event) in &mut fresh {
+            next_version += 1;
+            event.version = next_version;
         }
-        let parts: Vec<&CachedEvent> = collection
-            .events
-            .iter()
-            .map(|e| {
-                self.cache
-                    .get(&e.path)
-                    .ok_or_else(|| io::Error::other(format!("{} was not rendered", e.path)))
-            })
+        let mut parts = cached;
+        for (index, event) in &fresh {
+            parts[*index] = Some(event);
+        }
+        let parts: Vec<&CachedEvent> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| p.ok_or_else(|| io::Error::other(format!("event {i} was not rendered"))))
             .collect::<io::Result<_>>()?;
         let versions: Vec<u64> = parts.iter().map(|p| p.version).collect();
         let outputs = render::outputs(&collection);
@@ -375,6 +374,12 @@ impl Builder {
         let rendered = resources.iter().filter(|(_, _, fresh)| *fresh).count();
         let events = collection.events.len();
         let served = Served::new(resources.into_iter().map(|(p, r, _)| (p, r)), events);
+        drop(parts);
+        self.next_version = next_version;
+        for (index, event) in fresh {
+            self.cache
+                .insert(collection.events[index].path.clone(), event);
+        }
         self.signatures = outputs
             .iter()
             .map(|o| o.path.clone())
@@ -420,15 +425,26 @@ fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
 
 /// Takes the events of the `changed` files out of `collection` and puts in their new versions
 /// from `files` (drafts left out), each at its place in the collection's order (start, id).
-fn update_events(collection: &mut Collection, files: &CheckedFiles, changed: &HashSet<String>) {
+fn update_events(
+    collection: &mut Collection,
+    collection_dir: &Path,
+    files: &CheckedFiles,
+    changed: &FxHashSet<String>,
+) {
     let events = &mut collection.events;
     events.retain(|e| !changed.contains(&e.path));
-    let fresh = files
-        .loaded
-        .files
+    let fresh = changed
         .iter()
-        .filter(|f| changed.contains(&f.relative))
-        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
+        .filter_map(|relative| {
+            let path = collection_dir.join(relative);
+            let at = files
+                .loaded
+                .files
+                .binary_search_by(|f| f.path.cmp(&path))
+                .ok()?;
+            let file = &files.loaded.files[at];
+            file.value.as_ref().ok().and_then(|c| c.event.as_ref())
+        })
         .filter(|e| !e.draft);
     for event in fresh {
         let key = (event.start(), &event.id);
@@ -516,36 +532,212 @@ fn signature(site: &Site, output: &Output, versions: &[u64], navigation: &Naviga
 fn render_output(site: &Site, output: &Output, parts: &[&CachedEvent]) -> io::Result<Resource> {
     let view = &output.view;
     let (body, hash) = if output.format == Format::Ical {
-        let header = ical::header_bytes(site, view)?;
-        let footer = ical::footer_bytes()?;
-        let size = header.len()
-            + footer.len()
-            + view
-                .events
-                .iter()
-                .map(|&i| parts[i].vevent.len())
-                .sum::<usize>();
-        let mut body = Vec::with_capacity(size);
-        body.extend_from_slice(&header);
-        for &i in &view.events {
-            body.extend_from_slice(&parts[i].vevent);
-        }
-        body.extend_from_slice(&footer);
+        let header = Bytes::from(ical::header_bytes(site, view)?);
+        let footer = Bytes::from(ical::footer_bytes()?);
         let (header_digest, footer_digest) = (digest(&header), digest(&footer));
         let digests = std::iter::once(&header_digest[..])
             .chain(view.events.iter().map(|&i| &parts[i].digest[..]))
             .chain(std::iter::once(&footer_digest[..]));
         let hash = parts_hash(digests);
-        (body, hash)
+        let mut chunks = Vec::with_capacity(view.events.len() + 2);
+        chunks.push(header);
+        chunks.extend(view.events.iter().map(|&i| parts[i].vevent.clone()));
+        chunks.push(footer);
+        (Payload::parts(chunks), hash)
     } else {
         let body = render::render_to_vec(site, output)?;
         let hash = body_hash(&body);
-        (body, hash)
+        (Payload::Whole(Bytes::from(body)), hash)
     };
     Ok(Resource::identity(
         output.format,
-        Bytes::from(body),
+        body,
         &hash,
         site.view_updated(view),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARIFF: &str = "2025/03-04-fentanyl-tariff.md";
+    const BASE: &str = "https://example.org/t/";
+
+    /// A copy of the sample collection.
+    fn sample() -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.expect("walk the sample");
+            let to = tmp
+                .path()
+                .join(entry.path().strip_prefix(&from).expect("inside"));
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("folder");
+            } else {
+                std::fs::copy(entry.path(), &to).expect("copy");
+            }
+        }
+        tmp
+    }
+
+    fn full_build(dir: &Path) -> (Builder, Served) {
+        let mut builder = Builder::new(dir, BASE, None, true);
+        let collection = builder
+            .check_all()
+            .expect("readable")
+            .collection
+            .expect("valid");
+        let served = builder.build(collection).expect("built").served;
+        (builder, served)
+    }
+
+    fn paths(dir: &Path) -> Vec<String> {
+        let checked = check::check_collection(dir).expect("readable");
+        let collection = checked.collection.expect("valid");
+        render::outputs(&collection)
+            .into_iter()
+            .map(|o| o.path)
+            .collect()
+    }
+
+    /// Every output of `served` has the bytes and entity tag of a fresh full build.
+    fn assert_same_as_fresh(dir: &Path, served: &Served) {
+        let (_, fresh) = full_build(dir);
+        let paths = paths(dir);
+        assert_eq!(served.outputs, paths.len());
+        for path in paths {
+            let (a, b) = (served.output(&path), fresh.output(&path));
+            let (a, b) = (a.expect("served"), b.expect("fresh"));
+            assert!(
+                a.identity.body.to_bytes() == b.identity.body.to_bytes(),
+                "{path} differs from a fresh build"
+            );
+            assert_eq!(a.identity.etag, b.identity.etag, "{path}");
+            assert_eq!(a.last_modified, b.last_modified, "{path}");
+        }
+    }
+
+    fn edit(dir: &Path, relative: &str, from: &str, to: &str) -> PathBuf {
+        let path = dir.join(relative);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{from} in {relative}");
+        std::fs::write(&path, text.replace(from, to)).expect("write");
+        path
+    }
+
+    #[test]
+    fn an_edit_renders_only_the_outputs_that_hold_the_event() {
+        let tmp = sample();
+        let (mut builder, before) = full_build(tmp.path());
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
+        assert!(rebuilt.incremental);
+        // The collection's four documents and front page, those of its two tags, its year.
+        assert_eq!(rebuilt.rendered, 5 + 2 * 5 + 1, "of {}", rebuilt.outputs);
+        for path in [
+            "rss.xml",
+            "calendar.ics",
+            "tags/trade/atom.xml",
+            "years/2025/index.html",
+        ] {
+            let (old, new) = (before.output(path), rebuilt.served.output(path));
+            assert!(!Arc::ptr_eq(old.expect("old"), new.expect("new")), "{path}");
+        }
+        for path in ["tags/extradition/rss.xml", "tags/extradition/index.html"] {
+            let (old, new) = (before.output(path), rebuilt.served.output(path));
+            assert!(
+                Arc::ptr_eq(old.expect("old"), new.expect("new")),
+                "{path} kept"
+            );
+        }
+        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+    }
+
+    #[test]
+    fn a_new_date_year_or_tag_moves_the_event_between_outputs() {
+        let tmp = sample();
+        let (mut builder, served) = full_build(tmp.path());
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "tags = [\"tariffs\", \"trade\"]",
+            "tags = [\"tariffs\", \"a-new-tag\"]",
+        );
+        let served = builder
+            .rebuild(Some(&[path]), &served)
+            .expect("rebuilt")
+            .served;
+        assert!(served.output("tags/a-new-tag/rss.xml").is_some());
+        assert_same_as_fresh(tmp.path(), &served);
+        let path = edit(tmp.path(), TARIFF, "date = 2025-03-04", "date = 2024-12-30");
+        let served = builder
+            .rebuild(Some(&[path]), &served)
+            .expect("rebuilt")
+            .served;
+        assert!(served.output("years/2024/index.html").is_some());
+        assert_same_as_fresh(tmp.path(), &served);
+    }
+
+    #[test]
+    fn added_and_removed_files_and_a_broken_edit() {
+        let tmp = sample();
+        let (mut builder, served) = full_build(tmp.path());
+        let added = tmp.path().join("2025/12-01-added.md");
+        std::fs::write(
+            &added,
+            "+++\ntitle = \"Added\"\ndate = 2025-12-01\ntags = [\"added\"]\npublished = 2025-12-01T10:00:00Z\n+++\nNew.\n",
+        )
+        .expect("write");
+        let served = builder
+            .rebuild(Some(std::slice::from_ref(&added)), &served)
+            .expect("rebuilt")
+            .served;
+        assert!(served.output("tags/added/index.html").is_some());
+        assert_same_as_fresh(tmp.path(), &served);
+
+        // A broken edit: nothing is returned, and the set is kept by the caller.
+        let broken = edit(tmp.path(), TARIFF, "date = 2025-03-04", "date = 2025-02-30");
+        assert!(builder.rebuild(Some(&[broken]), &served).is_none());
+        // Removing the added file meanwhile, then fixing the edit: both are picked up.
+        std::fs::remove_file(&added).expect("remove");
+        assert!(builder
+            .rebuild(Some(std::slice::from_ref(&added)), &served)
+            .is_none());
+        let fixed = edit(tmp.path(), TARIFF, "date = 2025-02-30", "date = 2025-03-05");
+        let served = builder
+            .rebuild(Some(&[fixed]), &served)
+            .expect("rebuilt")
+            .served;
+        assert!(served.output("tags/added/index.html").is_none());
+        assert_same_as_fresh(tmp.path(), &served);
+    }
+
+    #[test]
+    fn the_settings_or_unnamed_changes_rebuild_everything() {
+        let tmp = sample();
+        let (mut builder, served) = full_build(tmp.path());
+        let settings = edit(
+            tmp.path(),
+            SETTINGS_FILE,
+            "title = \"",
+            "title = \"Renamed ",
+        );
+        let rebuilt = builder
+            .rebuild(Some(&[settings]), &served)
+            .expect("rebuilt");
+        assert!(!rebuilt.incremental);
+        assert_eq!(rebuilt.rendered, rebuilt.outputs);
+        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+        let rebuilt = builder.rebuild(None, &rebuilt.served).expect("rebuilt");
+        assert!(!rebuilt.incremental);
+        // Nothing changed: the bytes are the same, so the entity tags are too.
+        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+    }
 }

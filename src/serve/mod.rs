@@ -191,7 +191,7 @@ fn handle(
     state: &State,
     request: &Request<Incoming>,
     quiet: bool,
-) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+) -> hyper::Response<http::PayloadBody> {
     let started = Instant::now();
     let served = state.load();
     let head = http::RequestHead {

@@ -24,10 +24,66 @@ use crate::render::Format;
 /// quality 11's time, which matters because every rebuild after an edit pays it.
 const BROTLI_QUALITY: u32 = 5;
 
+/// A body: one buffer, or parts sent one after the other. A large calendar is held as its
+/// events' VEVENTs, kept between rebuilds, so a rebuild does not copy it whole.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Whole(Bytes),
+    Parts {
+        parts: Arc<[Bytes]>,
+        /// The sum of the parts' lengths.
+        len: usize,
+    },
+}
+
+impl Payload {
+    /// A body made of `parts`, in order.
+    pub fn parts(parts: Vec<Bytes>) -> Payload {
+        let len = parts.iter().map(Bytes::len).sum();
+        Payload::Parts {
+            parts: parts.into(),
+            len,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Whole(bytes) => bytes.len(),
+            Payload::Parts { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffers, in order.
+    pub fn chunks(&self) -> &[Bytes] {
+        match self {
+            Payload::Whole(bytes) => std::slice::from_ref(bytes),
+            Payload::Parts { parts, .. } => parts,
+        }
+    }
+
+    /// The whole body in one buffer (a copy when it is in parts).
+    pub fn to_bytes(&self) -> Bytes {
+        match self {
+            Payload::Whole(bytes) => bytes.clone(),
+            Payload::Parts { parts, len } => {
+                let mut whole = Vec::with_capacity(*len);
+                for part in parts.iter() {
+                    whole.extend_from_slice(part);
+                }
+                Bytes::from(whole)
+            }
+        }
+    }
+}
+
 /// One body in one content coding, with its own strong validator.
 #[derive(Debug, Clone)]
 pub struct Variant {
-    pub body: Bytes,
+    pub body: Payload,
     /// A strong entity tag (RFC 9110 8.8.3), quoted. Different codings of the same bytes are
     /// different representations and so get different tags (`"<hash>"`, `"<hash>-gzip"`,
     /// `"<hash>-br"`), or a cache could answer a gzip request with identity bytes.
@@ -161,7 +217,7 @@ impl Resource {
     /// of the body (hex), from which the entity tags are made.
     pub fn identity(
         format: Format,
-        body: Bytes,
+        body: Payload,
         hash: &str,
         last_modified: DateTime<Utc>,
     ) -> Resource {
@@ -190,9 +246,10 @@ impl Resource {
         let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
         let gzip = smaller(gzip(body)?);
         let br = smaller(brotli(body)?);
+        let whole = |b: Vec<u8>| Payload::Whole(Bytes::from(b));
         Ok(Resource {
-            gzip: gzip.map(|b| variant(Bytes::from(b), &hash, "-gzip")),
-            br: br.map(|b| variant(Bytes::from(b), &hash, "-br")),
+            gzip: gzip.map(|b| variant(whole(b), &hash, "-gzip")),
+            br: br.map(|b| variant(whole(b), &hash, "-br")),
             compressed: true,
             ..self.clone()
         })
@@ -216,7 +273,7 @@ pub fn parts_hash<'a>(digests: impl IntoIterator<Item = &'a [u8]>) -> String {
     hex(&hasher.finalize()[..16])
 }
 
-fn variant(body: Bytes, hash: &str, suffix: &str) -> Variant {
+fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
     Variant {
         body,
         etag: HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
@@ -224,18 +281,22 @@ fn variant(body: Bytes, hash: &str, suffix: &str) -> Variant {
     }
 }
 
-fn gzip(body: &[u8]) -> io::Result<Vec<u8>> {
+fn gzip(body: &Payload) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(body)?;
+    for chunk in body.chunks() {
+        encoder.write_all(chunk)?;
+    }
     encoder.finish()
 }
 
-fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
+fn brotli(body: &Payload) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut encoder =
-            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, window_bits(body));
-        encoder.write_all(body)?;
+        let bits = window_bits(body.len());
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, bits);
+        for chunk in body.chunks() {
+            encoder.write_all(chunk)?;
+        }
         encoder.flush()?;
     }
     Ok(out)
@@ -244,9 +305,9 @@ fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
 /// The smallest brotli window that holds the whole body (RFC 7932 9.1: a window of 2^bits - 16
 /// bytes, 10 to 24 bits). The encoder's memory, which it clears for every body, grows with the
 /// window, so a small feed compressed with the largest one would cost mostly that.
-fn window_bits(body: &[u8]) -> u32 {
+fn window_bits(len: usize) -> u32 {
     (10..24)
-        .find(|bits| (1usize << bits) - 16 >= body.len())
+        .find(|bits| (1usize << bits) - 16 >= len)
         .unwrap_or(24)
 }
 
@@ -366,7 +427,7 @@ mod tests {
             last_modified: UNIX_EPOCH + Duration::from_secs(secs),
             last_modified_header: http_date(UNIX_EPOCH + Duration::from_secs(secs)),
             identity: Variant {
-                body: Bytes::copy_from_slice(body),
+                body: Payload::Whole(Bytes::copy_from_slice(body)),
                 etag: HeaderValue::from_str(&format!("\"{}\"", hex(body))).unwrap(),
             },
             gzip: None,

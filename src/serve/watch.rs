@@ -109,8 +109,12 @@ pub async fn compress_in_background(state: Arc<State>, compressing: Arc<tokio::s
     if todo.is_empty() {
         return;
     }
+    // One file after the other, outside rayon's pool: the next rebuild must not queue behind
+    // a large calendar being compressed.
     let done = tokio::task::spawn_blocking(move || {
-        compress(&state, &todo);
+        for resource in todo {
+            compress(&state, std::slice::from_ref(&resource));
+        }
     })
     .await;
     if let Err(err) = done {
@@ -118,7 +122,7 @@ pub async fn compress_in_background(state: Arc<State>, compressing: Arc<tokio::s
     }
 }
 
-/// Compresses `todo` (in parallel) and adds the variants to the current set.
+/// Compresses `todo` (in parallel, on rayon's pool) and adds the variants to the current set.
 pub fn compress(state: &State, todo: &[Arc<Resource>]) {
     let replacements: Vec<(Arc<Resource>, Arc<Resource>)> = todo
         .par_iter()
