@@ -235,6 +235,12 @@ impl Resource {
 
     /// The same resource with its gzip and brotli variants made (each kept only when smaller).
     pub fn compress(&self) -> io::Result<Resource> {
+        self.compress_yielding(&|| {})
+    }
+
+    /// [`Resource::compress`], calling `pause` between the body's parts: a compression running
+    /// in the background can wait there while a rebuild needs the processors.
+    pub fn compress_yielding(&self, pause: &dyn Fn()) -> io::Result<Resource> {
         let body = &self.identity.body;
         let hash = self
             .identity
@@ -244,8 +250,8 @@ impl Resource {
             .trim_matches('"')
             .to_string();
         let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
-        let gzip = smaller(gzip(body)?);
-        let br = smaller(brotli(body)?);
+        let gzip = smaller(gzip(body, pause)?);
+        let br = smaller(brotli(body, pause)?);
         let whole = |b: Vec<u8>| Payload::Whole(Bytes::from(b));
         Ok(Resource {
             gzip: gzip.map(|b| variant(whole(b), &hash, "-gzip")),
@@ -281,20 +287,22 @@ fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
     }
 }
 
-fn gzip(body: &Payload) -> io::Result<Vec<u8>> {
+fn gzip(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     for chunk in body.chunks() {
+        pause();
         encoder.write_all(chunk)?;
     }
     encoder.finish()
 }
 
-fn brotli(body: &Payload) -> io::Result<Vec<u8>> {
+fn brotli(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let bits = window_bits(body.len());
         let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, bits);
         for chunk in body.chunks() {
+            pause();
             encoder.write_all(chunk)?;
         }
         encoder.flush()?;

@@ -7,6 +7,7 @@
 //! not stop the server: every failure here is logged.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,8 @@ impl Watch {
 /// at once (in identity), and its compressed variants join it when they are made.
 pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Builder, quiet: bool) {
     let builder = Arc::new(Mutex::new(builder));
+    // Set while a rebuild runs: background compression waits meanwhile (see `compress_in_background`).
+    let rebuilding = Arc::new(AtomicBool::new(false));
     // One compression at a time, in order: each takes what the current set still lacks.
     let compressing = Arc::new(tokio::sync::Mutex::new(()));
     while let Some(first) = watch.changes.recv().await {
@@ -70,15 +73,20 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
         let paths = (!changes.unknown).then_some(changes.paths);
         let builder = Arc::clone(&builder);
         let current = state.load_full();
+        rebuilding.store(true, Ordering::Relaxed);
         let rebuilt = tokio::task::spawn_blocking(move || {
             let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
             builder.rebuild(paths.as_deref(), &current)
         })
         .await;
+        if !matches!(rebuilt, Ok(Some(_))) {
+            rebuilding.store(false, Ordering::Relaxed);
+        }
         match rebuilt {
             Ok(Some(rebuilt)) => {
                 let swapped = Instant::now();
                 state.swap(rebuilt.served);
+                rebuilding.store(false, Ordering::Relaxed);
                 if !quiet {
                     eprintln!(
                         "rebuilt {} events in {:.1?} ({}): {} of {} files rendered again, served after {:.1?}",
@@ -93,6 +101,7 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
                 tokio::spawn(compress_in_background(
                     Arc::clone(&state),
                     Arc::clone(&compressing),
+                    Arc::clone(&rebuilding),
                 ));
             }
             Ok(None) => {}
@@ -103,7 +112,13 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
 
 /// Makes the compressed variants the current set lacks and adds them to it (see
 /// [`State::upgrade`]); the rebuilt resources are served in identity until then.
-pub async fn compress_in_background(state: Arc<State>, compressing: Arc<tokio::sync::Mutex<()>>) {
+/// While `rebuilding` is set, it waits between the parts of a body, so a large calendar being
+/// compressed does not slow the next rebuild down.
+pub async fn compress_in_background(
+    state: Arc<State>,
+    compressing: Arc<tokio::sync::Mutex<()>>,
+    rebuilding: Arc<AtomicBool>,
+) {
     let _turn = compressing.lock_owned().await;
     let todo = state.load().uncompressed();
     if todo.is_empty() {
@@ -112,8 +127,20 @@ pub async fn compress_in_background(state: Arc<State>, compressing: Arc<tokio::s
     // One file after the other, outside rayon's pool: the next rebuild must not queue behind
     // a large calendar being compressed.
     let done = tokio::task::spawn_blocking(move || {
+        let pause = || {
+            while rebuilding.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        };
         for resource in todo {
-            compress(&state, std::slice::from_ref(&resource));
+            match resource.compress_yielding(&pause) {
+                Ok(compressed) => {
+                    state.upgrade(&[(resource, Arc::new(compressed))]);
+                }
+                Err(err) => {
+                    eprintln!("cannot compress a rebuilt file: {err}; serving it uncompressed");
+                }
+            }
         }
     })
     .await;
