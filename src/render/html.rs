@@ -115,9 +115,13 @@ impl Navigation {
                 if seen.contains(&slug) {
                     continue;
                 }
-                tags.entry(slug.clone())
-                    .or_insert_with(|| (tag.clone(), 0))
-                    .1 += 1;
+                // Looked up by reference first: only a new slug is copied into the map.
+                match tags.get_mut(&slug) {
+                    Some(entry) => entry.1 += 1,
+                    None => {
+                        tags.insert(slug.clone(), (tag.clone(), 1));
+                    }
+                }
                 seen.push(slug);
             }
         }

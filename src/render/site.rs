@@ -122,9 +122,13 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
     for (index, event) in collection.events.iter().enumerate() {
         for tag in &event.tags {
             let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
-            let entry = by_slug
-                .entry(slug.clone())
-                .or_insert_with(|| (tag.clone(), Vec::new()));
+            // Looked up by reference first: only a new slug is copied into the map.
+            if !by_slug.contains_key(slug.as_str()) {
+                by_slug.insert(slug.clone(), (tag.clone(), Vec::new()));
+            }
+            let Some(entry) = by_slug.get_mut(slug.as_str()) else {
+                continue;
+            };
             if entry.1.last() != Some(&index) {
                 entry.1.push(index);
             }
