@@ -471,4 +471,27 @@ mod tests {
         next.carry_dates_forward(&old);
         assert_eq!(date(&next, "/a"), 100);
     }
+
+    #[test]
+    fn compression_joins_only_the_set_that_still_holds_the_resource() {
+        let state = State::new(served_with("/a", b"one", 100));
+        let old = Arc::clone(state.load().get("/a").unwrap());
+        let compressed = Arc::new(old.compress().unwrap());
+        assert!(compressed.compressed);
+        // A newer build replaced /a meanwhile: the older compression must not undo it.
+        state.swap(served_with("/a", b"two", 200));
+        assert_eq!(
+            state.upgrade(&[(Arc::clone(&old), Arc::clone(&compressed))]),
+            0
+        );
+        assert_eq!(
+            state.load().get("/a").unwrap().identity.body.to_bytes(),
+            "two"
+        );
+        // Where the set still holds it, the compressed resource goes in.
+        let current = Arc::clone(state.load().get("/a").unwrap());
+        let upgraded = Arc::new(current.compress().unwrap());
+        assert_eq!(state.upgrade(&[(current, Arc::clone(&upgraded))]), 1);
+        assert!(Arc::ptr_eq(state.load().get("/a").unwrap(), &upgraded));
+    }
 }
