@@ -13,7 +13,9 @@
 #   - the alternatives on the same corpus, each writing its feeds and calendars for the
 #     collection and every tag, time-boxed by ALT_TIMEOUT seconds: Python feedgen + icalendar,
 #     npm feed + ical-generator, Hugo (RSS only); each as a ratio to chronicle.
-# Then it times the sample timeline (events/) with hyperfine.
+# Then it times `chronicle serve`'s incremental rebuild after one edit (benches/incremental.sh) on
+# the largest corpus up to INCR_MAX_EVENTS (default 100000), and the sample timeline (events/)
+# with hyperfine.
 #
 # Writes a Markdown table to stdout and to benches/results.md.
 #
@@ -188,6 +190,20 @@ for n in "${sizes[@]}"; do
     corpus_mb[$n]=$(mb "$corpus_bytes")
 done
 
+# --- serve: incremental rebuild --------------------------------------------------------------
+# On the largest corpus up to INCR_MAX_EVENTS (default 100000): one event file edited, time to the
+# new set being served (benches/incremental.sh, which puts the file back).
+incr_max=${INCR_MAX_EVENTS:-100000}
+incr_n=0
+for n in "${sizes[@]}"; do
+    [ "$n" -le "$incr_max" ] && [ "$n" -gt "$incr_n" ] && incr_n=$n
+done
+incremental=
+if [ "$incr_n" -gt 0 ]; then
+    log "$incr_n events: serve, incremental rebuild after one edit"
+    incremental=$(benches/incremental.sh "$scratch/corpus-$incr_n" 5)
+fi
+
 # --- the sample timeline ----------------------------------------------------------------------
 log "sample timeline (events/) with hyperfine"
 sample_out=$scratch/sample-out
@@ -209,4 +225,10 @@ rm -rf "$sample_out"
     printf '%s\n' "${rows[@]}"
     echo
     echo "Sample timeline (events/, $(find events -name '*.md' | wc -l) events): $sample."
+    if [ -n "$incremental" ]; then
+        echo
+        echo "serve, incremental rebuild after one edit on $incr_n events:"
+        echo
+        echo "$incremental"
+    fi
 } | tee benches/results.md

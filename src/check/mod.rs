@@ -87,6 +87,59 @@ pub fn recheck_changed(
     Ok(loaded.map(|loaded| CheckedFiles { zone, loaded }))
 }
 
+/// What the checked event files say, without building the collection (their events stay where
+/// they are): every diagnostic, duplicate ids across files included, unsorted, and how many
+/// event files were read. For `serve`, which keeps the files and updates its collection itself.
+///
+/// With `changed` (relative paths), the other files are known to be free of errors and to share
+/// no id among themselves (they were all in a valid collection): only the changed files'
+/// diagnostics are gathered, and only their events' ids compared with the others'.
+pub fn file_diagnostics(
+    dir: &Path,
+    checked: &CheckedFiles,
+    changed: Option<&[String]>,
+) -> (Vec<Diagnostic>, usize) {
+    let loaded = &checked.loaded;
+    let mut diagnostics = loaded.diagnostics.clone();
+    let files = loaded.files.iter().filter(|f| f.value.is_ok()).count();
+    let of_file =
+        |file: &load::LoadedFile<FileCheck>, diagnostics: &mut Vec<Diagnostic>| match &file.value {
+            Ok(check) => diagnostics.extend(check.diagnostics.iter().cloned()),
+            Err(diag) => diagnostics.push(diag.clone()),
+        };
+    let events = || {
+        loaded
+            .files
+            .iter()
+            .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
+    };
+    match changed {
+        Some(changed) => {
+            let mut ids = Vec::new();
+            for relative in changed {
+                let path = dir.join(relative);
+                let Ok(at) = loaded.files.binary_search_by(|f| f.path.cmp(&path)) else {
+                    continue;
+                };
+                let file = &loaded.files[at];
+                of_file(file, &mut diagnostics);
+                if let Some(event) = file.value.as_ref().ok().and_then(|c| c.event.as_ref()) {
+                    ids.push(event.id.as_str());
+                }
+            }
+            let candidates = events().filter(|e| ids.contains(&e.id.as_str()));
+            check_unique_ids(candidates, |e| dir.join(&e.path), &mut diagnostics);
+        }
+        None => {
+            for file in &loaded.files {
+                of_file(file, &mut diagnostics);
+            }
+            check_unique_ids(events(), |e| dir.join(&e.path), &mut diagnostics);
+        }
+    }
+    (diagnostics, files)
+}
+
 /// Loads and checks the collection in `dir`: settings, every event file, ids across files.
 pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     let mut diagnostics = Vec::new();
@@ -110,7 +163,13 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
             Err(diag) => diagnostics.push(diag),
         }
     }
-    check_unique_ids(&events, &paths, &mut diagnostics);
+    let shown = |e: &Event| {
+        paths
+            .get(&e.path)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(&e.path))
+    };
+    check_unique_ids(&events, shown, &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
     diag::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
@@ -129,7 +188,9 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     })
 }
 
-fn read_settings(
+/// Reads and checks the settings file of the collection in `dir`, adding what is wrong with it
+/// to `diagnostics`; `None` when it is missing or wrong.
+pub fn read_settings(
     dir: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> std::io::Result<Option<Settings>> {
@@ -171,7 +232,7 @@ fn read_settings(
 
 /// Reads the collection's own templates and compiles each with the defaults, so a syntax
 /// error is reported at its line (and column, where minijinja gives the span) before `build`.
-fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, String> {
+pub fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, String> {
     let (files, read_errors) = load::templates::load_templates(dir);
     diagnostics.extend(read_errors);
     let own: BTreeMap<String, String> = files
@@ -207,14 +268,14 @@ fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<St
     own
 }
 
-/// A duplicate id is reported at the later file (by path) and names the earlier one. `paths`
-/// maps each event's relative path to the path shown to the user.
-fn check_unique_ids(
-    events: &[Event],
-    paths: &HashMap<String, PathBuf>,
+/// A duplicate id is reported at the later file (by path) and names the earlier one. `shown`
+/// gives the path shown to the user for an event.
+fn check_unique_ids<'e>(
+    events: impl IntoIterator<Item = &'e Event>,
+    shown: impl Fn(&Event) -> PathBuf,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut first_seen: HashMap<&str, &Event> = HashMap::with_capacity(events.len());
+    let mut first_seen: HashMap<&str, &Event> = HashMap::new();
     for event in events {
         if let Some(earlier) = first_seen.insert(&event.id, event) {
             let (later, earlier) = if earlier.path < event.path {
@@ -222,12 +283,6 @@ fn check_unique_ids(
             } else {
                 first_seen.insert(&event.id, earlier);
                 (earlier, event)
-            };
-            let shown = |e: &Event| {
-                paths
-                    .get(&e.path)
-                    .cloned()
-                    .unwrap_or_else(|| PathBuf::from(&e.path))
             };
             let later_path = shown(later);
             let message = format!(

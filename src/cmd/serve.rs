@@ -10,7 +10,8 @@ use anyhow::{bail, Context};
 use crate::check::check_absolute_url;
 use crate::cli::ServeArgs;
 use crate::render::Format;
-use crate::serve::{self, Rebuild, ServeError, Served, Server, State, Watch};
+use crate::serve::watch::compress;
+use crate::serve::{self, Builder, ServeError, Server, State, Watch};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let events = &args.events.events;
@@ -24,7 +25,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         path: events.clone(),
         source,
     })?;
-    let Some(collection) = super::checked_collection(events, args.quiet)? else {
+    // The link base needs the bound address, and the check comes first: a collection with
+    // errors does not start. Binding first and checking after would hold the port meanwhile.
+    let mut builder = Builder::new(events, "", None, args.quiet);
+    let checked = builder
+        .check_all()
+        .with_context(|| format!("cannot read the collection in {}", events.display()))?;
+    let Some(collection) = super::report(checked, args.quiet) else {
         return Ok(super::invalid());
     };
     let listener = serve::bind(args.addr)?;
@@ -37,8 +44,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         None => format!("http://{local}/"),
     };
     let source_date_epoch = super::source_date_epoch()?;
-    let served = Served::build(&collection, &link_base, source_date_epoch)
+    builder.set_link_base(&link_base, source_date_epoch);
+    let built = builder
+        .build(collection)
         .context("cannot render the outputs")?;
+    let state = Arc::new(State::new(built.served));
+    // The first set is served compressed from the start.
+    let todo = state.load().uncompressed();
+    compress(&state, &todo);
 
     print_urls(&local, &link_base, args.base_url.is_none())?;
     if args.base_url.is_none() && local.ip().is_unspecified() {
@@ -49,14 +62,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     }
     serve::run(Server {
         listener,
-        state: Arc::new(State::new(served)),
+        state,
         watch,
-        rebuild: Rebuild {
-            events: events.clone(),
-            link_base,
-            source_date_epoch,
-            quiet: args.quiet,
-        },
+        builder,
         quiet: args.quiet,
     })?;
     Ok(ExitCode::SUCCESS)

@@ -33,7 +33,7 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
         site.feed_entries(view),
         &view.path(Format::Atom),
         links,
-        site.now,
+        site.view_updated(view),
     );
     write_feed(&feed, w)
 }
@@ -126,7 +126,7 @@ fn entry(site: &Site, index: usize) -> Entry {
             })
             .collect(),
         content: Some(Content {
-            value: Some(site.html[index].clone()),
+            value: Some(site.html[index].to_string()),
             content_type: Some("html".into()),
             ..Content::default()
         }),

@@ -92,10 +92,10 @@ impl Templates {
 }
 
 /// What every page shares: the years with events and the most used tags, counted once per build.
-#[derive(Debug)]
+#[derive(Debug, Hash)]
 pub struct Navigation {
     /// (year, number of events), ascending.
-    years: Vec<(i32, usize)>,
+    pub years: Vec<(i32, usize)>,
     /// (slug, name as first written, number of events), sorted by slug.
     tags: Vec<(String, String, usize)>,
 }
@@ -105,17 +105,23 @@ impl Navigation {
     pub fn new(collection: &Collection) -> Self {
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        // A collection uses few distinct tags many times: each is slugified once.
+        let mut slugs: HashMap<&str, String> = HashMap::new();
         for event in &collection.events {
             *years.entry(event.date.year()).or_default() += 1;
             let mut seen = Vec::with_capacity(event.tags.len());
             for tag in &event.tags {
-                let slug = tag_slug(tag);
+                let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag)).clone();
                 if seen.contains(&slug) {
                     continue;
                 }
-                tags.entry(slug.clone())
-                    .or_insert_with(|| (tag.clone(), 0))
-                    .1 += 1;
+                // Looked up by reference first: only a new slug is copied into the map.
+                match tags.get_mut(&slug) {
+                    Some(entry) => entry.1 += 1,
+                    None => {
+                        tags.insert(slug.clone(), (tag.clone(), 1));
+                    }
+                }
                 seen.push(slug);
             }
         }
@@ -173,7 +179,7 @@ struct SiteInfo<'a> {
     author: &'a str,
     /// The front page, relative to this page.
     home: String,
-    /// When the collection last changed.
+    /// When the page's events last changed (the newest entry `updated` of its view).
     updated: Moment,
 }
 
@@ -291,6 +297,8 @@ struct SourceItem {
 
 fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> {
     let settings = &site.collection.settings;
+    // The page's own date, so a page changes only when its events do.
+    let updated = site.view_updated(view);
     let root = "../".repeat(view.home_path.matches('/').count());
     let tag = match page {
         Page::Tag => tag_name(site, view),
@@ -345,8 +353,8 @@ fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> 
                 root.clone()
             },
             updated: Moment {
-                text: site.now.format("%-d %B %Y").to_string(),
-                iso: site.now.format("%Y-%m-%d").to_string(),
+                text: updated.format("%-d %B %Y").to_string(),
+                iso: updated.format("%Y-%m-%d").to_string(),
             },
         },
         page: PageInfo {
@@ -389,7 +397,7 @@ fn tag_name(site: &Site, view: &View) -> Option<String> {
 
 /// The events a page shows, chronological: every event on a year page, the newest ones
 /// elsewhere (the view's events are chronological, so the newest are its tail).
-fn shown_events(view: &View, page: Page) -> Vec<usize> {
+pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
     let limit = match page {
         Page::Year(_) => usize::MAX,
         Page::Front => FRONT_PAGE_EVENTS,

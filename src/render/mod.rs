@@ -16,6 +16,7 @@ pub mod site;
 
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rayon::prelude::*;
@@ -35,10 +36,13 @@ pub struct Site<'a> {
     /// The build's "now" (UTC): `SOURCE_DATE_EPOCH` if given, else the newest `updated` or
     /// `published` of any event. Never the clock, so outputs are reproducible.
     pub now: DateTime<Utc>,
+    /// Whether `now` was pinned by `SOURCE_DATE_EPOCH`, which then dates every output.
+    pub pinned: bool,
     /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
     pub entry_updated: Vec<DateTime<Utc>>,
-    /// Each event's body as HTML, with its date line and sources (rendered once, shared).
-    pub html: Vec<String>,
+    /// Each event's body as HTML, with its date line and sources (rendered once, shared; a
+    /// rebuild may reuse an unchanged event's from the build before, see [`Site::with_cache`]).
+    pub html: Vec<Arc<str>>,
     /// The byte range of the Markdown body alone inside each `html`, for the timeline pages.
     pub body: Vec<Range<usize>>,
     /// The timeline pages' templates: the defaults and the collection's own.
@@ -54,12 +58,24 @@ impl<'a> Site<'a> {
         link_base: &str,
         source_date_epoch: Option<i64>,
     ) -> Self {
+        Site::with_cache(collection, link_base, source_date_epoch, &|_, _| None)
+    }
+
+    /// [`Site::new`], taking each event's HTML from `cached` (given the event's index and the
+    /// event) where it has it: it must then be what [`body::event_html_and_body`] renders for
+    /// that event with the same link base. The rest are rendered, in parallel.
+    pub fn with_cache(
+        collection: &'a Collection,
+        link_base: &str,
+        source_date_epoch: Option<i64>,
+        cached: &(dyn Fn(usize, &Event) -> Option<EventHtml> + Sync),
+    ) -> Self {
         let mut link_base = link_base.to_string();
         if !link_base.ends_with('/') {
             link_base.push('/');
         }
-        let now = source_date_epoch
-            .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
+        let pinned = source_date_epoch.and_then(|secs| Utc.timestamp_opt(secs, 0).single());
+        let now = pinned
             .or_else(|| collection.events.iter().map(Event::modified_at).max())
             // An empty collection has no date of its own; any fixed instant keeps builds
             // reproducible.
@@ -67,18 +83,40 @@ impl<'a> Site<'a> {
         let (html, body) = collection
             .events
             .par_iter()
-            .map(|event| body::event_html_and_body(event, &link_base))
+            .enumerate()
+            .map(|(index, event)| {
+                cached(index, event)
+                    .unwrap_or_else(|| EventHtml::render(event, &link_base))
+                    .into_parts()
+            })
             .unzip();
         Site {
             collection,
             entry_updated: unique_updated(&collection.events),
             now,
+            pinned: pinned.is_some(),
             html,
             body,
             templates: html::Templates::new(&collection.templates),
             navigation: html::Navigation::new(collection),
             link_base,
         }
+    }
+
+    /// The date of a view's documents (a feed's `lastBuildDate` or `updated`, a calendar's
+    /// `LAST-MODIFIED`, a page's "updated"): the newest entry `updated` of the view, so a
+    /// document changes only when one of its own entries does (and a tag's feed is dated by
+    /// the tag's events). `SOURCE_DATE_EPOCH` overrides it; an empty view has the build's "now".
+    pub fn view_updated(&self, view: &View) -> DateTime<Utc> {
+        if self.pinned {
+            return self.now;
+        }
+        view.events
+            .iter()
+            .filter_map(|&i| self.entry_updated.get(i))
+            .max()
+            .copied()
+            .unwrap_or(self.now)
     }
 
     pub fn events(&self) -> &'a [Event] {
@@ -132,6 +170,29 @@ impl<'a> Site<'a> {
         }
         entries.sort_by(newest_first);
         entries
+    }
+}
+
+/// One event's body as HTML (see [`body::event_html_and_body`]), shareable between builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventHtml {
+    pub html: Arc<str>,
+    /// The byte range of the Markdown body alone inside `html`.
+    pub body: Range<usize>,
+}
+
+impl EventHtml {
+    /// Renders the event's HTML with links under `link_base`.
+    pub fn render(event: &Event, link_base: &str) -> EventHtml {
+        let (html, body) = body::event_html_and_body(event, link_base);
+        EventHtml {
+            html: html.into(),
+            body,
+        }
+    }
+
+    fn into_parts(self) -> (Arc<str>, Range<usize>) {
+        (self.html, self.body)
     }
 }
 

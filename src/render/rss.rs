@@ -34,7 +34,7 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()>
         site.feed_entries(view),
         &view.path(Format::Rss),
         links,
-        site.now,
+        site.view_updated(view),
     );
     write_channel(&channel, w)
 }
@@ -99,7 +99,7 @@ fn item(site: &Site, index: usize) -> Item {
     Item {
         title: Some(event.title.clone()),
         link: Some(site.permalink(event)),
-        description: Some(site.html[index].clone()),
+        description: Some(site.html[index].to_string()),
         guid: Some(Guid {
             value: format!("urn:uuid:{}", site.event_uuid(event)),
             permalink: false,

@@ -2,7 +2,7 @@
 //! same four for each tag under `tags/<tag-slug>/`; the timeline pages: `index.html` (front
 //! page), `years/<YYYY>/index.html` (each year with events) and `tags/<tag-slug>/index.html`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::model::Collection;
@@ -117,11 +117,18 @@ pub fn collection_view(collection: &Collection) -> View {
 /// One view per tag (keyed and ordered by slug); the name shown is the first spelling met.
 pub fn tag_views(collection: &Collection) -> Vec<View> {
     let mut by_slug: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    // A collection uses few distinct tags many times: each is slugified once.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
     for (index, event) in collection.events.iter().enumerate() {
         for tag in &event.tags {
-            let entry = by_slug
-                .entry(tag_slug(tag))
-                .or_insert_with(|| (tag.clone(), Vec::new()));
+            let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
+            // Looked up by reference first: only a new slug is copied into the map.
+            if !by_slug.contains_key(slug.as_str()) {
+                by_slug.insert(slug.clone(), (tag.clone(), Vec::new()));
+            }
+            let Some(entry) = by_slug.get_mut(slug.as_str()) else {
+                continue;
+            };
             if entry.1.last() != Some(&index) {
                 entry.1.push(index);
             }

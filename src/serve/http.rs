@@ -9,11 +9,10 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
-use super::state::{http_date, Resource, Served, Variant};
+use super::state::{http_date, Payload, Resource, Served, Variant};
 
 /// Feeds are polled every few minutes to every few hours; a minute of freshness lets caches
 /// answer bursts while an edit still reaches every reader on its next poll, and a stale copy
@@ -34,7 +33,7 @@ pub struct RequestHead<'a> {
 
 /// Answers one request from `served`. `now` is the clock at the time of the response, used
 /// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1).
-pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<Full<Bytes>> {
+pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<PayloadBody> {
     let method = request.method;
     if method == Method::OPTIONS {
         return preflight(request.path == "*" || served.get(request.path).is_some());
@@ -62,7 +61,7 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         (now, http_date(now))
     };
 
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(PayloadBody::empty());
     let headers = response.headers_mut();
     headers.insert(header::ETAG, variant.etag.clone());
     headers.insert(header::LAST_MODIFIED, last_modified_header);
@@ -90,18 +89,18 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         HeaderValue::from(variant.body.len()),
     );
     if method == Method::GET {
-        *response.body_mut() = Full::new(variant.body.clone());
+        *response.body_mut() = PayloadBody::new(variant.body.clone());
     }
     response
 }
 
 /// The answer to a CORS preflight (Fetch standard, "CORS protocol"): a web reader that sends
 /// `If-None-Match` or `If-Modified-Since` asks first.
-fn preflight(known: bool) -> Response<Full<Bytes>> {
+fn preflight(known: bool) -> Response<PayloadBody> {
     if !known {
         return plain(StatusCode::NOT_FOUND, "not found\n", &Method::OPTIONS);
     }
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(PayloadBody::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
     headers.insert(header::ALLOW, ALLOW);
@@ -119,13 +118,13 @@ fn preflight(known: bool) -> Response<Full<Bytes>> {
 }
 
 /// A short text answer for errors; `HEAD` gets the headers only.
-fn plain(status: StatusCode, text: &'static str, method: &Method) -> Response<Full<Bytes>> {
+fn plain(status: StatusCode, text: &'static str, method: &Method) -> Response<PayloadBody> {
     let body = if method == Method::HEAD {
         Bytes::new()
     } else {
         Bytes::from_static(text.as_bytes())
     };
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(PayloadBody::new(Payload::Whole(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -233,7 +232,7 @@ mod tests {
 
     fn resource(last_modified: SystemTime) -> Resource {
         let variant = |body: &'static str, etag: &'static str| Variant {
-            body: Bytes::from_static(body.as_bytes()),
+            body: Payload::Whole(Bytes::from_static(body.as_bytes())),
             etag: HeaderValue::from_static(etag),
         };
         Resource {
@@ -243,6 +242,7 @@ mod tests {
             identity: variant("<rss/>", "\"id\""),
             gzip: Some(variant("gz", "\"id-gzip\"")),
             br: None,
+            compressed: true,
         }
     }
 
@@ -251,7 +251,7 @@ mod tests {
         method: Method,
         headers: &[(&str, &str)],
         now: SystemTime,
-    ) -> Response<Full<Bytes>> {
+    ) -> Response<PayloadBody> {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             map.append(
@@ -268,7 +268,7 @@ mod tests {
     }
 
     /// A `Full` body is ready at once: one poll yields it.
-    fn body(response: Response<Full<Bytes>>) -> Bytes {
+    fn body(response: Response<PayloadBody>) -> Bytes {
         use std::future::Future as _;
         let collected = response.into_body().collect();
         let waker = std::task::Waker::noop();
@@ -405,5 +405,56 @@ mod tests {
             let headers = with(header::IF_MODIFIED_SINCE, value);
             assert_eq!(not_modified(&headers, &etag, at), expected, "{value}");
         }
+    }
+}
+
+/// A response body: a [`Payload`] sent buffer by buffer, its length known up front.
+#[derive(Debug)]
+pub struct PayloadBody {
+    payload: Payload,
+    /// The next buffer to send.
+    next: usize,
+    remaining: usize,
+}
+
+impl PayloadBody {
+    pub fn new(payload: Payload) -> PayloadBody {
+        PayloadBody {
+            remaining: payload.len(),
+            payload,
+            next: 0,
+        }
+    }
+
+    pub fn empty() -> PayloadBody {
+        PayloadBody::new(Payload::Whole(Bytes::new()))
+    }
+}
+
+impl hyper::body::Body for PayloadBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        while let Some(chunk) = this.payload.chunks().get(this.next) {
+            this.next += 1;
+            if !chunk.is_empty() {
+                this.remaining -= chunk.len();
+                return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk.clone()))));
+            }
+        }
+        std::task::Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.remaining as u64)
     }
 }

@@ -7,6 +7,7 @@
 //! headers, header size, connection count and connection lifetime.
 
 pub mod http;
+pub mod incremental;
 pub mod state;
 pub mod watch;
 
@@ -26,8 +27,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch as signal_watch, Semaphore};
 
+pub use self::incremental::Builder;
 pub use self::state::{Served, State};
-pub use self::watch::{Rebuild, Watch};
+pub use self::watch::Watch;
 
 /// A client must send a request's headers within this time, counted from the connection's
 /// start and again after each response, so an idle keep-alive connection is closed too.
@@ -77,7 +79,8 @@ pub struct Server {
     pub listener: std::net::TcpListener,
     pub state: Arc<State>,
     pub watch: Watch,
-    pub rebuild: Rebuild,
+    /// Rebuilds the set after changes; it built the first one.
+    pub builder: Builder,
     /// No request log.
     pub quiet: bool,
 }
@@ -96,11 +99,16 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         listener,
         state,
         watch,
-        rebuild,
+        builder,
         quiet,
     } = server;
     let listener = TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
-    tokio::spawn(watch::rebuild_on_change(watch, Arc::clone(&state), rebuild));
+    tokio::spawn(watch::rebuild_on_change(
+        watch,
+        Arc::clone(&state),
+        builder,
+        quiet,
+    ));
 
     let (stop_sender, stop) = signal_watch::channel(false);
     tokio::spawn(async move {
@@ -183,7 +191,7 @@ fn handle(
     state: &State,
     request: &Request<Incoming>,
     quiet: bool,
-) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+) -> hyper::Response<http::PayloadBody> {
     let started = Instant::now();
     let served = state.load();
     let head = http::RequestHead {

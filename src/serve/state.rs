@@ -9,26 +9,81 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::model::Collection;
-use crate::render::{self, Output, Site};
+use crate::render::Format;
 
 /// Brotli quality 5: within a few percent of the best ratio on feed text at a small fraction of
 /// quality 11's time, which matters because every rebuild after an edit pays it.
 const BROTLI_QUALITY: u32 = 5;
 
+/// A body: one buffer, or parts sent one after the other. A large calendar is held as its
+/// events' VEVENTs, kept between rebuilds, so a rebuild does not copy it whole.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Whole(Bytes),
+    Parts {
+        parts: Arc<[Bytes]>,
+        /// The sum of the parts' lengths.
+        len: usize,
+    },
+}
+
+impl Payload {
+    /// A body made of `parts`, in order.
+    pub fn parts(parts: Vec<Bytes>) -> Payload {
+        let len = parts.iter().map(Bytes::len).sum();
+        Payload::Parts {
+            parts: parts.into(),
+            len,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Whole(bytes) => bytes.len(),
+            Payload::Parts { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffers, in order.
+    pub fn chunks(&self) -> &[Bytes] {
+        match self {
+            Payload::Whole(bytes) => std::slice::from_ref(bytes),
+            Payload::Parts { parts, .. } => parts,
+        }
+    }
+
+    /// The whole body in one buffer (a copy when it is in parts).
+    pub fn to_bytes(&self) -> Bytes {
+        match self {
+            Payload::Whole(bytes) => bytes.clone(),
+            Payload::Parts { parts, len } => {
+                let mut whole = Vec::with_capacity(*len);
+                for part in parts.iter() {
+                    whole.extend_from_slice(part);
+                }
+                Bytes::from(whole)
+            }
+        }
+    }
+}
+
 /// One body in one content coding, with its own strong validator.
 #[derive(Debug, Clone)]
 pub struct Variant {
-    pub body: Bytes,
+    pub body: Payload,
     /// A strong entity tag (RFC 9110 8.8.3), quoted. Different codings of the same bytes are
     /// different representations and so get different tags (`"<hash>"`, `"<hash>-gzip"`,
     /// `"<hash>-br"`), or a cache could answer a gzip request with identity bytes.
@@ -40,8 +95,8 @@ pub struct Variant {
 pub struct Resource {
     /// `Format::media_type`, charset included.
     pub content_type: HeaderValue,
-    /// When the content last changed (UTC, whole seconds): the build's "now", which comes from
-    /// the events' `updated`/`published` (or `SOURCE_DATE_EPOCH`), never the clock.
+    /// When the content last changed (UTC, whole seconds): the newest `updated`/`published` of
+    /// the output's events (or `SOURCE_DATE_EPOCH`), never the clock; see `Site::view_updated`.
     pub last_modified: SystemTime,
     /// `last_modified` as an HTTP date (RFC 9110 5.6.7), formatted once.
     pub last_modified_header: HeaderValue,
@@ -50,6 +105,9 @@ pub struct Resource {
     pub gzip: Option<Variant>,
     /// Kept only when smaller than the identity body.
     pub br: Option<Variant>,
+    /// Whether `gzip` and `br` have been made: a rebuilt resource is served in identity alone
+    /// until they are, which happens after the new set is swapped in (see [`State::upgrade`]).
+    pub compressed: bool,
 }
 
 /// A complete built set: every request path that answers 200.
@@ -63,34 +121,39 @@ pub struct Served {
 }
 
 impl Served {
-    /// Renders and compresses every output of `collection` with links under `link_base`.
-    pub fn build(
-        collection: &Collection,
-        link_base: &str,
-        source_date_epoch: Option<i64>,
-    ) -> io::Result<Served> {
-        let site = Site::new(collection, link_base, source_date_epoch);
-        let last_modified = whole_seconds(site.now.timestamp());
-        let outputs = render::outputs(collection);
-        let resources = outputs
-            .par_iter()
-            .map(|output| {
-                let body = render::render_to_vec(&site, output)?;
-                Ok((output, resource(output, body, last_modified)?))
-            })
-            .collect::<io::Result<Vec<_>>>()?;
-        let mut by_path = HashMap::with_capacity(resources.len() * 2);
-        for (output, resource) in resources {
-            let resource = Arc::new(resource);
-            for path in request_paths(&output.path) {
-                by_path.insert(path, Arc::clone(&resource));
+    /// A set of `(output path, resource)` pairs; each is answered at its request paths.
+    pub fn new(
+        resources: impl IntoIterator<Item = (String, Arc<Resource>)>,
+        events: usize,
+    ) -> Served {
+        let mut by_path = HashMap::new();
+        let mut outputs = 0;
+        for (path, resource) in resources {
+            outputs += 1;
+            for request_path in request_paths(&path) {
+                by_path.insert(request_path, Arc::clone(&resource));
             }
         }
-        Ok(Served {
+        Served {
             by_path,
-            events: collection.events.len(),
-            outputs: outputs.len(),
-        })
+            events,
+            outputs,
+        }
+    }
+
+    /// The resource of an output path (`rss.xml`, `years/2025/index.html`).
+    pub fn output(&self, output_path: &str) -> Option<&Arc<Resource>> {
+        self.by_path.get(&format!("/{output_path}"))
+    }
+
+    /// The resources whose compressed variants are not made yet, each once.
+    pub fn uncompressed(&self) -> Vec<Arc<Resource>> {
+        let mut seen = std::collections::HashSet::new();
+        self.by_path
+            .values()
+            .filter(|r| !r.compressed && seen.insert(Arc::as_ptr(r)))
+            .cloned()
+            .collect()
     }
 
     /// The resource at an exact request path (`/rss.xml`, `/tags/trade/atom.xml`, `/`).
@@ -149,38 +212,99 @@ fn request_paths(output_path: &str) -> Vec<String> {
     paths
 }
 
-fn resource(output: &Output, body: Vec<u8>, last_modified: SystemTime) -> io::Result<Resource> {
-    let hash = hex(&Sha256::digest(&body)[..16]);
-    let variant = |body: Vec<u8>, suffix: &str| Variant {
-        body: Bytes::from(body),
-        etag: HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
-            .expect("a hex digest is a valid header value"),
-    };
-    let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
-    let gzip = smaller(gzip(&body)?);
-    let br = smaller(brotli(&body)?);
-    Ok(Resource {
-        content_type: HeaderValue::from_static(output.format.media_type()),
-        last_modified,
-        last_modified_header: http_date(last_modified),
-        gzip: gzip.map(|b| variant(b, "-gzip")),
-        br: br.map(|b| variant(b, "-br")),
-        identity: variant(body, ""),
-    })
+impl Resource {
+    /// A resource with its identity body only (see [`Resource::compress`]); `hash` is a digest
+    /// of the body (hex), from which the entity tags are made.
+    pub fn identity(
+        format: Format,
+        body: Payload,
+        hash: &str,
+        last_modified: DateTime<Utc>,
+    ) -> Resource {
+        let last_modified = whole_seconds(last_modified.timestamp());
+        Resource {
+            content_type: HeaderValue::from_static(format.media_type()),
+            last_modified,
+            last_modified_header: http_date(last_modified),
+            identity: variant(body, hash, ""),
+            gzip: None,
+            br: None,
+            compressed: false,
+        }
+    }
+
+    /// The same resource with its gzip and brotli variants made (each kept only when smaller).
+    pub fn compress(&self) -> io::Result<Resource> {
+        self.compress_yielding(&|| {})
+    }
+
+    /// [`Resource::compress`], calling `pause` between the body's parts: a compression running
+    /// in the background can wait there while a rebuild needs the processors.
+    pub fn compress_yielding(&self, pause: &dyn Fn()) -> io::Result<Resource> {
+        let body = &self.identity.body;
+        let hash = self
+            .identity
+            .etag
+            .to_str()
+            .map_err(io::Error::other)?
+            .trim_matches('"')
+            .to_string();
+        let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
+        let gzip = smaller(gzip(body, pause)?);
+        let br = smaller(brotli(body, pause)?);
+        let whole = |b: Vec<u8>| Payload::Whole(Bytes::from(b));
+        Ok(Resource {
+            gzip: gzip.map(|b| variant(whole(b), &hash, "-gzip")),
+            br: br.map(|b| variant(whole(b), &hash, "-br")),
+            compressed: true,
+            ..self.clone()
+        })
+    }
 }
 
-fn gzip(body: &[u8]) -> io::Result<Vec<u8>> {
+/// The digest of a body from which its entity tags are made (hex).
+pub fn body_hash(body: &[u8]) -> String {
+    hex(&Sha256::digest(body)[..16])
+}
+
+/// The digest of a body made of parts whose own digests are known: a digest of the digests.
+/// Used for calendars, whose parts (one per event) are kept between builds, so a large
+/// calendar is not hashed whole at each rebuild. Still a function of the bytes only.
+pub fn parts_hash<'a>(digests: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"parts:");
+    for digest in digests {
+        hasher.update(digest);
+    }
+    hex(&hasher.finalize()[..16])
+}
+
+fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
+    Variant {
+        body,
+        etag: HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+            .expect("a hex digest is a valid header value"),
+    }
+}
+
+fn gzip(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(body)?;
+    for chunk in body.chunks() {
+        pause();
+        encoder.write_all(chunk)?;
+    }
     encoder.finish()
 }
 
-fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
+fn brotli(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut encoder =
-            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, window_bits(body));
-        encoder.write_all(body)?;
+        let bits = window_bits(body.len());
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, bits);
+        for chunk in body.chunks() {
+            pause();
+            encoder.write_all(chunk)?;
+        }
         encoder.flush()?;
     }
     Ok(out)
@@ -189,9 +313,9 @@ fn brotli(body: &[u8]) -> io::Result<Vec<u8>> {
 /// The smallest brotli window that holds the whole body (RFC 7932 9.1: a window of 2^bits - 16
 /// bytes, 10 to 24 bits). The encoder's memory, which it clears for every body, grows with the
 /// window, so a small feed compressed with the largest one would cost mostly that.
-fn window_bits(body: &[u8]) -> u32 {
+fn window_bits(len: usize) -> u32 {
     (10..24)
-        .find(|bits| (1usize << bits) - 16 >= body.len())
+        .find(|bits| (1usize << bits) - 16 >= len)
         .unwrap_or(24)
 }
 
@@ -222,12 +346,15 @@ fn whole_seconds(secs: i64) -> SystemTime {
 #[derive(Debug)]
 pub struct State {
     current: ArcSwap<Served>,
+    /// Held by whoever replaces the set, so a swap and an upgrade never interleave.
+    writing: Mutex<()>,
 }
 
 impl State {
     pub fn new(served: Served) -> Self {
         State {
             current: ArcSwap::from_pointee(served),
+            writing: Mutex::new(()),
         }
     }
 
@@ -237,10 +364,53 @@ impl State {
         self.current.load()
     }
 
+    /// The current set, as an `Arc` of its own (for a rebuild to read while requests go on).
+    pub fn load_full(&self) -> Arc<Served> {
+        self.current.load_full()
+    }
+
     /// Puts `next` in place of the current set, after carrying its dates forward.
     pub fn swap(&self, mut next: Served) {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         next.carry_dates_forward(&self.current.load());
         self.current.store(Arc::new(next));
+    }
+
+    /// Replaces each `(old, new)` resource where the current set still holds `old` itself (the
+    /// same allocation): how compressed variants made in the background join the set. A set
+    /// swapped in meanwhile keeps what it holds, so older work never overwrites a newer
+    /// build; where it kept `old` (an output the rebuild did not touch), `new` goes in too.
+    /// Returns how many resources were replaced.
+    pub fn upgrade(&self, replacements: &[(Arc<Resource>, Arc<Resource>)]) -> usize {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.current.load_full();
+        let by_old: HashMap<*const Resource, &Arc<Resource>> = replacements
+            .iter()
+            .map(|(old, new)| (Arc::as_ptr(old), new))
+            .collect();
+        let mut replaced = std::collections::HashSet::new();
+        let by_path = current
+            .by_path
+            .iter()
+            .map(|(path, resource)| {
+                let resource = match by_old.get(&Arc::as_ptr(resource)) {
+                    Some(new) => {
+                        replaced.insert(Arc::as_ptr(resource));
+                        Arc::clone(new)
+                    }
+                    None => Arc::clone(resource),
+                };
+                (path.clone(), resource)
+            })
+            .collect();
+        if !replaced.is_empty() {
+            self.current.store(Arc::new(Served {
+                by_path,
+                events: current.events,
+                outputs: current.outputs,
+            }));
+        }
+        replaced.len()
     }
 }
 
@@ -265,11 +435,12 @@ mod tests {
             last_modified: UNIX_EPOCH + Duration::from_secs(secs),
             last_modified_header: http_date(UNIX_EPOCH + Duration::from_secs(secs)),
             identity: Variant {
-                body: Bytes::copy_from_slice(body),
+                body: Payload::Whole(Bytes::copy_from_slice(body)),
                 etag: HeaderValue::from_str(&format!("\"{}\"", hex(body))).unwrap(),
             },
             gzip: None,
             br: None,
+            compressed: true,
         };
         Served::single(path, resource)
     }
@@ -299,5 +470,28 @@ mod tests {
         let mut next = served_with("/a", b"one", 90);
         next.carry_dates_forward(&old);
         assert_eq!(date(&next, "/a"), 100);
+    }
+
+    #[test]
+    fn compression_joins_only_the_set_that_still_holds_the_resource() {
+        let state = State::new(served_with("/a", b"one", 100));
+        let old = Arc::clone(state.load().get("/a").unwrap());
+        let compressed = Arc::new(old.compress().unwrap());
+        assert!(compressed.compressed);
+        // A newer build replaced /a meanwhile: the older compression must not undo it.
+        state.swap(served_with("/a", b"two", 200));
+        assert_eq!(
+            state.upgrade(&[(Arc::clone(&old), Arc::clone(&compressed))]),
+            0
+        );
+        assert_eq!(
+            state.load().get("/a").unwrap().identity.body.to_bytes(),
+            "two"
+        );
+        // Where the set still holds it, the compressed resource goes in.
+        let current = Arc::clone(state.load().get("/a").unwrap());
+        let upgraded = Arc::new(current.compress().unwrap());
+        assert_eq!(state.upgrade(&[(current, Arc::clone(&upgraded))]), 1);
+        assert!(Arc::ptr_eq(state.load().get("/a").unwrap(), &upgraded));
     }
 }

@@ -1,20 +1,24 @@
 //! Serve stage, live rebuild: file-system changes in the collection -> a new [`Served`] set.
 //!
 //! In: the collection folder, watched recursively with `notify` and debounced, so an editor's
-//! burst of writes (temporary file, rename, metadata) costs one rebuild. Out: a rebuilt set
-//! swapped into [`State`], or, when the edit breaks `check`, the diagnostics on stderr and the
-//! last good set left in place. Must not stop the server: every failure here is logged.
+//! burst of writes (temporary file, rename, metadata) costs one rebuild, of the changed files
+//! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, or, when
+//! the edit breaks `check`, the diagnostics on stderr and the last good set left in place. Must
+//! not stop the server: every failure here is logged.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
 use tokio::sync::mpsc;
 
-use super::state::{Served, State};
-use crate::check::check_collection;
+use rayon::prelude::*;
+
+use super::incremental::Builder;
+use super::state::{Resource, State};
 
 /// Long enough to gather an editor's save (write, rename, chmod) into one batch, short enough
 /// that an edit shows up at once.
@@ -48,102 +52,159 @@ impl Watch {
     }
 }
 
-/// How to rebuild the set: the same inputs the first build had.
-#[derive(Debug, Clone)]
-pub struct Rebuild {
-    /// The collection folder.
-    pub events: PathBuf,
-    /// Where links point, ending with `/`.
-    pub link_base: String,
-    /// `SOURCE_DATE_EPOCH`, if set when the server started.
-    pub source_date_epoch: Option<i64>,
-    /// Log failures only.
-    pub quiet: bool,
-}
-
-impl Rebuild {
-    /// Checks and builds the collection; `None` (with the reasons on stderr) when it has an
-    /// error or cannot be read.
-    pub fn run(&self) -> Option<Served> {
-        let started = Instant::now();
-        let keeping = "still serving the last good build";
-        let checked = match check_collection(&self.events) {
-            Ok(checked) => checked,
-            Err(err) => {
-                eprintln!(
-                    "cannot read the collection in {}: {err}; {keeping}",
-                    self.events.display()
-                );
-                return None;
-            }
-        };
-        for diagnostic in &checked.diagnostics {
-            if diagnostic.is_error() || !self.quiet {
-                eprintln!("{diagnostic}");
-            }
-        }
-        let Some(collection) = checked.collection else {
-            let errors = checked.error_count();
-            let plural = if errors == 1 { "" } else { "s" };
-            eprintln!("{errors} error{plural} in the collection; {keeping}");
-            return None;
-        };
-        match Served::build(&collection, &self.link_base, self.source_date_epoch) {
-            Ok(served) => {
-                if !self.quiet {
-                    eprintln!(
-                        "rebuilt {} events into {} files in {:.0?}",
-                        served.events,
-                        served.outputs,
-                        started.elapsed()
-                    );
-                }
-                Some(served)
-            }
-            Err(err) => {
-                eprintln!("cannot render the outputs: {err}; {keeping}");
-                None
-            }
-        }
-    }
-}
-
-/// Rebuilds after each batch of relevant changes until the watch ends.
-pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, rebuild: Rebuild) {
+/// Rebuilds after each batch of relevant changes until the watch ends; a rebuilt set is served
+/// at once (in identity), and its compressed variants join it when they are made.
+pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Builder, quiet: bool) {
+    let builder = Arc::new(Mutex::new(builder));
+    // Set while a rebuild runs: background compression waits meanwhile (see `compress_in_background`).
+    let rebuilding = Arc::new(AtomicBool::new(false));
+    // One compression at a time, in order: each takes what the current set still lacks.
+    let compressing = Arc::new(tokio::sync::Mutex::new(()));
     while let Some(first) = watch.changes.recv().await {
-        let mut relevant = is_relevant(first);
+        let mut changes = Changes::default();
+        changes.add(first);
         // Changes that arrived while the last rebuild ran are handled by this one.
         while let Ok(more) = watch.changes.try_recv() {
-            relevant |= is_relevant(more);
+            changes.add(more);
         }
-        if !relevant {
+        if !changes.relevant {
             continue;
         }
-        let rebuild = rebuild.clone();
-        match tokio::task::spawn_blocking(move || rebuild.run()).await {
-            Ok(Some(served)) => state.swap(served),
+        let paths = (!changes.unknown).then_some(changes.paths);
+        let builder = Arc::clone(&builder);
+        let current = state.load_full();
+        rebuilding.store(true, Ordering::Relaxed);
+        let rebuilt = tokio::task::spawn_blocking(move || {
+            let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
+            builder.rebuild(paths.as_deref(), &current)
+        })
+        .await;
+        if !matches!(rebuilt, Ok(Some(_))) {
+            rebuilding.store(false, Ordering::Relaxed);
+        }
+        match rebuilt {
+            Ok(Some(rebuilt)) => {
+                let swapped = Instant::now();
+                state.swap(rebuilt.served);
+                rebuilding.store(false, Ordering::Relaxed);
+                if !quiet {
+                    eprintln!(
+                        "rebuilt {} events in {:.1?} ({}): {} of {} files rendered again, served after {:.1?}",
+                        rebuilt.events,
+                        rebuilt.took,
+                        if rebuilt.incremental { "changed files only" } else { "every file" },
+                        rebuilt.rendered,
+                        rebuilt.outputs,
+                        rebuilt.took + swapped.elapsed(),
+                    );
+                }
+                tokio::spawn(compress_in_background(
+                    Arc::clone(&state),
+                    Arc::clone(&compressing),
+                    Arc::clone(&rebuilding),
+                ));
+            }
             Ok(None) => {}
             Err(err) => eprintln!("the rebuild failed: {err}; still serving the last good build"),
         }
     }
 }
 
-/// Whether a batch may change the build: a change (not a read: the rebuild's own reads are
-/// reported too) to anything in the collection but an editor's swap, backup or temporary file.
-/// Event files, the settings and whatever else the collection holds (page templates, say) all
-/// count, so nothing the build reads is missed.
-fn is_relevant(batch: DebounceEventResult) -> bool {
-    match batch {
-        Ok(events) => events.iter().any(|event| {
-            !matches!(event.kind, EventKind::Access(_))
-                && event.paths.iter().any(|path| affects_build(path))
-        }),
-        Err(errors) => {
-            for err in errors {
-                eprintln!("watching the collection: {err}");
+/// Makes the compressed variants the current set lacks and adds them to it (see
+/// [`State::upgrade`]); the rebuilt resources are served in identity until then.
+/// While `rebuilding` is set, it waits between the parts of a body, so a large calendar being
+/// compressed does not slow the next rebuild down.
+pub async fn compress_in_background(
+    state: Arc<State>,
+    compressing: Arc<tokio::sync::Mutex<()>>,
+    rebuilding: Arc<AtomicBool>,
+) {
+    let _turn = compressing.lock_owned().await;
+    let todo = state.load().uncompressed();
+    if todo.is_empty() {
+        return;
+    }
+    // One file after the other, outside rayon's pool: the next rebuild must not queue behind
+    // a large calendar being compressed.
+    let done = tokio::task::spawn_blocking(move || {
+        let pause = || {
+            while rebuilding.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(2));
             }
-            // Something may have changed unseen; a rebuild is cheap and safe.
-            true
+        };
+        for resource in todo {
+            match resource.compress_yielding(&pause) {
+                Ok(compressed) => {
+                    state.upgrade(&[(resource, Arc::new(compressed))]);
+                }
+                Err(err) => {
+                    eprintln!("cannot compress a rebuilt file: {err}; serving it uncompressed");
+                }
+            }
+        }
+    })
+    .await;
+    if let Err(err) = done {
+        eprintln!("compressing the rebuilt files failed: {err}");
+    }
+}
+
+/// Compresses `todo` (in parallel, on rayon's pool) and adds the variants to the current set.
+pub fn compress(state: &State, todo: &[Arc<Resource>]) {
+    let replacements: Vec<(Arc<Resource>, Arc<Resource>)> = todo
+        .par_iter()
+        .filter_map(|resource| match resource.compress() {
+            Ok(compressed) => Some((Arc::clone(resource), Arc::new(compressed))),
+            Err(err) => {
+                eprintln!("cannot compress a rebuilt file: {err}; serving it uncompressed");
+                None
+            }
+        })
+        .collect();
+    state.upgrade(&replacements);
+}
+
+/// What a run of debounced batches says.
+#[derive(Debug, Default)]
+struct Changes {
+    /// Whether any change may affect the build.
+    relevant: bool,
+    /// The changed paths that may.
+    paths: Vec<PathBuf>,
+    /// Whether the watcher reported errors: something may have changed unseen.
+    unknown: bool,
+}
+
+impl Changes {
+    /// A change (not a read: the rebuild's own reads are reported too) to anything in the
+    /// collection but an editor's swap, backup or temporary file. Event files, the settings and
+    /// whatever else the collection holds (page templates, say) all count, so nothing the build
+    /// reads is missed.
+    fn add(&mut self, batch: DebounceEventResult) {
+        match batch {
+            Ok(events) => {
+                for event in events {
+                    if matches!(event.kind, EventKind::Access(_)) {
+                        continue;
+                    }
+                    for path in &event.paths {
+                        if affects_build(path) {
+                            self.relevant = true;
+                            if !self.paths.contains(path) {
+                                self.paths.push(path.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            Err(errors) => {
+                for err in errors {
+                    eprintln!("watching the collection: {err}");
+                }
+                // A full rebuild is safe.
+                self.relevant = true;
+                self.unknown = true;
+            }
         }
     }
 }

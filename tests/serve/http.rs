@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::harness::{get, raw, raw_get, request, Project};
 
 /// Every file `build` wrote, relative and `/`-separated (the manifest left out).
-fn built_files(public: &Path) -> BTreeSet<String> {
+pub(crate) fn built_files(public: &Path) -> BTreeSet<String> {
     walkdir::WalkDir::new(public)
         .into_iter()
         .map(|entry| entry.expect("walk public"))

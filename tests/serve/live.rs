@@ -211,3 +211,68 @@ fn a_promised_request_body_is_never_waited_for() {
         started.elapsed()
     );
 }
+
+/// Every file `chronicle build` writes (with the settings' base URL) is served with its bytes.
+fn assert_serves_a_fresh_build(project: &Project, server: &crate::harness::Server) {
+    let public = project.path("public");
+    let _ = std::fs::remove_dir_all(&public);
+    project.chronicle(&["build", "--events", "events", "--out", "public", "--quiet"]);
+    let files = crate::http::built_files(&public);
+    assert!(files.contains("rss.xml"));
+    for file in &files {
+        let reply = get(&server.url(&format!("/{file}")), &[]);
+        assert_eq!(reply.status, 200, "/{file}");
+        let written = std::fs::read(public.join(file)).expect("built file");
+        assert!(reply.body == written, "/{file} differs from a fresh build");
+    }
+}
+
+#[test]
+fn an_edit_re_renders_only_what_holds_the_event_and_serves_a_fresh_build() {
+    let project = Project::sample();
+    let base_url = project.base_url();
+    let server = project.serve(&["--base-url", &base_url]);
+    // The edited event is tagged tariffs and trade, not extradition.
+    let untouched = ["/tags/extradition/", "/tags/extradition/rss.xml"];
+    let etags: Vec<String> = untouched
+        .iter()
+        .map(|path| {
+            let reply = get(&server.url(path), &[]);
+            reply.header("etag").expect("etag").to_string()
+        })
+        .collect();
+    let text = project
+        .read(TARIFF)
+        .replace(TARIFF_TITLE, "Fentanyl tariff edited live");
+    project.write(TARIFF, &text);
+    server.wait_for_body("/rss.xml", |body| {
+        body.contains("Fentanyl tariff edited live")
+    });
+    server.wait_for_stderr("(changed files only)");
+    for (path, etag) in untouched.iter().zip(&etags) {
+        let reply = get(&server.url(path), &[("If-None-Match", etag)]);
+        assert_eq!(reply.status, 304, "{path} kept its entity tag");
+    }
+    assert_serves_a_fresh_build(&project, &server);
+
+    // A new file, then a file removed: each rebuild still equals a fresh build.
+    project.write(
+        "events/2025/10-01-new-talks.md",
+        "+++\ntitle = \"Security group holds its first meeting\"\ndate = 2025-10-01\n\
+         tags = [\"security\", \"brand-new-tag\"]\npublished = 2025-10-02T10:00:00Z\n+++\nThe group meets.\n",
+    );
+    server.wait_for_body("/tags/brand-new-tag/rss.xml", |body| {
+        body.contains("Security group holds its first meeting")
+    });
+    assert_serves_a_fresh_build(&project, &server);
+    std::fs::remove_file(project.path("events/2025/10-01-new-talks.md")).expect("remove event");
+    server.wait_for_body("/rss.xml", |body| {
+        !body.contains("Security group holds its first meeting")
+    });
+    assert_eq!(
+        get(&server.url("/tags/brand-new-tag/rss.xml"), &[]).status,
+        404,
+        "a tag whose only event went away is gone"
+    );
+    assert_serves_a_fresh_build(&project, &server);
+}

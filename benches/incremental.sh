@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): how long `chronicle serve` takes to serve the new set after one event
+# file of a large collection is edited.
+#
+#   benches/incremental.sh CORPUS [EDITS]   # EDITS edits in a row (default 5)
+#
+# Starts `chronicle serve` on CORPUS (its request log off with --quiet would also hide the rebuild
+# line this reads, so the log goes to a file), waits for the first set, then EDITS times: changes
+# the title of the most recently published event (which is in /rss.xml), and polls /rss.xml on a
+# kept-alive connection until the new title is served. Reports, per edit, the time from the write
+# to the new set being served, and the rebuild time the server logged (from the debounced change
+# to the swap, without the watcher's debounce). PAUSE seconds (default 3) pass between edits.
+# The edited file is put back at the end.
+# Prints one Markdown line per figure; benches/run.sh calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+corpus=$1
+edits=${2:-5}
+# Seconds between edits (the compression of the last rebuild goes on meanwhile).
+pause=${PAUSE:-3}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+chronicle=$CARGO_TARGET_DIR/release/chronicle
+[ -x "$chronicle" ] || cargo build --release --quiet --bin chronicle
+
+work=$(mktemp -d)
+server=
+edited=
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    [ -n "$edited" ] && cp "$work/original.md" "$edited"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start=$(date +%s%N)
+"$chronicle" serve --events "$corpus" --addr "127.0.0.1:$port" >"$work/out" 2>"$work/log" &
+server=$!
+for _ in $(seq 1200); do
+    grep -q '^listening' "$work/out" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+    sleep 0.25
+done
+first=$(( ($(date +%s%N) - start) / 1000000 ))
+
+# The newest entry of the feed, and its file (its id is its file name in a generated corpus).
+id=$(python3 - "$port" <<'EOF'
+import json, sys, urllib.request
+feed = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/feed.json"))
+print(feed["items"][0]["url"].rsplit("#", 1)[1])
+EOF
+)
+edited=$(find "$corpus" -name "$id.md" | head -1)
+[ -n "$edited" ] || { echo "no file for event $id" >&2; exit 1; }
+cp "$edited" "$work/original.md"
+
+python3 - "$port" "$edited" "$edits" "$work/log" "$pause" <<'EOF'
+import http.client, re, sys, time
+port, path, edits, log = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+pause = float(sys.argv[5])
+original = open(path, encoding="utf-8").read()
+conn = http.client.HTTPConnection("127.0.0.1", port)
+served, rebuilt = [], []
+for n in range(edits):
+    title = f"Edited live {n} {time.time_ns()}"
+    text = re.sub(r'^title = ".*"$', f'title = "{title}"', original, count=1, flags=re.M)
+    rebuilt_lines = lambda: [l for l in open(log, encoding="utf-8", errors="replace").read().splitlines() if l.startswith("rebuilt ")]
+    logged = len(rebuilt_lines())
+    start = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    deadline = start + 60
+    while True:
+        conn.request("GET", "/rss.xml")
+        body = conn.getresponse().read()
+        if title.encode() in body:
+            break
+        if time.perf_counter() > deadline:
+            sys.exit("the edit was not served within 60 s")
+        time.sleep(0.002)
+    served.append((time.perf_counter() - start) * 1000)
+    # The server's own figure: "rebuilt N events in T (...)".
+    for _ in range(100):
+        lines = rebuilt_lines()
+        if len(lines) > logged:
+            break
+        time.sleep(0.05)
+    m = re.search(r" in ([0-9.]+)(ms|µs|s) ", lines[-1])
+    value = float(m.group(1)) * {"ms": 1, "µs": 0.001, "s": 1000}[m.group(2)]
+    rebuilt.append(value)
+    time.sleep(pause)
+med = lambda xs: sorted(xs)[len(xs) // 2]
+print(f"- edit to new set served (polling /rss.xml, watcher debounce included): median {med(served):.0f} ms, min {min(served):.0f} ms, max {max(served):.0f} ms over {edits} edits")
+print(f"- rebuild as the server logs it (debounced change to swap): median {med(rebuilt):.1f} ms, min {min(rebuilt):.1f} ms, max {max(rebuilt):.1f} ms")
+print(f"- last rebuild: `{lines[-1]}`")
+EOF
+echo "- first start (check, full build, compression) to listening: $first ms"
