@@ -49,9 +49,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .build(collection)
         .context("cannot render the outputs")?;
     let state = Arc::new(State::new(built.served));
-    // The first set is served compressed from the start.
+    // A small collection is served compressed from the first request. A large one would keep
+    // the server from answering for minutes (a calendar of 100 000 events is 150 MB): it is
+    // compressed in the background, smallest files first, and served in identity until then.
     let todo = state.load().uncompressed();
-    compress(&state, &todo);
+    let total: usize = todo.iter().map(|r| r.identity.body.len()).sum();
+    if total <= COMPRESS_BEFORE_LISTENING {
+        compress(&state, &todo);
+    }
 
     print_urls(&local, &link_base, args.base_url.is_none())?;
     if args.base_url.is_none() && local.ip().is_unspecified() {
@@ -69,6 +74,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     })?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// How many bytes are compressed before the server starts listening: under a second's work.
+const COMPRESS_BEFORE_LISTENING: usize = 16 * 1024 * 1024;
 
 /// The addresses to subscribe to, on stdout:
 /// ```text

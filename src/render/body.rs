@@ -177,8 +177,7 @@ pub fn event_html(event: &Event, link_base: &str) -> String {
 /// date, place and sources in its own markup, and so renders the Markdown only once per build.
 pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usize>) {
     // HTML runs about a quarter longer than its Markdown; sized up front, the string rarely
-    // grows, and it is trimmed to its length at the end since every event's HTML is held for
-    // the whole build.
+    // grows (the caller keeps an exactly sized copy).
     let mut out = String::with_capacity(event.body.len() * 5 / 4 + 512);
     let _ = writeln!(
         out,
@@ -200,7 +199,6 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
         }
         out.push_str("</ul>\n");
     }
-    out.shrink_to_fit();
     (out, body)
 }
 

@@ -60,6 +60,12 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
     let rebuilding = Arc::new(AtomicBool::new(false));
     // One compression at a time, in order: each takes what the current set still lacks.
     let compressing = Arc::new(tokio::sync::Mutex::new(()));
+    // The first set may hold large files left for later (see `cmd::serve`).
+    tokio::spawn(compress_in_background(
+        Arc::clone(&state),
+        Arc::clone(&compressing),
+        Arc::clone(&rebuilding),
+    ));
     while let Some(first) = watch.changes.recv().await {
         let mut changes = Changes::default();
         changes.add(first);
@@ -120,10 +126,12 @@ pub async fn compress_in_background(
     rebuilding: Arc<AtomicBool>,
 ) {
     let _turn = compressing.lock_owned().await;
-    let todo = state.load().uncompressed();
+    let mut todo = state.load().uncompressed();
     if todo.is_empty() {
         return;
     }
+    // Smallest first: the feeds readers poll are small, the calendars large.
+    todo.sort_by_key(|resource| resource.identity.body.len());
     // One file after the other, outside rayon's pool: the next rebuild must not queue behind
     // a large calendar being compressed.
     let done = tokio::task::spawn_blocking(move || {
