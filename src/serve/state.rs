@@ -1,7 +1,7 @@
 //! Serve stage, state: the set of responses currently served, built in memory from the same
-//! [`render::outputs`] list `build` writes, so both expose the same paths by construction.
+//! [`render::outputs`](crate::render::outputs) list `build` writes, so both expose the same paths by construction.
 //!
-//! In: a checked [`Collection`] and the link base. Out: a [`Served`] set keyed by request path,
+//! In: a checked [`Collection`](crate::model::Collection) and the link base. Out: a [`Served`] set keyed by request path,
 //! each [`Resource`] holding its body in every content coding (compressed once per build, never
 //! per request), its validators and its media type. [`State`] holds the current set and swaps a
 //! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on

@@ -1,4 +1,4 @@
-//! Serve stage, live rebuild: file-system changes in the collection -> a new [`Served`] set.
+//! Serve stage, live rebuild: file-system changes in the collection -> a new [`Served`](super::state::Served) set.
 //!
 //! In: the collection folder, watched recursively with `notify` and debounced, so an editor's
 //! burst of writes (temporary file, rename, metadata) costs one rebuild, of the changed files

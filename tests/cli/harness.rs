@@ -77,22 +77,7 @@ impl Project {
     }
 }
 
-pub fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy file");
-        }
-    }
-}
+pub(crate) use crate::common::{copy_dir, repo_path};
 
 /// Every file below `dir`, relative, sorted, with its bytes.
 pub fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -7,6 +7,8 @@
 
 mod build;
 mod check;
+#[path = "../common/mod.rs"]
+mod common;
 mod export;
 mod external;
 mod harness;

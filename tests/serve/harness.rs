@@ -16,9 +16,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a file edit may take to show up in what is served.
 pub(crate) const REBUILD_TIMEOUT: Duration = Duration::from_secs(20);
 
-pub(crate) fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+use crate::common::copy_dir;
+pub(crate) use crate::common::repo_path;
 
 /// A temporary folder holding `events/`, a copy of the repository's sample collection.
 pub(crate) struct Project {
@@ -83,19 +82,6 @@ impl Project {
     /// `chronicle serve --events events --addr 127.0.0.1:0 <args>`, once it prints its URLs.
     pub(crate) fn serve(&self, args: &[&str]) -> Server {
         Server::start(self.dir.path(), args)
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy file");
-        }
     }
 }
 
