@@ -11,9 +11,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let events = &args.events.events;
     let checked = check_collection(events)
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;
-    for diagnostic in &checked.diagnostics {
-        eprintln!("{diagnostic}");
-    }
+    super::print_diagnostics(&checked, false);
     eprintln!("{}", super::summary(&checked));
     Ok(if checked.error_count() > 0 {
         super::invalid()

@@ -3,21 +3,11 @@
 //! `.ci/install-tools.sh` installs them; these tests fail, rather than skip, without them.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::{installed_tool, python};
 use crate::harness::{repo_path, Project};
 use crate::hostile;
-
-fn python() -> PathBuf {
-    let python = repo_path("tests/external/.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run .ci/install-tools.sh first",
-        python.display()
-    );
-    python
-}
 
 fn check_with_external_parsers(project: &Project) {
     let jsonl = project.ok(&["export", "--format", "jsonl"]);
@@ -48,12 +38,7 @@ fn check_with_external_parsers(project: &Project) {
 /// Every calendar of the build read by libical (with its RFC 5545 and iTIP restriction
 /// checks): no error, and every event's UID and SUMMARY as the JSONL export has them.
 fn check_with_libical(project: &Project) {
-    let program = repo_path("tests/external/.bin/libical_check");
-    assert!(
-        program.exists(),
-        "{} is missing: run .ci/install-tools.sh first",
-        program.display()
-    );
+    let program = installed_tool("tests/external/.bin/libical_check");
     let jsonl = project.ok(&["export", "--format", "jsonl"]);
     let titles: BTreeSet<String> = jsonl
         .lines()

@@ -21,3 +21,20 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A tool `.ci/install-tools.sh` installs into the repository (a path inside it); a test that
+/// needs one fails, rather than skips, when it is missing.
+pub(crate) fn installed_tool(relative: &str) -> PathBuf {
+    let path = repo_path(relative);
+    assert!(
+        path.exists(),
+        "{} is missing: run .ci/install-tools.sh first",
+        path.display()
+    );
+    path
+}
+
+/// The Python of the venv `tests/external/install.sh` makes (feedparser, icalendar).
+pub(crate) fn python() -> PathBuf {
+    installed_tool("tests/external/.venv/bin/python")
+}

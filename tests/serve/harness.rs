@@ -17,6 +17,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub(crate) const REBUILD_TIMEOUT: Duration = Duration::from_secs(20);
 
 use crate::common::copy_dir;
+pub(crate) use crate::common::python;
 pub(crate) use crate::common::repo_path;
 
 /// A temporary folder holding `events/`, a copy of the repository's sample collection.
@@ -320,15 +321,4 @@ pub(crate) fn raw_get(port: u16, target: &[u8]) -> (u16, Vec<u8>) {
     head.extend_from_slice(target);
     head.extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     raw(port, &head)
-}
-
-/// The Python of the venv made by `tests/external/install.sh` (feedparser, icalendar).
-pub(crate) fn python() -> PathBuf {
-    let python = repo_path("tests/external/.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run .ci/install-tools.sh (or tests/external/install.sh) first",
-        python.display()
-    );
-    python
 }
