@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
-use crate::model::{Collection, Event, Source, Status, When};
+use crate::model::{Body, Collection, Event, Source, Status, When};
 use crate::render::html::Templates;
 
 /// What checking a collection found: every diagnostic, and the collection if nothing is wrong.
@@ -40,7 +40,8 @@ impl Checked {
 /// file's diagnostics. The unit a reload can reuse (see [`check_files`]).
 #[derive(Debug)]
 pub struct FileCheck {
-    pub event: Option<Event>,
+    /// Boxed: the list of checked files stays small beside the events it holds.
+    pub event: Option<Box<Event>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -62,8 +63,11 @@ pub fn check_files(
 ) -> std::io::Result<CheckedFiles> {
     let previous = previous.filter(|p| p.zone == zone).map(|p| p.loaded);
     let loaded = load::load_with(dir, previous, |file| {
-        let (event, diagnostics) = check_event_file(&file, zone);
-        FileCheck { event, diagnostics }
+        let (event, diagnostics) = check_event_file(file, zone);
+        FileCheck {
+            event: event.map(Box::new),
+            diagnostics,
+        }
     })?;
     Ok(CheckedFiles { zone, loaded })
 }
@@ -81,8 +85,11 @@ pub fn recheck_changed(
         return Ok(None);
     }
     let loaded = load::reload_changed(dir, previous.loaded, changed, |file| {
-        let (event, diagnostics) = check_event_file(&file, zone);
-        FileCheck { event, diagnostics }
+        let (event, diagnostics) = check_event_file(file, zone);
+        FileCheck {
+            event: event.map(Box::new),
+            diagnostics,
+        }
     })?;
     Ok(loaded.map(|loaded| CheckedFiles { zone, loaded }))
 }
@@ -111,7 +118,7 @@ pub fn file_diagnostics(
         loaded
             .files
             .iter()
-            .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
+            .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_deref()))
     };
     match changed {
         Some(changed) => {
@@ -123,7 +130,7 @@ pub fn file_diagnostics(
                 };
                 let file = &loaded.files[at];
                 of_file(file, &mut diagnostics);
-                if let Some(event) = file.value.as_ref().ok().and_then(|c| c.event.as_ref()) {
+                if let Some(event) = file.value.as_ref().ok().and_then(|c| c.event.as_deref()) {
                     ids.push(event.id.as_str());
                 }
             }
@@ -149,27 +156,20 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     diagnostics.extend(checked.loaded.diagnostics);
     let mut files = 0;
     let mut events = Vec::with_capacity(checked.loaded.files.len());
-    let mut paths = HashMap::with_capacity(checked.loaded.files.len());
     for file in checked.loaded.files {
         match file.value {
             Ok(check) => {
                 files += 1;
                 diagnostics.extend(check.diagnostics);
                 if let Some(event) = check.event {
-                    events.push(event);
-                    paths.insert(file.relative, file.path);
+                    events.push(*event);
                 }
             }
             Err(diag) => diagnostics.push(diag),
         }
     }
-    let shown = |e: &Event| {
-        paths
-            .get(&e.path)
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from(&e.path))
-    };
-    check_unique_ids(&events, shown, &mut diagnostics);
+    // The loader shows each file as the collection folder joined with its relative path.
+    check_unique_ids(&events, |e| dir.join(&e.path), &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
     diag::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
@@ -471,7 +471,7 @@ impl EventRules<'_> {
             updated,
             draft: raw.draft.is_some_and(|d| *d.get_ref()),
             sources,
-            body: body.to_string(),
+            body: Body::new(body),
             path: self.file.relative.clone(),
         })
     }
@@ -691,7 +691,7 @@ mod tests {
         assert_eq!(event.id, "e");
         assert_eq!(event.tags, ["a", "b"]);
         assert_eq!(event.status, Status::Tentative);
-        assert_eq!(event.body, "Body\n");
+        assert_eq!(event.body.text(), "Body\n");
     }
 
     #[test]

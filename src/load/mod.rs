@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod source;
 pub mod templates;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
@@ -40,7 +41,7 @@ pub struct LoadedFiles {
 /// Reads every `*.md` file below `dir` (sorted by relative path), skipping hidden entries, and
 /// keeps their text.
 pub fn load_event_files(dir: &Path) -> std::io::Result<LoadedFiles> {
-    let loaded = load_with(dir, None, |file| file)?;
+    let loaded = load_with(dir, None, SourceFile::clone)?;
     let mut diagnostics = loaded.diagnostics;
     let mut files = Vec::with_capacity(loaded.files.len());
     for file in loaded.files {
@@ -110,7 +111,7 @@ pub fn load_with<T, F>(
 ) -> std::io::Result<Loaded<T>>
 where
     T: Send,
-    F: Fn(SourceFile) -> T + Sync,
+    F: Fn(&SourceFile) -> T + Sync,
 {
     let root = dir.canonicalize()?;
     let (paths, diagnostics) = event_paths(dir);
@@ -125,10 +126,11 @@ where
         .unwrap_or_default();
     // Pair each path with what the previous load made of it (moved out of the map), so the
     // parallel pass below needs no shared state.
-    let work: Vec<(EventPath, Option<LoadedFile<T>>)> = paths
+    // (Boxed: a fresh load has no previous values, and its list stays a few words an entry.)
+    let work: Vec<(EventPath, Option<Box<LoadedFile<T>>>)> = paths
         .into_iter()
         .map(|p| {
-            let old = reusable.remove(&p.path);
+            let old = reusable.remove(&p.path).map(Box::new);
             (p, old)
         })
         .collect();
@@ -158,7 +160,7 @@ pub fn reload_changed<T, F>(
 ) -> std::io::Result<Option<Loaded<T>>>
 where
     T: Send,
-    F: Fn(SourceFile) -> T + Sync,
+    F: Fn(&SourceFile) -> T + Sync,
 {
     let root = dir.canonicalize()?;
     let mut fresh = Vec::new();
@@ -277,8 +279,8 @@ fn load_one<T>(
     dir: &Path,
     root: &Path,
     event_path: EventPath,
-    old: Option<LoadedFile<T>>,
-    parse: &(impl Fn(SourceFile) -> T + Sync),
+    old: Option<Box<LoadedFile<T>>>,
+    parse: &(impl Fn(&SourceFile) -> T + Sync),
 ) -> (LoadedFile<T>, bool) {
     let path = event_path.path;
     let relative = path
@@ -306,11 +308,19 @@ fn load_one<T>(
     };
     if let Some(old) = old {
         if old.stamp.is_some_and(|s| s.matches(&stamp)) {
-            return (old, false);
+            return (*old, false);
         }
     }
-    let value = read_event_file(root, event_path.via_link, &path, stamp.len)
-        .map(|text| parse(SourceFile::new(path.clone(), relative.clone(), text)));
+    let (path, relative, value) = match read_event_file(root, event_path.via_link, &path, stamp.len)
+    {
+        Ok(text) => {
+            let file = SourceFile::new(path, relative, text);
+            let value = parse(&file);
+            READ_BUFFER.set(file.text.into_bytes());
+            (file.path, file.relative, Ok(value))
+        }
+        Err(diagnostic) => (path, relative, Err(diagnostic)),
+    };
     let fresh = value.is_ok();
     let stamp = Some(stamp).filter(|_| fresh);
     (
@@ -324,7 +334,15 @@ fn load_one<T>(
     )
 }
 
-/// Reads one event file's text. Only a path that went through a symbolic link is resolved
+thread_local! {
+    /// The buffer each loading thread reads its files into, handed back after each file is
+    /// parsed: the text of a file is needed only while it is parsed, and reading every file
+    /// into a buffer of its own would leave the memory between the values kept from the
+    /// files in small pieces the allocator cannot hand back or reuse for larger values.
+    static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Reads one event file's text (into the thread's [`READ_BUFFER`]). Only a path that went through a symbolic link is resolved
 /// (`canonicalize` costs a system call per path component): any other path is the collection
 /// directory joined with plain names from the walk, so it cannot lead outside.
 fn read_event_file(
@@ -350,7 +368,9 @@ fn read_event_file(
             "file is {len} bytes, over the limit of {MAX_EVENT_FILE_BYTES} bytes (1 MiB) for an event file"
         )));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+    let mut bytes = READ_BUFFER.take();
+    bytes.clear();
+    bytes.reserve(usize::try_from(len).unwrap_or(0) + 1);
     fs::File::open(path)
         // The file may have grown since it was measured: read no more than the limit allows.
         .and_then(|file| file.take(MAX_EVENT_FILE_BYTES + 1).read_to_end(&mut bytes))
@@ -407,7 +427,7 @@ mod tests {
         }
         let calls = AtomicUsize::new(0);
         // Each value remembers which parse call made it, to tell reused values from new ones.
-        let parse = |file: SourceFile| (file.text, calls.fetch_add(1, Ordering::SeqCst));
+        let parse = |file: &SourceFile| (file.text.clone(), calls.fetch_add(1, Ordering::SeqCst));
         let first = load_with(dir, None, parse).expect("loaded");
         assert_eq!(first.parsed, 4);
 
@@ -453,7 +473,7 @@ mod tests {
         for name in ["a.md", "b.md", "2025/c.md"] {
             write(&dir.join(name), name);
         }
-        let text = |file: SourceFile| file.text;
+        let text = |file: &SourceFile| file.text.clone();
         let first = load_with(dir, None, text).expect("loaded");
         write(&dir.join("b.md"), "B");
         write(&dir.join("2025/0.md"), "new");

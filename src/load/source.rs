@@ -12,27 +12,29 @@ pub struct SourceFile {
     /// The path relative to the collection directory, with `/` separators.
     pub relative: String,
     pub text: String,
-    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, relative: String, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             path,
             relative,
             text,
-            line_starts,
         }
     }
 
     /// The 1-based line and character column of a byte offset into `text`.
+    ///
+    /// Counted from the start of the text at each call: positions are only needed for
+    /// diagnostics, and most files have none.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
+        let before = self.text.as_bytes().get(..offset).unwrap_or_default();
+        let start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count();
         let col = self
             .text
             .get(start..offset)

@@ -126,7 +126,7 @@ fn entry(site: &Site, index: usize) -> Entry {
             })
             .collect(),
         content: Some(Content {
-            value: Some(site.html[index].to_string()),
+            value: Some(site.event_html(index).into_owned()),
             content_type: Some("html".into()),
             ..Content::default()
         }),

@@ -178,14 +178,15 @@ pub fn event_html(event: &Event, link_base: &str) -> String {
 pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usize>) {
     // HTML runs about a quarter longer than its Markdown; sized up front, the string rarely
     // grows (the caller keeps an exactly sized copy).
-    let mut out = String::with_capacity(event.body.len() * 5 / 4 + 512);
+    let markdown = event.body.text();
+    let mut out = String::with_capacity(markdown.len() * 5 / 4 + 512);
     let _ = writeln!(
         out,
         "<p><strong>{}</strong></p>",
         escape_html(&when_and_where(event))
     );
     let body_start = out.len();
-    push_markdown_html(&mut out, &event.body, link_base);
+    push_markdown_html(&mut out, &markdown, link_base);
     let body = body_start..out.len();
     if !event.sources.is_empty() {
         out.push_str("<p>Sources:</p>\n<ul>\n");
@@ -205,7 +206,7 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
 /// The calendar's plain-text description: the date line, the body, then the sources.
 pub fn event_text(event: &Event) -> String {
     let mut out = when_and_where(event);
-    let body = markdown_text(&event.body);
+    let body = markdown_text(&event.body.text());
     if !body.is_empty() {
         out.push_str("\n\n");
         out.push_str(&body);

@@ -43,7 +43,7 @@ pub fn render_csv<'a>(
             e.published.as_deref().unwrap_or(""),
             e.updated.as_deref().unwrap_or(""),
             &serde_json::to_string(&e.sources)?,
-            e.body,
+            &e.body,
             e.path,
         ])?;
     }

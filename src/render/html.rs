@@ -84,10 +84,11 @@ impl Templates {
         self.env.get_template(name).map(|_| ())
     }
 
-    fn render(&self, context: &PageContext) -> Result<String, minijinja::Error> {
+    fn render_to(&self, context: Value, w: &mut dyn Write) -> Result<(), minijinja::Error> {
         self.env
             .get_template(PAGE_TEMPLATE)?
-            .render(Value::from(Serde(context)))
+            .render_captured_to(context, w)
+            .map(|_captured| ())
     }
 }
 
@@ -137,12 +138,12 @@ impl Navigation {
 
 /// Writes one timeline page.
 pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> io::Result<()> {
-    let context = page_context(site, view, page);
-    let html = site
-        .templates
-        .render(&context)
-        .map_err(|err| io::Error::other(template_error(&err)))?;
-    w.write_all(html.as_bytes())
+    // The typed context is dropped once converted: only the template's copy stays while the
+    // page is written, straight into `w`.
+    let context = Value::from(Serde(&page_context(site, view, page)));
+    site.templates
+        .render_to(context, w)
+        .map_err(|err| io::Error::other(template_error(&err)))
 }
 
 /// A template error with its template name and line, and the cause chain.
@@ -513,10 +514,7 @@ fn event_item(
     } else {
         format!("{root}years/{year:04}/#{}", event.id)
     };
-    let body = site.html[index]
-        .get(site.body[index].clone())
-        .unwrap_or_default()
-        .to_string();
+    let body = site.body_html(index).into_owned();
     EventItem {
         id: event.id.clone(),
         title: event.title.clone(),

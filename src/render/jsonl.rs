@@ -24,7 +24,7 @@ pub struct ExportedEvent<'a> {
     pub published: Option<String>,
     pub updated: Option<String>,
     pub sources: Vec<ExportedSource<'a>>,
-    pub body: &'a str,
+    pub body: String,
     pub path: &'a str,
 }
 
@@ -50,7 +50,7 @@ impl<'a> ExportedEvent<'a> {
             published: event.published.map(|p| p.to_rfc3339()),
             updated: event.updated.map(|u| u.to_rfc3339()),
             sources: event.sources.iter().map(ExportedSource::new).collect(),
-            body: &event.body,
+            body: event.body.text(),
             path: &event.path,
         }
     }

@@ -1,6 +1,7 @@
 //! Render stage: the model -> bytes for each output format. Pure: no file system, no clock.
 //!
-//! [`Site`] holds what every renderer shares (links, "now", each event's body rendered once);
+//! [`Site`] holds what every renderer shares (links, "now", the order of entries, and each
+//! event's HTML when the caller keeps it);
 //! [`site::outputs`] lists every file `build` writes and `serve` holds; [`render`] writes one.
 
 pub mod archive;
@@ -14,12 +15,12 @@ pub mod jsonl;
 pub mod rss;
 pub mod site;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::model::{Collection, Event};
@@ -40,11 +41,10 @@ pub struct Site<'a> {
     pub pinned: bool,
     /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
     pub entry_updated: Vec<DateTime<Utc>>,
-    /// Each event's body as HTML, with its date line and sources (rendered once, shared; a
-    /// rebuild may reuse an unchanged event's from the build before, see [`Site::with_cache`]).
-    pub html: Vec<Arc<str>>,
-    /// The byte range of the Markdown body alone inside each `html`, for the timeline pages.
-    pub body: Vec<Range<usize>>,
+    /// Each event's HTML, when the caller keeps them between builds (`serve`, see
+    /// [`Site::with_html`]); otherwise each renderer renders the HTML of the entries it writes
+    /// (see [`Site::event_html`]).
+    held_html: Option<Vec<EventHtml>>,
     /// The timeline pages' templates: the defaults and the collection's own.
     pub templates: html::Templates,
     /// The years and tags every timeline page links to.
@@ -53,22 +53,43 @@ pub struct Site<'a> {
 
 impl<'a> Site<'a> {
     /// Prepares a build of `collection` published at `link_base`; `source_date_epoch` pins "now".
+    ///
+    /// No event's HTML is held: each output renders the HTML of the entries it writes, when it
+    /// writes them. An event's HTML is written into about three outputs (its year page and two
+    /// archive pages), so this renders each body three times where holding them would render
+    /// it once; but holding every body's HTML for the whole build would take more memory than
+    /// the collection's files (1.3 times their size), and rendering Markdown costs less than
+    /// the memory (the kernel zeroes each new page) it would take.
     pub fn new(
         collection: &'a Collection,
         link_base: &str,
         source_date_epoch: Option<i64>,
     ) -> Self {
-        Site::with_cache(collection, link_base, source_date_epoch, &|_, _| None)
+        Site::build(collection, link_base, source_date_epoch, None)
     }
 
-    /// [`Site::new`], taking each event's HTML from `cached` (given the event's index and the
-    /// event) where it has it: it must then be what [`body::event_html_and_body`] renders for
-    /// that event with the same link base. The rest are rendered, in parallel.
-    pub fn with_cache(
+    /// [`Site::new`] with each event's HTML already rendered (by index, in the collection's
+    /// order): it must be what [`EventHtml::render`] renders for that event with the same link
+    /// base. For `serve`, which keeps them between rebuilds.
+    pub fn with_html(
         collection: &'a Collection,
         link_base: &str,
         source_date_epoch: Option<i64>,
-        cached: &(dyn Fn(usize, &Event) -> Option<EventHtml> + Sync),
+        html: Vec<EventHtml>,
+    ) -> Self {
+        assert_eq!(
+            html.len(),
+            collection.events.len(),
+            "one HTML for each event"
+        );
+        Site::build(collection, link_base, source_date_epoch, Some(html))
+    }
+
+    fn build(
+        collection: &'a Collection,
+        link_base: &str,
+        source_date_epoch: Option<i64>,
+        held_html: Option<Vec<EventHtml>>,
     ) -> Self {
         let mut link_base = link_base.to_string();
         if !link_base.ends_with('/') {
@@ -80,23 +101,12 @@ impl<'a> Site<'a> {
             // An empty collection has no date of its own; any fixed instant keeps builds
             // reproducible.
             .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
-        let (html, body) = collection
-            .events
-            .par_iter()
-            .enumerate()
-            .map(|(index, event)| {
-                cached(index, event)
-                    .unwrap_or_else(|| EventHtml::render(event, &link_base))
-                    .into_parts()
-            })
-            .unzip();
         Site {
             collection,
             entry_updated: unique_updated(&collection.events),
             now,
             pinned: pinned.is_some(),
-            html,
-            body,
+            held_html,
             templates: html::Templates::new(&collection.templates),
             navigation: html::Navigation::new(collection),
             link_base,
@@ -121,6 +131,39 @@ impl<'a> Site<'a> {
 
     pub fn events(&self) -> &'a [Event] {
         &self.collection.events
+    }
+
+    /// The feed entry's HTML of the event at `index`: its date line, body and sources (see
+    /// [`body::event_html_and_body`]).
+    pub fn event_html(&self, index: usize) -> Cow<'_, str> {
+        match &self.held_html {
+            Some(held) => Cow::Borrowed(&held[index].html),
+            None => Cow::Owned(body::event_html(&self.events()[index], &self.link_base)),
+        }
+    }
+
+    /// The HTML of the event at `index` given to [`Site::with_html`].
+    ///
+    /// # Panics
+    /// If the site was made by [`Site::new`], which holds none.
+    pub fn held_html(&self, index: usize) -> &EventHtml {
+        let held = self.held_html.as_ref().expect("a site made with_html");
+        &held[index]
+    }
+
+    /// The Markdown body alone of the event at `index`, as HTML, for the timeline pages (which
+    /// show its date and sources in their own markup).
+    pub fn body_html(&self, index: usize) -> Cow<'_, str> {
+        match &self.held_html {
+            Some(held) => {
+                let html = &held[index];
+                Cow::Borrowed(html.html.get(html.body.clone()).unwrap_or_default())
+            }
+            None => Cow::Owned(body::markdown_html(
+                &self.events()[index].body.text(),
+                &self.link_base,
+            )),
+        }
     }
 
     /// The permanent place of an event on the timeline pages:
@@ -173,7 +216,7 @@ impl<'a> Site<'a> {
     }
 }
 
-/// One event's body as HTML (see [`body::event_html_and_body`]), shareable between builds.
+/// One event's HTML (see [`body::event_html_and_body`]), shareable between builds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventHtml {
     pub html: Arc<str>,
@@ -189,10 +232,6 @@ impl EventHtml {
             html: html.into(),
             body,
         }
-    }
-
-    fn into_parts(self) -> (Arc<str>, Range<usize>) {
-        (self.html, self.body)
     }
 }
 

@@ -99,7 +99,7 @@ fn item(site: &Site, index: usize) -> Item {
     Item {
         title: Some(event.title.clone()),
         link: Some(site.permalink(event)),
-        description: Some(site.html[index].to_string()),
+        description: Some(site.event_html(index).into_owned()),
         guid: Some(Guid {
             value: format!("urn:uuid:{}", site.event_uuid(event)),
             permalink: false,

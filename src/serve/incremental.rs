@@ -102,7 +102,7 @@ impl Builder {
         Builder {
             events: events.to_path_buf(),
             spellings,
-            link_base: link_base.to_string(),
+            link_base: with_slash(link_base),
             source_date_epoch,
             quiet,
             files: None,
@@ -117,7 +117,7 @@ impl Builder {
 
     /// Sets where links point and the pinned "now" (before the first [`Builder::build`]).
     pub fn set_link_base(&mut self, link_base: &str, source_date_epoch: Option<i64>) {
-        self.link_base = link_base.to_string();
+        self.link_base = with_slash(link_base);
         self.source_date_epoch = source_date_epoch;
         self.cache.clear();
         self.signatures.clear();
@@ -306,22 +306,23 @@ impl Builder {
             .par_iter()
             .map(|e| self.cache.get(&e.path))
             .collect();
-        let site = Site::with_cache(
-            &collection,
-            &self.link_base,
-            self.source_date_epoch,
-            &|index, _| cached[index].map(|c| c.html.clone()),
-        );
+        let html: Vec<EventHtml> = collection
+            .events
+            .par_iter()
+            .zip(&cached)
+            .map(|(event, cached)| match cached {
+                Some(cached) => cached.html.clone(),
+                None => EventHtml::render(event, &self.link_base),
+            })
+            .collect();
+        let site = Site::with_html(&collection, &self.link_base, self.source_date_epoch, html);
         let missing: Vec<usize> = (0..cached.len()).filter(|&i| cached[i].is_none()).collect();
         let mut next_version = self.next_version;
         let fresh = missing
             .par_iter()
             .map(|&index| {
                 let vevent = ical::event_bytes(&site, index)?;
-                let html = EventHtml {
-                    html: Arc::clone(&site.html[index]),
-                    body: site.body[index].clone(),
-                };
+                let html = site.held_html(index).clone();
                 Ok(CachedEvent {
                     version: 0,
                     html,
@@ -398,6 +399,16 @@ impl Builder {
     }
 }
 
+/// The link base as [`Site`] writes links under it (the event HTML kept between rebuilds must be
+/// what the site would render).
+fn with_slash(link_base: &str) -> String {
+    let mut link_base = link_base.to_string();
+    if !link_base.ends_with('/') {
+        link_base.push('/');
+    }
+    link_base
+}
+
 /// The rebuild cannot use the watcher's paths alone.
 struct Full;
 
@@ -420,7 +431,7 @@ fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
         .loaded
         .files
         .iter()
-        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
+        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_deref()))
 }
 
 /// Takes the events of the `changed` files out of `collection` and puts in their new versions
@@ -443,7 +454,7 @@ fn update_events(
                 .binary_search_by(|f| f.path.cmp(&path))
                 .ok()?;
             let file = &files.loaded.files[at];
-            file.value.as_ref().ok().and_then(|c| c.event.as_ref())
+            file.value.as_ref().ok().and_then(|c| c.event.as_deref())
         })
         .filter(|e| !e.draft);
     for event in fresh {
