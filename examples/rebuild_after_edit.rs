@@ -9,6 +9,10 @@ use std::time::Instant;
 
 use chronicle::serve::Builder;
 
+/// The allocator the `chronicle` binary uses, so the times are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, file, rest @ ..] = args.as_slice() else {

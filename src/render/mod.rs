@@ -40,7 +40,7 @@ pub struct Site<'a> {
     /// Whether `now` was pinned by `SOURCE_DATE_EPOCH`, which then dates every output.
     pub pinned: bool,
     /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
-    pub entry_updated: Vec<DateTime<Utc>>,
+    pub entry_updated: Arc<Vec<DateTime<Utc>>>,
     /// Each event's HTML, when the caller keeps them between builds (`serve`, see
     /// [`Site::with_html`]); otherwise each renderer renders the HTML of the entries it writes
     /// (see [`Site::event_html`]).
@@ -48,7 +48,7 @@ pub struct Site<'a> {
     /// The timeline pages' templates: the defaults and the collection's own.
     pub templates: html::Templates,
     /// The years and tags every timeline page links to.
-    pub navigation: html::Navigation,
+    pub navigation: Arc<html::Navigation>,
 }
 
 impl<'a> Site<'a> {
@@ -65,24 +65,32 @@ impl<'a> Site<'a> {
         link_base: &str,
         source_date_epoch: Option<i64>,
     ) -> Self {
-        Site::build(collection, link_base, source_date_epoch, None)
+        Site::build(collection, link_base, source_date_epoch, None, None)
     }
 
     /// [`Site::new`] with each event's HTML already rendered (by index, in the collection's
     /// order): it must be what [`EventHtml::render`] renders for that event with the same link
-    /// base. For `serve`, which keeps them between rebuilds.
+    /// base. For `serve`, which keeps them between rebuilds, and which passes the [`Placement`]
+    /// of the build before when no event's place changed since.
     pub fn with_html(
         collection: &'a Collection,
         link_base: &str,
         source_date_epoch: Option<i64>,
         html: Vec<EventHtml>,
+        placement: Option<Placement>,
     ) -> Self {
         assert_eq!(
             html.len(),
             collection.events.len(),
             "one HTML for each event"
         );
-        Site::build(collection, link_base, source_date_epoch, Some(html))
+        Site::build(
+            collection,
+            link_base,
+            source_date_epoch,
+            Some(html),
+            placement,
+        )
     }
 
     fn build(
@@ -90,11 +98,13 @@ impl<'a> Site<'a> {
         link_base: &str,
         source_date_epoch: Option<i64>,
         held_html: Option<Vec<EventHtml>>,
+        placement: Option<Placement>,
     ) -> Self {
         let mut link_base = link_base.to_string();
         if !link_base.ends_with('/') {
             link_base.push('/');
         }
+        let placement = placement.unwrap_or_else(|| Placement::of(collection));
         let pinned = source_date_epoch.and_then(|secs| Utc.timestamp_opt(secs, 0).single());
         let now = pinned
             .or_else(|| collection.events.iter().map(Event::modified_at).max())
@@ -103,12 +113,12 @@ impl<'a> Site<'a> {
             .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
         Site {
             collection,
-            entry_updated: unique_updated(&collection.events),
+            entry_updated: placement.entry_updated,
             now,
             pinned: pinned.is_some(),
             held_html,
             templates: html::Templates::new(&collection.templates),
-            navigation: html::Navigation::new(collection),
+            navigation: placement.navigation,
             link_base,
         }
     }
@@ -127,6 +137,14 @@ impl<'a> Site<'a> {
             .max()
             .copied()
             .unwrap_or(self.now)
+    }
+
+    /// What this site derived from the place of its events, for a later build to reuse.
+    pub fn placement(&self) -> Placement {
+        Placement {
+            entry_updated: Arc::clone(&self.entry_updated),
+            navigation: Arc::clone(&self.navigation),
+        }
     }
 
     pub fn events(&self) -> &'a [Event] {
@@ -213,6 +231,23 @@ impl<'a> Site<'a> {
         }
         entries.sort_by(newest_first);
         entries
+    }
+}
+
+/// What a site derives from the place of its events alone (their order, dates and tags; see
+/// [`Event::placement`]), not from their text: an edit that moves no event keeps it.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    entry_updated: Arc<Vec<DateTime<Utc>>>,
+    navigation: Arc<html::Navigation>,
+}
+
+impl Placement {
+    pub fn of(collection: &Collection) -> Placement {
+        Placement {
+            entry_updated: Arc::new(unique_updated(&collection.events)),
+            navigation: Arc::new(html::Navigation::new(collection)),
+        }
     }
 }
 

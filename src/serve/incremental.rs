@@ -39,7 +39,7 @@ use crate::check::{self, Checked, CheckedFiles};
 use crate::diag::{self, Diagnostic};
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
-use crate::render::{self, html, ical, EventHtml, Format, Output, Page, Site};
+use crate::render::{self, html, ical, EventHtml, Format, Output, Page, Placement, Site};
 
 /// One event's rendered parts, kept while its file is unchanged.
 #[derive(Debug)]
@@ -84,6 +84,9 @@ pub struct Builder {
     needs_full: bool,
     cache: FxHashMap<String, CachedEvent>,
     signatures: FxHashMap<String, Vec<u64>>,
+    /// What the last build derived from the place of its events, and its outputs: kept for a
+    /// rebuild after edits that moved no event (see [`Event::placement`]).
+    placement: Option<(Placement, Arc<Vec<Output>>)>,
     next_version: u64,
 }
 
@@ -111,6 +114,7 @@ impl Builder {
             needs_full: true,
             cache: FxHashMap::default(),
             signatures: FxHashMap::default(),
+            placement: None,
             next_version: 0,
         }
     }
@@ -121,6 +125,7 @@ impl Builder {
         self.source_date_epoch = source_date_epoch;
         self.cache.clear();
         self.signatures.clear();
+        self.placement = None;
     }
 
     /// Checks the whole collection (reusing the checks of files unchanged since the last one,
@@ -159,8 +164,9 @@ impl Builder {
     pub fn build(&mut self, collection: Collection) -> io::Result<Rebuilt> {
         self.cache.clear();
         self.signatures.clear();
+        self.placement = None;
         self.pending.clear();
-        self.render(collection, None, false)
+        self.render(collection, None, Rendering::Full)
     }
 
     /// Rebuilds after the watcher reported `changed` (`None`: changes it could not name), on
@@ -204,8 +210,9 @@ impl Builder {
         };
         self.cache.clear();
         self.signatures.clear();
+        self.placement = None;
         self.pending.clear();
-        let mut rebuilt = self.render(collection, Some(current), false)?;
+        let mut rebuilt = self.render(collection, Some(current), Rendering::Full)?;
         rebuilt.took = started.elapsed();
         Ok(Some(rebuilt))
     }
@@ -268,6 +275,11 @@ impl Builder {
         let Some(mut collection) = self.collection.take() else {
             return Err(Full);
         };
+        let rendering = if moves_no_event(&collection, &self.events, &files, &self.pending) {
+            Rendering::Unmoved
+        } else {
+            Rendering::Changed
+        };
         update_events(&mut collection, &self.events, &files, &self.pending);
         self.files = Some(files);
         let invalid = std::mem::take(&mut self.pending);
@@ -275,7 +287,7 @@ impl Builder {
             self.cache.remove(path);
         }
         let result = self
-            .render(collection, Some(current), true)
+            .render(collection, Some(current), rendering)
             .map(|mut rebuilt| {
                 rebuilt.took = started.elapsed();
                 Some(rebuilt)
@@ -297,8 +309,19 @@ impl Builder {
         &mut self,
         collection: Collection,
         current: Option<&Served>,
-        incremental: bool,
+        rendering: Rendering,
     ) -> io::Result<Rebuilt> {
+        let incremental = rendering != Rendering::Full;
+        let kept = match rendering {
+            Rendering::Unmoved => self.placement.take(),
+            _ => None,
+        };
+        self.placement = None;
+        let unmoved = kept.is_some();
+        let (placement, outputs) = match kept {
+            Some((placement, outputs)) => (Some(placement), outputs),
+            None => (None, Arc::new(render::outputs(&collection))),
+        };
         let started = Instant::now();
         // One look-up per event: its kept parts, if its file did not change.
         let cached: Vec<Option<&CachedEvent>> = collection
@@ -315,8 +338,16 @@ impl Builder {
                 None => EventHtml::render(event, &self.link_base),
             })
             .collect();
-        let site = Site::with_html(&collection, &self.link_base, self.source_date_epoch, html);
+        let site = Site::with_html(
+            &collection,
+            &self.link_base,
+            self.source_date_epoch,
+            html,
+            placement,
+        );
+        // The events whose files were read again (or not rendered before).
         let missing: Vec<usize> = (0..cached.len()).filter(|&i| cached[i].is_none()).collect();
+        let reread = missing.clone();
         let mut next_version = self.next_version;
         let fresh = missing
             .par_iter()
@@ -346,17 +377,40 @@ impl Builder {
             .map(|(i, p)| p.ok_or_else(|| io::Error::other(format!("event {i} was not rendered"))))
             .collect::<io::Result<_>>()?;
         let versions: Vec<u64> = parts.iter().map(|p| p.version).collect();
-        let outputs = render::outputs(&collection);
         let navigation = Navigation::of(&site);
-        let signatures: Vec<Vec<u64>> = outputs
-            .par_iter()
-            .map(|output| signature(&site, output, &versions, &navigation))
+        // With no event moved, only the outputs holding a re-read event can have changed: the
+        // others keep their signatures and resources (their views, dates and navigation are
+        // those of the build before). Otherwise every signature is computed and compared.
+        let reread: Option<&[usize]> =
+            (unmoved && reread.len() <= MAX_REREAD_SCANNED).then_some(&reread);
+        let previous = &mut self.signatures;
+        let unchanged: Vec<Option<Vec<u64>>> = outputs
+            .iter()
+            .map(|output| match reread {
+                Some(reread) if !reread.iter().any(|i| output.view.events.contains(i)) => {
+                    previous.remove(&output.path)
+                }
+                _ => None,
+            })
             .collect();
+        let previous = std::mem::take(&mut self.signatures);
+        let signatures: Vec<(Vec<u64>, bool)> = outputs
+            .par_iter()
+            .zip(unchanged)
+            .map(|(output, unchanged)| match unchanged {
+                Some(signature) => (signature, true),
+                None => {
+                    let signature = signature(&site, output, &versions, &navigation);
+                    let same = previous.get(&output.path) == Some(&signature);
+                    (signature, same)
+                }
+            })
+            .collect();
+        drop(previous);
         let kept: Vec<Option<Arc<Resource>>> = outputs
             .iter()
             .zip(&signatures)
-            .map(|(output, signature)| {
-                let same = self.signatures.get(&output.path) == Some(signature);
+            .map(|(output, (_, same))| {
                 same.then(|| current.and_then(|c| c.output(&output.path)).cloned())
                     .flatten()
             })
@@ -384,8 +438,9 @@ impl Builder {
         self.signatures = outputs
             .iter()
             .map(|o| o.path.clone())
-            .zip(signatures)
+            .zip(signatures.into_iter().map(|(signature, _)| signature))
             .collect();
+        self.placement = Some((site.placement(), Arc::clone(&outputs)));
         drop(site);
         self.collection = Some(collection);
         Ok(Rebuilt {
@@ -407,6 +462,52 @@ fn with_slash(link_base: &str) -> String {
         link_base.push('/');
     }
     link_base
+}
+
+/// How much of the build before a render can rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    /// Nothing: every output is rendered.
+    Full,
+    /// The changed files' events moved (or came or went): every signature is compared.
+    Changed,
+    /// The changed files' events keep their places (see [`Event::placement`]).
+    Unmoved,
+}
+
+/// Above this many re-read events, finding the outputs that hold them costs more than
+/// comparing every output's signature.
+const MAX_REREAD_SCANNED: usize = 16;
+
+/// Whether the events of the `changed` files (relative paths) sit where they sat in
+/// `collection`, as read again in `files`: no event came, went or moved (see
+/// [`Event::placement`]).
+fn moves_no_event(
+    collection: &Collection,
+    collection_dir: &Path,
+    files: &CheckedFiles,
+    changed: &FxHashSet<String>,
+) -> bool {
+    if changed.len() > MAX_REREAD_SCANNED {
+        return false;
+    }
+    changed.iter().all(|relative| {
+        let before = collection.events.iter().find(|e| &e.path == relative);
+        let path = collection_dir.join(relative);
+        let after = files
+            .loaded
+            .files
+            .binary_search_by(|f| f.path.cmp(&path))
+            .ok()
+            .and_then(|at| files.loaded.files[at].value.as_ref().ok())
+            .and_then(|c| c.event.as_deref())
+            .filter(|e| !e.draft);
+        match (before, after) {
+            (Some(before), Some(after)) => before.placement() == after.placement(),
+            (None, None) => true,
+            _ => false,
+        }
+    })
 }
 
 /// The rebuild cannot use the watcher's paths alone.

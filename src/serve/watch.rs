@@ -20,9 +20,11 @@ use rayon::prelude::*;
 use super::incremental::Builder;
 use super::state::{Resource, State};
 
-/// Long enough to gather an editor's save (write, rename, chmod) into one batch, short enough
-/// that an edit shows up at once.
-const DEBOUNCE: Duration = Duration::from_millis(200);
+/// Long enough to gather an editor's save (write, rename, chmod: a few milliseconds) into one
+/// batch, short enough that an edit is served within the time a rebuild takes. A save that
+/// spans longer costs a second rebuild, and a file caught half-written is read again when its
+/// writer finishes (and a half-written file that fails the check keeps the last good set).
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// A running watch on the collection folder; dropping it stops the watch.
 pub struct Watch {
