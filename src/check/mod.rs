@@ -53,6 +53,16 @@ pub struct CheckedFiles {
     pub loaded: load::Loaded<FileCheck>,
 }
 
+impl FileCheck {
+    fn of(file: &SourceFile, zone: Tz) -> FileCheck {
+        let (event, diagnostics) = check_event_file(file, zone);
+        FileCheck {
+            event: event.map(Box::new),
+            diagnostics,
+        }
+    }
+}
+
 /// Loads and checks every event file in `dir` with `zone` (the settings' time zone), in
 /// parallel. Files unchanged since `previous` (same path, size and modification time) are
 /// neither read nor checked again, unless the zone changed.
@@ -62,13 +72,7 @@ pub fn check_files(
     previous: Option<CheckedFiles>,
 ) -> std::io::Result<CheckedFiles> {
     let previous = previous.filter(|p| p.zone == zone).map(|p| p.loaded);
-    let loaded = load::load_with(dir, previous, |file| {
-        let (event, diagnostics) = check_event_file(file, zone);
-        FileCheck {
-            event: event.map(Box::new),
-            diagnostics,
-        }
-    })?;
+    let loaded = load::load_with(dir, previous, |file| FileCheck::of(file, zone))?;
     Ok(CheckedFiles { zone, loaded })
 }
 
@@ -85,11 +89,7 @@ pub fn recheck_changed(
         return Ok(None);
     }
     let loaded = load::reload_changed(dir, previous.loaded, changed, |file| {
-        let (event, diagnostics) = check_event_file(file, zone);
-        FileCheck {
-            event: event.map(Box::new),
-            diagnostics,
-        }
+        FileCheck::of(file, zone)
     })?;
     Ok(loaded.map(|loaded| CheckedFiles { zone, loaded }))
 }

@@ -119,17 +119,6 @@ impl Body {
             .expect("a body decompresses: it was compressed by Body::new");
         String::from_utf8(bytes).expect("a body is UTF-8: it was made from a str")
     }
-
-    /// The text's length in bytes.
-    pub fn len(&self) -> usize {
-        self.compressed
-            .first_chunk::<4>()
-            .map_or(0, |size| u32::from_le_bytes(*size) as usize)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl std::fmt::Debug for Body {

@@ -100,10 +100,7 @@ impl<'a> Site<'a> {
         held_html: Option<Vec<EventHtml>>,
         placement: Option<Placement>,
     ) -> Self {
-        let mut link_base = link_base.to_string();
-        if !link_base.ends_with('/') {
-            link_base.push('/');
-        }
+        let link_base = with_trailing_slash(link_base);
         let placement = placement.unwrap_or_else(|| Placement::of(collection));
         let pinned = source_date_epoch.and_then(|secs| Utc.timestamp_opt(secs, 0).single());
         let now = pinned
@@ -232,6 +229,15 @@ impl<'a> Site<'a> {
         entries.sort_by(newest_first);
         entries
     }
+}
+
+/// `link_base` ending with `/`, as a [`Site`] writes links under it.
+pub fn with_trailing_slash(link_base: &str) -> String {
+    let mut link_base = link_base.to_string();
+    if !link_base.ends_with('/') {
+        link_base.push('/');
+    }
+    link_base
 }
 
 /// What a site derives from the place of its events alone (their order, dates and tags; see

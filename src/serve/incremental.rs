@@ -105,7 +105,7 @@ impl Builder {
         Builder {
             events: events.to_path_buf(),
             spellings,
-            link_base: with_slash(link_base),
+            link_base: render::with_trailing_slash(link_base),
             source_date_epoch,
             quiet,
             files: None,
@@ -121,7 +121,7 @@ impl Builder {
 
     /// Sets where links point and the pinned "now" (before the first [`Builder::build`]).
     pub fn set_link_base(&mut self, link_base: &str, source_date_epoch: Option<i64>) {
-        self.link_base = with_slash(link_base);
+        self.link_base = render::with_trailing_slash(link_base);
         self.source_date_epoch = source_date_epoch;
         self.cache.clear();
         self.signatures.clear();
@@ -347,7 +347,6 @@ impl Builder {
         );
         // The events whose files were read again (or not rendered before).
         let missing: Vec<usize> = (0..cached.len()).filter(|&i| cached[i].is_none()).collect();
-        let reread = missing.clone();
         let mut next_version = self.next_version;
         let fresh = missing
             .par_iter()
@@ -381,12 +380,13 @@ impl Builder {
         // With no event moved, only the outputs holding a re-read event can have changed: the
         // others keep their signatures and resources (their views, dates and navigation are
         // those of the build before). Otherwise every signature is computed and compared.
-        let reread: Option<&[usize]> =
+        let reread: Vec<usize> = fresh.iter().map(|(index, _)| *index).collect();
+        let only_holders_of: Option<&[usize]> =
             (unmoved && reread.len() <= MAX_REREAD_SCANNED).then_some(&reread);
         let previous = &mut self.signatures;
         let unchanged: Vec<Option<Vec<u64>>> = outputs
             .iter()
-            .map(|output| match reread {
+            .map(|output| match only_holders_of {
                 Some(reread) if !reread.iter().any(|i| output.view.events.contains(i)) => {
                     previous.remove(&output.path)
                 }
@@ -452,16 +452,6 @@ impl Builder {
             took: started.elapsed(),
         })
     }
-}
-
-/// The link base as [`Site`] writes links under it (the event HTML kept between rebuilds must be
-/// what the site would render).
-fn with_slash(link_base: &str) -> String {
-    let mut link_base = link_base.to_string();
-    if !link_base.ends_with('/') {
-        link_base.push('/');
-    }
-    link_base
 }
 
 /// How much of the build before a render can rely on.
