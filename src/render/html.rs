@@ -23,6 +23,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use super::article::EventObject;
 use super::site::{Format, Page, View};
 use super::Site;
 use crate::model::{Collection, Event, When};
@@ -245,7 +246,8 @@ struct MonthGroup {
     name: String,
     /// The month's name alone ("September"), or "Sometime" for events known only by year.
     short: String,
-    events: Vec<EventItem>,
+    /// Each an [`EventObject`] made from an [`EventItem`].
+    events: Vec<Value>,
 }
 
 /// A date for people and for machines.
@@ -382,7 +384,7 @@ fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> 
         tags,
         shown: events.len(),
         total: view.events.len(),
-        groups: group_by_year_and_month(site, &events, &root, current_year),
+        groups: group_by_year_and_month(site, &events, &root, current_year, &view.home_path),
         generator: format!("chronicle {}", env!("CARGO_PKG_VERSION")),
     }
 }
@@ -452,6 +454,7 @@ fn group_by_year_and_month(
     events: &[usize],
     root: &str,
     current_year: Option<i32>,
+    page: &str,
 ) -> Vec<YearGroup> {
     // Month 0 holds the events known only by year.
     let mut groups: BTreeMap<i32, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
@@ -492,7 +495,11 @@ fn group_by_year_and_month(
                     },
                     events: indices
                         .into_iter()
-                        .map(|index| event_item(site, index, root, current_year, &mut slugs))
+                        .map(|index| {
+                            let item = event_item(site, index, root, current_year, &mut slugs);
+                            let fields = Value::from(Serde(&item));
+                            EventObject::value(fields, site.article_memo.as_ref(), index, page)
+                        })
                         .collect(),
                 })
                 .collect(),

@@ -5,6 +5,7 @@
 //! [`site::outputs`] lists every file `build` writes and `serve` holds; [`render`] writes one.
 
 pub mod archive;
+pub mod article;
 pub mod atom;
 pub mod body;
 pub mod csv;
@@ -49,6 +50,8 @@ pub struct Site<'a> {
     pub templates: html::Templates,
     /// The years and tags every timeline page links to.
     pub navigation: Arc<html::Navigation>,
+    /// The events' articles kept from earlier builds (`serve`); a build keeps none.
+    pub article_memo: Option<article::ArticleMemo>,
 }
 
 impl<'a> Site<'a> {
@@ -116,6 +119,7 @@ impl<'a> Site<'a> {
             held_html,
             templates: html::Templates::new(&collection.templates),
             navigation: placement.navigation,
+            article_memo: None,
             link_base,
         }
     }

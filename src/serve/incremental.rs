@@ -15,6 +15,8 @@
 //!   settings, and its HTML and VEVENT on the event, the link base and the settings, so a
 //!   change to the settings or the templates (or anything the watcher cannot pin down) clears
 //!   everything and rebuilds in full;
+//! - per event version: its articles on the timeline pages ([`Articles`]), dropped with the
+//!   version;
 //! - per output: a signature listing everything it is rendered from (its view, the versions of
 //!   the events it shows, their feed `updated`, the view's date, the navigation for a page).
 //!   An output whose signature is unchanged keeps the resource already served.
@@ -39,6 +41,7 @@ use crate::check::{self, Checked, CheckedFiles};
 use crate::diag::{self, Diagnostic};
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
+use crate::render::article::{ArticleMemo, Articles};
 use crate::render::{self, html, ical, EventHtml, Format, Output, Page, Placement, Site};
 
 /// One event's rendered parts, kept while its file is unchanged.
@@ -83,6 +86,8 @@ pub struct Builder {
     /// Set when the last full check failed: until one succeeds, every rebuild is full.
     needs_full: bool,
     cache: FxHashMap<String, CachedEvent>,
+    /// The events' articles on the timeline pages, by event version (see [`Articles`]).
+    articles: Arc<Articles>,
     signatures: FxHashMap<String, Vec<u64>>,
     /// What the last build derived from the place of its events, and its outputs: kept for a
     /// rebuild after edits that moved no event (see [`Event::placement`]).
@@ -113,6 +118,7 @@ impl Builder {
             pending: FxHashSet::default(),
             needs_full: true,
             cache: FxHashMap::default(),
+            articles: Arc::default(),
             signatures: FxHashMap::default(),
             placement: None,
             next_version: 0,
@@ -124,6 +130,7 @@ impl Builder {
         self.link_base = render::with_trailing_slash(link_base);
         self.source_date_epoch = source_date_epoch;
         self.cache.clear();
+        self.articles.clear();
         self.signatures.clear();
         self.placement = None;
     }
@@ -163,6 +170,7 @@ impl Builder {
     /// Renders every output of `collection` (from [`Builder::check_all`]) afresh.
     pub fn build(&mut self, collection: Collection) -> io::Result<Rebuilt> {
         self.cache.clear();
+        self.articles.clear();
         self.signatures.clear();
         self.placement = None;
         self.pending.clear();
@@ -209,6 +217,7 @@ impl Builder {
             return Ok(None);
         };
         self.cache.clear();
+        self.articles.clear();
         self.signatures.clear();
         self.placement = None;
         self.pending.clear();
@@ -284,7 +293,9 @@ impl Builder {
         self.files = Some(files);
         let invalid = std::mem::take(&mut self.pending);
         for path in &invalid {
-            self.cache.remove(path);
+            if let Some(gone) = self.cache.remove(path) {
+                self.articles.forget(gone.version);
+            }
         }
         let result = self
             .render(collection, Some(current), rendering)
@@ -338,7 +349,7 @@ impl Builder {
                 None => EventHtml::render(event, &self.link_base),
             })
             .collect();
-        let site = Site::with_html(
+        let mut site = Site::with_html(
             &collection,
             &self.link_base,
             self.source_date_epoch,
@@ -376,6 +387,10 @@ impl Builder {
             .map(|(i, p)| p.ok_or_else(|| io::Error::other(format!("event {i} was not rendered"))))
             .collect::<io::Result<_>>()?;
         let versions: Vec<u64> = parts.iter().map(|p| p.version).collect();
+        site.article_memo = Some(ArticleMemo {
+            articles: Arc::clone(&self.articles),
+            versions: Arc::new(versions.clone()),
+        });
         let navigation = Navigation::of(&site);
         // With no event moved, only the outputs holding a re-read event can have changed: the
         // others keep their signatures and resources (their views, dates and navigation are

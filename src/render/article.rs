@@ -1,0 +1,194 @@
+//! One event on a timeline page, as the page templates see it: its fields, and
+//! `e.article(macro, level)`, which renders the event's article with the template's own macro
+//! (`event(e, level)` in the default `macros.html`).
+//!
+//! A build calls the macro for each event it shows. `serve` passes [`Articles`] kept between
+//! rebuilds: an article is then rendered once per version of its event and page, and a page
+//! whose other events did not change (the year page of an edited event, thousands of events)
+//! is put together from the kept articles. So a macro passed to `article` must make its output
+//! from `e` and `level` alone (as the default one does), not from the page around it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use minijinja::value::{Object, ObjectRepr, Value};
+use minijinja::{Error, ErrorKind, State};
+use rustc_hash::FxHashMap;
+
+/// Articles kept between builds, by the version of their event, then by where they were
+/// shown (the page and the heading level).
+#[derive(Debug, Default)]
+pub struct Articles {
+    by_version: Mutex<FxHashMap<u64, Vec<(String, Value)>>>,
+}
+
+impl Articles {
+    /// Drops the articles of an event version that is gone.
+    pub fn forget(&self, version: u64) {
+        self.lock().remove(&version);
+    }
+
+    /// Drops every article (the templates, the settings or the link base changed).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<u64, Vec<(String, Value)>>> {
+        self.by_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, version: u64, place: &str) -> Option<Value> {
+        let kept = self.lock();
+        let articles = kept.get(&version)?;
+        articles
+            .iter()
+            .find(|(at, _)| at == place)
+            .map(|(_, article)| article.clone())
+    }
+
+    fn keep(&self, version: u64, place: String, article: Value) {
+        self.lock()
+            .entry(version)
+            .or_default()
+            .push((place, article));
+    }
+}
+
+/// What lets a site's pages reuse kept articles: the store, and each event's version (by index
+/// in the collection), which changes whenever the event does.
+#[derive(Debug, Clone)]
+pub struct ArticleMemo {
+    pub articles: Arc<Articles>,
+    pub versions: Arc<Vec<u64>>,
+}
+
+/// One event as a page template sees it.
+#[derive(Debug)]
+pub struct EventObject {
+    /// The event's fields (a map), as documented in `docs/page.md`.
+    fields: Value,
+    /// The kept articles, this event's version and the page it is shown on.
+    memo: Option<(Arc<Articles>, u64, String)>,
+}
+
+impl EventObject {
+    /// `fields` for the template; `page` names the page the event is shown on (its home path).
+    pub fn value(fields: Value, memo: Option<&ArticleMemo>, index: usize, page: &str) -> Value {
+        let memo = memo.map(|memo| {
+            (
+                Arc::clone(&memo.articles),
+                memo.versions[index],
+                page.to_string(),
+            )
+        });
+        Value::from_object(EventObject { fields, memo })
+    }
+}
+
+impl Object for EventObject {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.fields.get_item(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        match self.fields.try_iter() {
+            Ok(keys) => minijinja::value::Enumerator::Values(keys.collect()),
+            Err(_) => minijinja::value::Enumerator::Empty,
+        }
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        if method != "article" {
+            return Err(Error::from(ErrorKind::UnknownMethod));
+        }
+        let [render, level] = args else {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "article takes the macro to render with and the heading level: e.article(event, level)",
+            ));
+        };
+        let call = |state: &mut State<'_, '_>| {
+            render.call(
+                state,
+                &[Value::from_dyn_object(self.clone()), level.clone()],
+            )
+        };
+        let Some((articles, version, page)) = &self.memo else {
+            return call(state);
+        };
+        let place = format!("{page}|{level}");
+        if let Some(article) = articles.get(*version, &place) {
+            return Ok(article);
+        }
+        let article = call(state)?;
+        articles.keep(*version, place, article.clone());
+        Ok(article)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use minijinja::{context, Environment};
+
+    use super::*;
+
+    /// Renders `e.article(render, 3)` for an event of `version` on `page`, counting the calls
+    /// of `render` in `calls`.
+    fn article(
+        memo: Option<&ArticleMemo>,
+        index: usize,
+        page: &str,
+        calls: &Arc<AtomicUsize>,
+    ) -> String {
+        let calls = Arc::clone(calls);
+        let render = Value::from_function(move |e: Value, level: i64| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            format!("{}@{level}", e.get_attr("title").unwrap_or_default())
+        });
+        let fields = context! { title => "T" };
+        let e = EventObject::value(fields, memo, index, page);
+        Environment::new()
+            .render_str(
+                "{{ e.title }}: {{ e.article(render, 3) }}",
+                context! { e, render },
+            )
+            .expect("renders")
+    }
+
+    #[test]
+    fn an_article_is_rendered_once_per_version_and_page() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let memo = ArticleMemo {
+            articles: Arc::default(),
+            versions: Arc::new(vec![7, 8]),
+        };
+        assert_eq!(article(Some(&memo), 0, "years/2025/", &calls), "T: T@3");
+        assert_eq!(article(Some(&memo), 0, "years/2025/", &calls), "T: T@3");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "kept");
+        article(Some(&memo), 0, "tags/a/", &calls);
+        article(Some(&memo), 1, "years/2025/", &calls);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "another page, another version"
+        );
+        memo.articles.forget(7);
+        article(Some(&memo), 0, "years/2025/", &calls);
+        assert_eq!(calls.load(Ordering::SeqCst), 4, "forgotten");
+        article(None, 0, "years/2025/", &calls);
+        article(None, 0, "years/2025/", &calls);
+        assert_eq!(calls.load(Ordering::SeqCst), 6, "a build keeps nothing");
+    }
+}
