@@ -287,11 +287,19 @@ fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
     }
 }
 
+/// The body in pieces of at most 64 KiB, between which compression may pause: a year page of
+/// megabytes is one part, and compressing it whole would hold a core through a rebuild.
+fn slices(body: &Payload) -> impl Iterator<Item = &[u8]> {
+    body.chunks()
+        .iter()
+        .flat_map(|chunk| chunk.chunks(64 * 1024))
+}
+
 fn gzip(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    for chunk in body.chunks() {
+    for slice in slices(body) {
         pause();
-        encoder.write_all(chunk)?;
+        encoder.write_all(slice)?;
     }
     encoder.finish()
 }
@@ -301,9 +309,9 @@ fn brotli(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
     {
         let bits = window_bits(body.len());
         let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, bits);
-        for chunk in body.chunks() {
+        for slice in slices(body) {
             pause();
-            encoder.write_all(chunk)?;
+            encoder.write_all(slice)?;
         }
         encoder.flush()?;
     }

@@ -58,8 +58,8 @@ impl Watch {
 /// at once (in identity), and its compressed variants join it when they are made.
 pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Builder, quiet: bool) {
     let builder = Arc::new(Mutex::new(builder));
-    // Set while a rebuild runs: background compression waits meanwhile (see `compress_in_background`).
-    let rebuilding = Arc::new(AtomicBool::new(false));
+    // Background compression waits while the collection is being edited (see `Editing`).
+    let rebuilding = Arc::new(Editing::default());
     // One compression at a time, in order: each takes what the current set still lacks.
     let compressing = Arc::new(tokio::sync::Mutex::new(()));
     // The first set may hold large files left for later (see `cmd::serve`).
@@ -81,20 +81,20 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
         let paths = (!changes.unknown).then_some(changes.paths);
         let builder = Arc::clone(&builder);
         let current = state.load_full();
-        rebuilding.store(true, Ordering::Relaxed);
+        rebuilding.start();
         let rebuilt = tokio::task::spawn_blocking(move || {
             let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
             builder.rebuild(paths.as_deref(), &current)
         })
         .await;
         if !matches!(rebuilt, Ok(Some(_))) {
-            rebuilding.store(false, Ordering::Relaxed);
+            rebuilding.end();
         }
         match rebuilt {
             Ok(Some(rebuilt)) => {
                 let swapped = Instant::now();
                 state.swap(rebuilt.served);
-                rebuilding.store(false, Ordering::Relaxed);
+                rebuilding.end();
                 if !quiet {
                     eprintln!(
                         "rebuilt {} events in {:.1?} ({}): {} of {} files rendered again, served after {:.1?}",
@@ -120,12 +120,13 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
 
 /// Makes the compressed variants the current set lacks and adds them to it (see
 /// [`State::upgrade`]); the rebuilt resources are served in identity until then.
-/// While `rebuilding` is set, it waits between the parts of a body, so a large calendar being
+/// While the collection is being edited (see [`Editing`]), it waits between the parts of a
+/// body, so a large calendar being
 /// compressed does not slow the next rebuild down.
 pub async fn compress_in_background(
     state: Arc<State>,
     compressing: Arc<tokio::sync::Mutex<()>>,
-    rebuilding: Arc<AtomicBool>,
+    rebuilding: Arc<Editing>,
 ) {
     let _turn = compressing.lock_owned().await;
     let mut todo = state.load().uncompressed();
@@ -138,7 +139,7 @@ pub async fn compress_in_background(
     // a large calendar being compressed.
     let done = tokio::task::spawn_blocking(move || {
         let pause = || {
-            while rebuilding.load(Ordering::Relaxed) {
+            while rebuilding.is_editing() {
                 std::thread::sleep(Duration::from_millis(2));
             }
         };
@@ -156,6 +157,52 @@ pub async fn compress_in_background(
     .await;
     if let Err(err) = done {
         eprintln!("compressing the rebuilt files failed: {err}");
+    }
+}
+
+/// Whether the collection is being edited: a rebuild is running, or one ended less than
+/// [`Editing::QUIET`] ago. Background compression waits meanwhile: compressing a large calendar
+/// beside a rebuild (even pausing while it runs) was seen to double the rebuild's time, and
+/// someone editing wants each change served at once more than compressed; the rebuilt files
+/// are compressed once the edits stop.
+#[derive(Debug)]
+pub struct Editing {
+    rebuilding: AtomicBool,
+    last_ended: Mutex<Option<Instant>>,
+}
+
+impl Default for Editing {
+    fn default() -> Self {
+        Editing {
+            rebuilding: AtomicBool::new(false),
+            last_ended: Mutex::new(None),
+        }
+    }
+}
+
+impl Editing {
+    /// How long after a rebuild compression stays paused.
+    pub const QUIET: Duration = Duration::from_secs(5);
+
+    fn start(&self) {
+        self.rebuilding.store(true, Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        *self
+            .last_ended
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        self.rebuilding.store(false, Ordering::Relaxed);
+    }
+
+    fn is_editing(&self) -> bool {
+        self.rebuilding.load(Ordering::Relaxed)
+            || self
+                .last_ended
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some_and(|ended| ended.elapsed() < Editing::QUIET)
     }
 }
 
@@ -251,5 +298,17 @@ mod tests {
         ] {
             assert_eq!(affects_build(Path::new(path)), expected, "{path}");
         }
+    }
+
+    #[test]
+    fn compression_waits_while_and_just_after_a_rebuild() {
+        let editing = Editing::default();
+        assert!(!editing.is_editing(), "no rebuild yet");
+        editing.start();
+        assert!(editing.is_editing(), "rebuilding");
+        editing.end();
+        assert!(editing.is_editing(), "within the quiet period");
+        *editing.last_ended.lock().unwrap() = Instant::now().checked_sub(Editing::QUIET);
+        assert!(!editing.is_editing(), "the quiet period is over");
     }
 }
