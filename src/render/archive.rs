@@ -19,6 +19,7 @@
 //!
 //! Pure: no I/O, no clock.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -132,11 +133,13 @@ fn page_links(
     links
 }
 
-/// Writes RSS archive page `page` (its entries are the view's).
+/// Writes RSS archive page `page`: `entries` are the view's, each with its HTML (see
+/// [`Site::entries_with_html`]; `build` renders them once for both documents of a page).
 pub fn render_rss_archive(
     site: &Site,
     view: &View,
     page: usize,
+    entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let links = page_links(site, view, page, rss_path, &view.path(Format::Rss))
@@ -146,7 +149,7 @@ pub fn render_rss_archive(
     let mut channel = rss::channel(
         site,
         view,
-        view.events.clone(),
+        entries,
         &rss_path(page),
         links,
         page_updated(site, view),
@@ -169,11 +172,12 @@ fn rss_archive_element() -> ::rss::extension::Extension {
     }
 }
 
-/// Writes Atom archive page `page` (its entries are the view's).
+/// Writes Atom archive page `page`, as [`render_rss_archive`] does the RSS one.
 pub fn render_atom_archive(
     site: &Site,
     view: &View,
     page: usize,
+    entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let links = page_links(site, view, page, atom_path, &view.path(Format::Atom))
@@ -183,7 +187,7 @@ pub fn render_atom_archive(
     let mut feed = atom::feed(
         site,
         view,
-        view.events.clone(),
+        entries,
         &atom_path(page),
         links,
         page_updated(site, view),

@@ -3,6 +3,7 @@
 //! Ids are `urn:uuid:` URIs that never change (RFC 4287 §4.2.6); `updated` is unique per entry
 //! (the W3C validator's DuplicateUpdated); feed dates come from the data, never the clock.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use atom_syndication::{
@@ -30,7 +31,7 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
     let feed = feed(
         site,
         view,
-        site.feed_entries(view),
+        &site.entries_with_html(site.feed_entries(view), None),
         &view.path(Format::Atom),
         links,
         site.view_updated(view),
@@ -53,15 +54,15 @@ pub(crate) fn feed_link(rel: &str, href: String) -> Link {
 pub(crate) fn feed(
     site: &Site,
     view: &View,
-    entries: Vec<usize>,
+    entries: &[(usize, Cow<'_, str>)],
     self_path: &str,
     links: Vec<Link>,
     updated: DateTime<Utc>,
 ) -> Feed {
     let settings = &site.collection.settings;
     let entries: Vec<Entry> = entries
-        .into_iter()
-        .map(|index| entry(site, index))
+        .iter()
+        .map(|(index, html)| entry(site, *index, html))
         .collect();
     let mut all_links = vec![
         Link {
@@ -103,7 +104,7 @@ pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> io::Result<()> {
     writer.write_all(b"\n")
 }
 
-fn entry(site: &Site, index: usize) -> Entry {
+fn entry(site: &Site, index: usize, html: &str) -> Entry {
     let event = &site.events()[index];
     Entry {
         title: Text::plain(event.title.clone()),
@@ -126,7 +127,7 @@ fn entry(site: &Site, index: usize) -> Entry {
             })
             .collect(),
         content: Some(Content {
-            value: Some(site.event_html(index).into_owned()),
+            value: Some(html.to_string()),
             content_type: Some("html".into()),
             ..Content::default()
         }),

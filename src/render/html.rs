@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::site::{Format, Page, View};
-use super::Site;
+use super::{SharedHtml, Site};
 use crate::model::{Collection, Event, When};
 use crate::query::tag_slug;
 
@@ -139,9 +139,20 @@ impl Navigation {
 
 /// Writes one timeline page.
 pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> io::Result<()> {
+    render_page_with(site, view, page, None, w)
+}
+
+/// [`render_page`], taking the HTML of the events `shared` holds from it.
+pub fn render_page_with(
+    site: &Site,
+    view: &View,
+    page: Page,
+    shared: Option<&SharedHtml>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     // The typed context is dropped once converted: only the template's copy stays while the
     // page is written, straight into `w`.
-    let context = Value::from(Serde(&page_context(site, view, page)));
+    let context = Value::from(Serde(&page_context(site, view, page, shared)));
     site.templates
         .render_to(context, w)
         .map_err(|err| io::Error::other(template_error(&err)))
@@ -298,7 +309,12 @@ struct SourceItem {
     date: Option<Moment>,
 }
 
-fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> {
+fn page_context<'a>(
+    site: &'a Site,
+    view: &View,
+    page: Page,
+    shared: Option<&SharedHtml>,
+) -> PageContext<'a> {
     let settings = &site.collection.settings;
     // The page's own date, so a page changes only when its events do.
     let updated = site.view_updated(view);
@@ -384,7 +400,14 @@ fn page_context<'a>(site: &'a Site, view: &View, page: Page) -> PageContext<'a> 
         tags,
         shown: events.len(),
         total: view.events.len(),
-        groups: group_by_year_and_month(site, &events, &root, current_year, &view.home_path),
+        groups: group_by_year_and_month(
+            site,
+            &events,
+            &root,
+            current_year,
+            &view.home_path,
+            shared,
+        ),
         generator: format!("chronicle {}", env!("CARGO_PKG_VERSION")),
     }
 }
@@ -455,6 +478,7 @@ fn group_by_year_and_month(
     root: &str,
     current_year: Option<i32>,
     page: &str,
+    shared: Option<&SharedHtml>,
 ) -> Vec<YearGroup> {
     // Month 0 holds the events known only by year.
     let mut groups: BTreeMap<i32, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
@@ -496,7 +520,8 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let item = event_item(site, index, root, current_year, &mut slugs);
+                            let item =
+                                event_item(site, index, root, current_year, &mut slugs, shared);
                             let fields = Value::from(Serde(&item));
                             EventObject::value(fields, site.article_memo.as_ref(), index, page)
                         })
@@ -513,6 +538,7 @@ fn event_item(
     root: &str,
     current_year: Option<i32>,
     slugs: &mut HashMap<String, String>,
+    shared: Option<&SharedHtml>,
 ) -> EventItem {
     let event = &site.events()[index];
     let year = event.date.year();
@@ -521,7 +547,7 @@ fn event_item(
     } else {
         format!("{root}years/{year:04}/#{}", event.id)
     };
-    let body = site.body_html(index).into_owned();
+    let body = site.body_html(index, shared).into_owned();
     EventItem {
         id: event.id.clone(),
         title: event.title.clone(),

@@ -58,11 +58,10 @@ impl<'a> Site<'a> {
     /// Prepares a build of `collection` published at `link_base`; `source_date_epoch` pins "now".
     ///
     /// No event's HTML is held: each output renders the HTML of the entries it writes, when it
-    /// writes them. An event's HTML is written into about three outputs (its year page and two
-    /// archive pages), so this renders each body three times where holding them would render
-    /// it once; but holding every body's HTML for the whole build would take more memory than
-    /// the collection's files (1.3 times their size), and rendering Markdown costs less than
-    /// the memory (the kernel zeroes each new page) it would take.
+    /// writes them, or takes it from a [`SharedHtml`] its caller rendered for several outputs
+    /// (`build` renders a year's events once for its year page and the archive pages holding
+    /// them). Holding every body's HTML for the whole build would take more memory than the
+    /// collection's files (1.3 times their size).
     pub fn new(
         collection: &'a Collection,
         link_base: &str,
@@ -161,6 +160,25 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// Each of `entries` with its HTML (see [`Site::event_html`]) for a feed document, taken
+    /// from `shared` when it holds it.
+    pub fn entries_with_html<'s>(
+        &'s self,
+        entries: Vec<usize>,
+        shared: Option<&'s SharedHtml>,
+    ) -> Vec<(usize, Cow<'s, str>)> {
+        entries
+            .into_iter()
+            .map(|index| {
+                let html = match shared.and_then(|shared| shared.get(index)) {
+                    Some(html) => Cow::Borrowed(&*html.html),
+                    None => self.event_html(index),
+                };
+                (index, html)
+            })
+            .collect()
+    }
+
     /// The HTML of the event at `index` given to [`Site::with_html`].
     ///
     /// # Panics
@@ -171,13 +189,13 @@ impl<'a> Site<'a> {
     }
 
     /// The Markdown body alone of the event at `index`, as HTML, for the timeline pages (which
-    /// show its date and sources in their own markup).
-    pub fn body_html(&self, index: usize) -> Cow<'_, str> {
-        match &self.held_html {
-            Some(held) => {
-                let html = &held[index];
-                Cow::Borrowed(html.html.get(html.body.clone()).unwrap_or_default())
-            }
+    /// show its date and sources in their own markup); taken from `shared` when it holds it.
+    pub fn body_html<'s>(&'s self, index: usize, shared: Option<&'s SharedHtml>) -> Cow<'s, str> {
+        let held = shared
+            .and_then(|shared| shared.get(index))
+            .or_else(|| self.held_html.as_ref().map(|held| &held[index]));
+        match held {
+            Some(html) => Cow::Borrowed(html.body_str()),
             None => Cow::Owned(body::markdown_html(
                 &self.events()[index].body.text(),
                 &self.link_base,
@@ -280,6 +298,35 @@ impl EventHtml {
     }
 }
 
+impl EventHtml {
+    /// The Markdown body alone, as HTML.
+    pub fn body_str(&self) -> &str {
+        self.html.get(self.body.clone()).unwrap_or_default()
+    }
+}
+
+/// Events' HTML rendered once for several outputs written together, by event index: `build`
+/// renders a year's events once for the year page and for the archive pages that hold them.
+#[derive(Debug, Default)]
+pub struct SharedHtml(rustc_hash::FxHashMap<usize, EventHtml>);
+
+impl SharedHtml {
+    /// Renders the HTML of the events at `indices`.
+    pub fn render(site: &Site, indices: &[usize]) -> SharedHtml {
+        let events = site.events();
+        SharedHtml(
+            indices
+                .iter()
+                .map(|&index| (index, EventHtml::render(&events[index], &site.link_base)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, index: usize) -> Option<&EventHtml> {
+        self.0.get(&index)
+    }
+}
+
 /// Feed readers and the W3C validator (DuplicateUpdated) want no two entries to share an
 /// `updated` time; entries that would are moved apart by whole seconds, in id order, so the
 /// result is deterministic.
@@ -311,8 +358,14 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
         Format::Ical => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
-        Format::RssArchive(page) => archive::render_rss_archive(site, &output.view, page, w),
-        Format::AtomArchive(page) => archive::render_atom_archive(site, &output.view, page, w),
+        Format::RssArchive(page) => {
+            let entries = site.entries_with_html(output.view.events.clone(), None);
+            archive::render_rss_archive(site, &output.view, page, &entries, w)
+        }
+        Format::AtomArchive(page) => {
+            let entries = site.entries_with_html(output.view.events.clone(), None);
+            archive::render_atom_archive(site, &output.view, page, &entries, w)
+        }
     }
 }
 

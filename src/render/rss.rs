@@ -4,6 +4,7 @@
 //! rel="self"`, RFC 822 dates with `+0000` (never `UTC`), a name in `dc:creator` rather than a
 //! bare name in `<author>` (which must be an e-mail address), a `guid` that never changes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -31,7 +32,7 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()>
     let channel = channel(
         site,
         view,
-        site.feed_entries(view),
+        &site.entries_with_html(site.feed_entries(view), None),
         &view.path(Format::Rss),
         links,
         site.view_updated(view),
@@ -49,18 +50,21 @@ pub(crate) fn atom_link(rel: &str, href: String) -> Link {
     }
 }
 
-/// The view's channel holding `entries` (in that order), with `self_path` as its `self` link
-/// and `links` after it; `built` is its `lastBuildDate`.
+/// The view's channel holding `entries` (in that order, each with its HTML), with `self_path`
+/// as its `self` link and `links` after it; `built` is its `lastBuildDate`.
 pub(crate) fn channel(
     site: &Site,
     view: &View,
-    entries: Vec<usize>,
+    entries: &[(usize, Cow<'_, str>)],
     self_path: &str,
     links: Vec<Link>,
     built: DateTime<Utc>,
 ) -> Channel {
     let settings = &site.collection.settings;
-    let items = entries.into_iter().map(|index| item(site, index)).collect();
+    let items = entries
+        .iter()
+        .map(|(index, html)| item(site, *index, html))
+        .collect();
     let self_link = atom_link("self", site.url(self_path));
     Channel {
         title: view.title.clone(),
@@ -94,12 +98,12 @@ pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> io::Result<
         })
 }
 
-fn item(site: &Site, index: usize) -> Item {
+fn item(site: &Site, index: usize, html: &str) -> Item {
     let event = &site.events()[index];
     Item {
         title: Some(event.title.clone()),
         link: Some(site.permalink(event)),
-        description: Some(site.event_html(index).into_owned()),
+        description: Some(html.to_string()),
         guid: Some(Guid {
             value: format!("urn:uuid:{}", site.event_uuid(event)),
             permalink: false,
