@@ -6,7 +6,8 @@
 //! rebuilds: an article is then rendered once per version of its event and page, and a page
 //! whose other events did not change (the year page of an edited event, thousands of events)
 //! is put together from the kept articles. So a macro passed to `article` must make its output
-//! from `e` and `level` alone (as the default one does), not from the page around it.
+//! from `e` and `level` alone (as the default one does), not from the page around it. The
+//! event objects themselves are kept the same way: they depend on the event and the page alone.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -14,25 +15,33 @@ use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Error, ErrorKind, State};
 use rustc_hash::FxHashMap;
 
-/// Articles kept between builds, by the version of their event, then by where they were
-/// shown (the page and the heading level).
+/// What is kept of one event version, by where it was shown: its articles (by page and
+/// heading level) and its template objects (by page).
+#[derive(Debug, Default)]
+struct Kept {
+    articles: Vec<(String, Value)>,
+    objects: Vec<(String, Value)>,
+}
+
+/// Articles and event objects kept between builds, by the version of their event, then by
+/// where they were shown.
 #[derive(Debug, Default)]
 pub struct Articles {
-    by_version: Mutex<FxHashMap<u64, Vec<(String, Value)>>>,
+    by_version: Mutex<FxHashMap<u64, Kept>>,
 }
 
 impl Articles {
-    /// Drops the articles of an event version that is gone.
+    /// Drops what is kept of an event version that is gone.
     pub fn forget(&self, version: u64) {
         self.lock().remove(&version);
     }
 
-    /// Drops every article (the templates, the settings or the link base changed).
+    /// Drops everything (the templates, the settings or the link base changed).
     pub fn clear(&self) {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<u64, Vec<(String, Value)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<u64, Kept>> {
         self.by_version
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -40,19 +49,22 @@ impl Articles {
 
     fn get(&self, version: u64, place: &str) -> Option<Value> {
         let kept = self.lock();
-        let articles = kept.get(&version)?;
-        articles
-            .iter()
-            .find(|(at, _)| at == place)
-            .map(|(_, article)| article.clone())
+        find(&kept.get(&version)?.articles, place)
     }
 
     fn keep(&self, version: u64, place: String, article: Value) {
         self.lock()
             .entry(version)
             .or_default()
+            .articles
             .push((place, article));
     }
+}
+
+fn find(kept: &[(String, Value)], place: &str) -> Option<Value> {
+    kept.iter()
+        .find(|(at, _)| at == place)
+        .map(|(_, value)| value.clone())
 }
 
 /// What lets a site's pages reuse kept articles: the store, and each event's version (by index
@@ -61,6 +73,30 @@ impl Articles {
 pub struct ArticleMemo {
     pub articles: Arc<Articles>,
     pub versions: Arc<Vec<u64>>,
+}
+
+impl ArticleMemo {
+    /// The template object of the event at `index` on `page`: kept, or made by `make` (an
+    /// [`EventObject::value`] with this memo) and kept.
+    pub fn object(&self, index: usize, page: &str, make: impl FnOnce() -> Value) -> Value {
+        let version = self.versions[index];
+        let kept = self
+            .articles
+            .lock()
+            .get(&version)
+            .and_then(|kept| find(&kept.objects, page));
+        if let Some(object) = kept {
+            return object;
+        }
+        let object = make();
+        self.articles
+            .lock()
+            .entry(version)
+            .or_default()
+            .objects
+            .push((page.to_string(), object.clone()));
+        object
+    }
 }
 
 /// One event as a page template sees it.
@@ -190,5 +226,33 @@ mod tests {
         article(None, 0, "years/2025/", &calls);
         article(None, 0, "years/2025/", &calls);
         assert_eq!(calls.load(Ordering::SeqCst), 6, "a build keeps nothing");
+    }
+
+    #[test]
+    fn an_event_object_is_made_once_per_version_and_page() {
+        let memo = ArticleMemo {
+            articles: Arc::default(),
+            versions: Arc::new(vec![7, 8]),
+        };
+        let made = AtomicUsize::new(0);
+        let object = |index: usize, page: &str| {
+            memo.object(index, page, || {
+                made.fetch_add(1, Ordering::SeqCst);
+                Value::from(format!("{index}@{page}"))
+            })
+        };
+        assert_eq!(object(0, "years/2025/").to_string(), "0@years/2025/");
+        assert_eq!(object(0, "years/2025/").to_string(), "0@years/2025/");
+        assert_eq!(made.load(Ordering::SeqCst), 1, "kept");
+        assert_eq!(object(0, "tags/a/").to_string(), "0@tags/a/");
+        assert_eq!(object(1, "years/2025/").to_string(), "1@years/2025/");
+        assert_eq!(
+            made.load(Ordering::SeqCst),
+            3,
+            "another page, another version"
+        );
+        memo.articles.forget(7);
+        object(0, "years/2025/");
+        assert_eq!(made.load(Ordering::SeqCst), 4, "forgotten");
     }
 }

@@ -520,10 +520,17 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let item =
-                                event_item(site, index, root, current_year, &mut slugs, shared);
-                            let fields = Value::from(Serde(&item));
-                            EventObject::value(fields, site.article_memo.as_ref(), index, page)
+                            let mut object = || {
+                                let item =
+                                    event_item(site, index, root, current_year, &mut slugs, shared);
+                                let fields = Value::from(Serde(&item));
+                                EventObject::value(fields, site.article_memo.as_ref(), index, page)
+                            };
+                            // An event's object depends on its version and the page alone.
+                            match &site.article_memo {
+                                Some(memo) => memo.object(index, page, object),
+                                None => object(),
+                            }
                         })
                         .collect(),
                 })

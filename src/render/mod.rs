@@ -42,6 +42,8 @@ pub struct Site<'a> {
     pub pinned: bool,
     /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
     pub entry_updated: Arc<Vec<DateTime<Utc>>>,
+    /// Each event's place in the feeds' order (0 for the most recently published).
+    feed_rank: Arc<Vec<u32>>,
     /// Each event's HTML, when the caller keeps them between builds (`serve`, see
     /// [`Site::with_html`]); otherwise each renderer renders the HTML of the entries it writes
     /// (see [`Site::event_html`]).
@@ -113,6 +115,7 @@ impl<'a> Site<'a> {
         Site {
             collection,
             entry_updated: placement.entry_updated,
+            feed_rank: placement.feed_rank,
             now,
             pinned: pinned.is_some(),
             held_html,
@@ -143,6 +146,7 @@ impl<'a> Site<'a> {
     pub fn placement(&self) -> Placement {
         Placement {
             entry_updated: Arc::clone(&self.entry_updated),
+            feed_rank: Arc::clone(&self.feed_rank),
             navigation: Arc::clone(&self.navigation),
         }
     }
@@ -235,20 +239,14 @@ impl<'a> Site<'a> {
     /// Indices of a view's feed entries: the `feed_limit` most recently published, newest first
     /// (ties broken by id).
     pub fn feed_entries(&self, view: &View) -> Vec<usize> {
-        let events = self.events();
         let mut entries = view.events.clone();
-        let newest_first = |a: &usize, b: &usize| {
-            let (a, b) = (&events[*a], &events[*b]);
-            b.published_at()
-                .cmp(&a.published_at())
-                .then_with(|| a.id.cmp(&b.id))
-        };
+        let rank = |index: &usize| self.feed_rank[*index];
         let limit = self.collection.settings.feed_limit;
         if entries.len() > limit {
-            entries.select_nth_unstable_by(limit - 1, newest_first);
+            entries.select_nth_unstable_by_key(limit - 1, rank);
             entries.truncate(limit);
         }
-        entries.sort_by(newest_first);
+        entries.sort_unstable_by_key(rank);
         entries
     }
 }
@@ -267,6 +265,7 @@ pub fn with_trailing_slash(link_base: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Placement {
     entry_updated: Arc<Vec<DateTime<Utc>>>,
+    feed_rank: Arc<Vec<u32>>,
     navigation: Arc<html::Navigation>,
 }
 
@@ -274,6 +273,7 @@ impl Placement {
     pub fn of(collection: &Collection) -> Placement {
         Placement {
             entry_updated: Arc::new(unique_updated(&collection.events)),
+            feed_rank: Arc::new(feed_rank(&collection.events)),
             navigation: Arc::new(html::Navigation::new(collection)),
         }
     }
@@ -325,6 +325,22 @@ impl SharedHtml {
     pub fn get(&self, index: usize) -> Option<&EventHtml> {
         self.0.get(&index)
     }
+}
+
+/// Each event's place in the feeds' order: most recently published first, ties by id. Ranked
+/// once per placement, a feed's newest entries are picked by comparing numbers.
+fn feed_rank(events: &[Event]) -> Vec<u32> {
+    let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.published_at(), e.id.as_str(), i))
+        .collect();
+    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let mut rank = vec![0; events.len()];
+    for (place, (_, _, index)) in order.into_iter().enumerate() {
+        rank[index] = u32::try_from(place).expect("fewer than 2^32 events");
+    }
+    rank
 }
 
 /// Feed readers and the W3C validator (DuplicateUpdated) want no two entries to share an
