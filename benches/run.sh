@@ -95,13 +95,17 @@ measure() {
 
 rows=()
 declare -A corpus_mb
-# chronicle's outputs are removed at the end, not before the next measurement: on an ext4 file
-# system without a journal (this benchmark's machine), the kernel skips inodes deleted in the
-# last minute when it creates a file, looking each one up, so removing thousands of files just
-# before a build makes the build's own file creations many times slower (see the README).
-kept_outputs=()
-remove_kept_outputs() { [ "${#kept_outputs[@]}" -eq 0 ] || rm -rf "${kept_outputs[@]}"; }
-trap remove_kept_outputs EXIT
+# Every measured run starts from a settled disk: nothing left to write back (sync), and no
+# file removed in the last minute. On an ext4 file system without a journal (this benchmark's
+# machine) the kernel skips inodes deleted in the last 60 seconds when it creates a file, looking
+# each one up, so removing the last run's thousands of outputs just before a build made the
+# build's own file creations many times slower (see the README).
+settle_after_removal=${SETTLE:-61}
+settle() {
+    sync
+    [ "${1:-}" = removed ] && sleep "$settle_after_removal"
+    return 0
+}
 add_row() {
     rows+=("| $(printf '%s | ' "$@")")
     log "${rows[-1]}"
@@ -126,16 +130,17 @@ for n in "${sizes[@]}"; do
     [ "$n" -ge 1000000 ] && size_runs=${RUNS_LARGE:-1}
     log "$n events: chronicle build x$size_runs"
     walls=() rss_max=0
-    for run in $(seq "$size_runs"); do
-        # Each run writes into a new folder; the outputs are removed once every figure is
-        # taken (see "kept_outputs" below).
-        out=$scratch/out-$n-$run
-        rm -rf "$out"
+    for _ in $(seq "$size_runs"); do
+        if [ -d "$out" ]; then
+            rm -rf "$out"
+            settle removed
+        else
+            settle
+        fi
         measure 3600 "$chronicle" build --events "$corpus" --out "$out" --quiet
         [ "$status" = ok ] || { log "chronicle build failed on $n events"; exit 1; }
         walls+=("$wall_ns")
         [ "$rss_kb" -gt "$rss_max" ] && rss_max=$rss_kb
-        kept_outputs+=("$out")
     done
     c_wall=$(printf '%s\n' "${walls[@]}" | median)
     out_bytes=$(bytes_in "$out")
@@ -145,6 +150,7 @@ for n in "${sizes[@]}"; do
     floors=()
     for _ in $(seq "$size_runs"); do
         rm -f "$scratch/floor.bin"
+        settle
         start=$(now_ns)
         find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
         head -c "$out_bytes" /dev/zero >"$scratch/floor.bin"
@@ -153,6 +159,9 @@ for n in "${sizes[@]}"; do
     done
     rm -f "$scratch/floor.bin"
     f_wall=$(printf '%s\n' "${floors[@]}" | median)
+    # Removed only now: the floor writes beside chronicle's last output, as it wrote beside
+    # the one before.
+    rm -rf "$out"
 
     add_row "$n" "floor (cat corpus + write $(mb "$out_bytes") MB)" "$(secs "$f_wall")" \
         "$(awk -v n="$n" -v ns="$f_wall" 'BEGIN {printf "%.0f", n/(ns/1e9)}')" "-" "$(mb "$out_bytes")" "-" "1.0x floor"

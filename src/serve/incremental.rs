@@ -554,7 +554,14 @@ fn update_events(
     changed: &FxHashSet<String>,
 ) {
     let events = &mut collection.events;
-    events.retain(|e| !changed.contains(&e.path));
+    if changed.len() <= MAX_REREAD_SCANNED {
+        // A few changed files, as a rule: comparing each path with them (most differ in
+        // length) costs less than hashing every path of the collection.
+        let changed: Vec<&String> = changed.iter().collect();
+        events.retain(|e| !changed.contains(&&e.path));
+    } else {
+        events.retain(|e| !changed.contains(&e.path));
+    }
     let fresh = changed
         .iter()
         .filter_map(|relative| {
