@@ -139,6 +139,7 @@ for n in "${sizes[@]}"; do
         fi
         measure 3600 "$chronicle" build --events "$corpus" --out "$out" --quiet
         [ "$status" = ok ] || { log "chronicle build failed on $n events"; exit 1; }
+        log "  run: $(secs "$wall_ns") s, $((rss_kb / 1024)) MB"
         walls+=("$wall_ns")
         [ "$rss_kb" -gt "$rss_max" ] && rss_max=$rss_kb
     done
@@ -155,6 +156,7 @@ for n in "${sizes[@]}"; do
         find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
         head -c "$out_bytes" /dev/zero >"$scratch/floor.bin"
         end=$(now_ns)
+        log "  floor: $(secs $((end - start))) s"
         floors+=($((end - start)))
     done
     rm -f "$scratch/floor.bin"
