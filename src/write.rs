@@ -51,6 +51,12 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates the temporary file (and the folders above `path`).
     pub fn create(path: &Path) -> Result<AtomicFile, WriteError> {
+        AtomicFile::with_buffer(path, 256 * 1024)
+    }
+
+    /// [`AtomicFile::create`] with a buffer of `capacity` bytes: smaller for files written
+    /// side by side, whose buffers are all held at once.
+    pub fn with_buffer(path: &Path, capacity: usize) -> Result<AtomicFile, WriteError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir).map_err(context(dir))?;
         let name = path
@@ -61,7 +67,7 @@ impl AtomicFile {
         Ok(AtomicFile {
             path: path.to_path_buf(),
             temp,
-            writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+            writer: Some(BufWriter::with_capacity(capacity, file)),
         })
     }
 

@@ -145,13 +145,14 @@ impl Job<'_> {
                 let Format::Html(kind) = page.format else {
                     unreachable!("a year job's page is a timeline page")
                 };
-                let shared = SharedHtml::render(site, &page.view.events);
-                write_atomically(&out.join(&page.path), |w| {
-                    render::html::render_page_with(site, &page.view, kind, Some(&shared), w)
-                })?;
+                let mut shared = SharedHtml::render(site, &page.view.events);
                 for archive in archives {
                     archive.write(site, &shared, out)?;
                 }
+                // Last, as the page takes each event's HTML out of `shared` as it uses it.
+                write_atomically(&out.join(&page.path), |w| {
+                    render::html::render_page_with(site, &page.view, kind, Some(&mut shared), w)
+                })?;
             }
         }
         Ok(())
@@ -244,6 +245,10 @@ fn main_year(site: &Site, events: &[usize]) -> Option<i32> {
 /// How many calendars are written side by side (each holds an open file).
 const CALENDARS_AT_ONCE: usize = 64;
 
+/// Each calendar's write buffer: with one per tag held at once, 64 KiB rather than the
+/// 256 KiB of a file written alone.
+const CALENDAR_BUFFER: usize = 64 * 1024;
+
 /// Writes the calendars in groups, each group in one pass over the events; `progress` is told
 /// how many events each batch wrote.
 fn write_calendars(
@@ -255,7 +260,7 @@ fn write_calendars(
     for group in calendars.chunks(CALENDARS_AT_ONCE) {
         let mut files = group
             .iter()
-            .map(|output| AtomicFile::create(&out.join(&output.path)))
+            .map(|output| AtomicFile::with_buffer(&out.join(&output.path), CALENDAR_BUFFER))
             .collect::<Result<Vec<_>, _>>()?;
         let views: Vec<&View> = group.iter().map(|o| o.view.as_ref()).collect();
         let mut writers: Vec<&mut (dyn Write + Send)> = files

@@ -142,12 +142,13 @@ pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> i
     render_page_with(site, view, page, None, w)
 }
 
-/// [`render_page`], taking the HTML of the events `shared` holds from it.
+/// [`render_page`], taking the HTML of the events `shared` holds out of it: each is dropped
+/// once its body is in the page's data, so the page does not hold two copies of it.
 pub fn render_page_with(
     site: &Site,
     view: &View,
     page: Page,
-    shared: Option<&SharedHtml>,
+    shared: Option<&mut SharedHtml>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
     // The typed context is dropped once converted: only the template's copy stays while the
@@ -313,7 +314,7 @@ fn page_context<'a>(
     site: &'a Site,
     view: &View,
     page: Page,
-    shared: Option<&SharedHtml>,
+    shared: Option<&mut SharedHtml>,
 ) -> PageContext<'a> {
     let settings = &site.collection.settings;
     // The page's own date, so a page changes only when its events do.
@@ -478,7 +479,7 @@ fn group_by_year_and_month(
     root: &str,
     current_year: Option<i32>,
     page: &str,
-    shared: Option<&SharedHtml>,
+    mut shared: Option<&mut SharedHtml>,
 ) -> Vec<YearGroup> {
     // Month 0 holds the events known only by year.
     let mut groups: BTreeMap<i32, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
@@ -521,8 +522,14 @@ fn group_by_year_and_month(
                         .into_iter()
                         .map(|index| {
                             let mut object = || {
-                                let item =
-                                    event_item(site, index, root, current_year, &mut slugs, shared);
+                                let item = event_item(
+                                    site,
+                                    index,
+                                    root,
+                                    current_year,
+                                    &mut slugs,
+                                    shared.as_deref_mut(),
+                                );
                                 let fields = Value::from(Serde(&item));
                                 EventObject::value(fields, site.article_memo.as_ref(), index, page)
                             };
@@ -545,7 +552,7 @@ fn event_item(
     root: &str,
     current_year: Option<i32>,
     slugs: &mut HashMap<String, String>,
-    shared: Option<&SharedHtml>,
+    shared: Option<&mut SharedHtml>,
 ) -> EventItem {
     let event = &site.events()[index];
     let year = event.date.year();
@@ -554,7 +561,10 @@ fn event_item(
     } else {
         format!("{root}years/{year:04}/#{}", event.id)
     };
-    let body = site.body_html(index, shared).into_owned();
+    let body = match shared.and_then(|shared| shared.take(index)) {
+        Some(html) => html.body_str().to_string(),
+        None => site.body_html(index).into_owned(),
+    };
     EventItem {
         id: event.id.clone(),
         title: event.title.clone(),

@@ -58,8 +58,9 @@ pub fn footer_bytes() -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// How many events [`render_icals`] renders (in parallel) before writing them out.
-const BATCH: usize = 2048;
+/// How many events [`render_icals`] renders (in parallel) before writing them out; two
+/// batches are held at once (one written while the next is rendered), about 6 MB.
+const BATCH: usize = 1024;
 
 /// Writes several views' calendars at once, `writers[i]` receiving the calendar of `views[i]`,
 /// each byte for byte what [`render_ical`] writes. Every event is rendered once, however many

@@ -193,13 +193,10 @@ impl<'a> Site<'a> {
     }
 
     /// The Markdown body alone of the event at `index`, as HTML, for the timeline pages (which
-    /// show its date and sources in their own markup); taken from `shared` when it holds it.
-    pub fn body_html<'s>(&'s self, index: usize, shared: Option<&'s SharedHtml>) -> Cow<'s, str> {
-        let held = shared
-            .and_then(|shared| shared.get(index))
-            .or_else(|| self.held_html.as_ref().map(|held| &held[index]));
-        match held {
-            Some(html) => Cow::Borrowed(html.body_str()),
+    /// show its date and sources in their own markup).
+    pub fn body_html(&self, index: usize) -> Cow<'_, str> {
+        match &self.held_html {
+            Some(held) => Cow::Borrowed(held[index].body_str()),
             None => Cow::Owned(body::markdown_html(
                 &self.events()[index].body.text(),
                 &self.link_base,
@@ -324,6 +321,11 @@ impl SharedHtml {
 
     pub fn get(&self, index: usize) -> Option<&EventHtml> {
         self.0.get(&index)
+    }
+
+    /// Takes the HTML of the event at `index` out.
+    pub fn take(&mut self, index: usize) -> Option<EventHtml> {
+        self.0.remove(&index)
     }
 }
 
