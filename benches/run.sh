@@ -95,17 +95,15 @@ measure() {
 
 rows=()
 declare -A corpus_mb
-# Every measured run starts from a settled disk: nothing left to write back (sync), and no
-# file removed in the last minute. On an ext4 file system without a journal (this benchmark's
-# machine) the kernel skips inodes deleted in the last 60 seconds when it creates a file, looking
-# each one up, so removing the last run's thousands of outputs just before a build made the
-# build's own file creations many times slower (see the README).
-settle_after_removal=${SETTLE:-61}
-settle() {
-    sync
-    [ "${1:-}" = removed ] && sleep "$settle_after_removal"
-    return 0
-}
+# Every measured run (chronicle's and the floor's) starts with nothing left to write back (sync),
+# and chronicle writes each run into a folder of its own: the outputs are removed at the end,
+# not between runs. On an ext4 file system without a journal (this benchmark's machine) the
+# kernel passes over every inode freed in the last minute when it creates a file, looking each
+# one up, so removing the last run's thousands of outputs just before a build made the build's
+# own file creations many times slower (see the README).
+kept_outputs=()
+remove_kept_outputs() { [ "${#kept_outputs[@]}" -eq 0 ] || rm -rf "${kept_outputs[@]}"; }
+trap remove_kept_outputs EXIT
 add_row() {
     rows+=("| $(printf '%s | ' "$@")")
     log "${rows[-1]}"
@@ -121,7 +119,6 @@ for n in "${sizes[@]}"; do
         touch "$corpus/.complete"
     fi
     corpus_bytes=$(bytes_in "$corpus")
-    out=$scratch/out-$n
     # Warm the page cache: every figure below is for a corpus already in memory.
     find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
 
@@ -130,13 +127,11 @@ for n in "${sizes[@]}"; do
     [ "$n" -ge 1000000 ] && size_runs=${RUNS_LARGE:-1}
     log "$n events: chronicle build x$size_runs"
     walls=() rss_max=0
-    for _ in $(seq "$size_runs"); do
-        if [ -d "$out" ]; then
-            rm -rf "$out"
-            settle removed
-        else
-            settle
-        fi
+    for run in $(seq "$size_runs"); do
+        out=$scratch/out-$n-$run
+        rm -rf "$out"
+        kept_outputs+=("$out")
+        sync
         measure 3600 "$chronicle" build --events "$corpus" --out "$out" --quiet
         [ "$status" = ok ] || { log "chronicle build failed on $n events"; exit 1; }
         log "  run: $(secs "$wall_ns") s, $((rss_kb / 1024)) MB"
@@ -151,7 +146,7 @@ for n in "${sizes[@]}"; do
     floors=()
     for _ in $(seq "$size_runs"); do
         rm -f "$scratch/floor.bin"
-        settle
+        sync
         start=$(now_ns)
         find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
         head -c "$out_bytes" /dev/zero >"$scratch/floor.bin"
@@ -161,9 +156,6 @@ for n in "${sizes[@]}"; do
     done
     rm -f "$scratch/floor.bin"
     f_wall=$(printf '%s\n' "${floors[@]}" | median)
-    # Removed only now: the floor writes beside chronicle's last output, as it wrote beside
-    # the one before.
-    rm -rf "$out"
 
     add_row "$n" "floor (cat corpus + write $(mb "$out_bytes") MB)" "$(secs "$f_wall")" \
         "$(awk -v n="$n" -v ns="$f_wall" 'BEGIN {printf "%.0f", n/(ns/1e9)}')" "-" "$(mb "$out_bytes")" "-" "1.0x floor"
