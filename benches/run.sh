@@ -95,12 +95,21 @@ measure() {
 
 rows=()
 declare -A corpus_mb
-# Every measured run (chronicle's and the floor's) starts with nothing left to write back (sync),
-# and chronicle writes each run into a folder of its own: the outputs are removed at the end,
-# not between runs. On an ext4 file system without a journal (this benchmark's machine) the
+# Every measured run (chronicle's and the floor's) starts from the same state: nothing left to
+# write back, the page cache emptied of everything but the corpus (when the benchmark may drop
+# it: root on Linux), so earlier runs' outputs do not crowd the memory the run writes into.
+# chronicle writes each run into a folder of its own, and the outputs are removed at the end,
+# not between runs: on an ext4 file system without a journal (this benchmark's machine) the
 # kernel passes over every inode freed in the last minute when it creates a file, looking each
 # one up, so removing the last run's thousands of outputs just before a build made the build's
 # own file creations many times slower (see the README).
+settle() {
+    local corpus=$1
+    sync
+    if [ -w /proc/sys/vm/drop_caches ] && echo 1 >/proc/sys/vm/drop_caches 2>/dev/null; then
+        find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
+    fi
+}
 kept_outputs=()
 remove_kept_outputs() { [ "${#kept_outputs[@]}" -eq 0 ] || rm -rf "${kept_outputs[@]}"; }
 trap remove_kept_outputs EXIT
@@ -131,7 +140,7 @@ for n in "${sizes[@]}"; do
         out=$scratch/out-$n-$run
         rm -rf "$out"
         kept_outputs+=("$out")
-        sync
+        settle "$corpus"
         measure 3600 "$chronicle" build --events "$corpus" --out "$out" --quiet
         [ "$status" = ok ] || { log "chronicle build failed on $n events"; exit 1; }
         log "  run: $(secs "$wall_ns") s, $((rss_kb / 1024)) MB"
@@ -146,7 +155,7 @@ for n in "${sizes[@]}"; do
     floors=()
     for _ in $(seq "$size_runs"); do
         rm -f "$scratch/floor.bin"
-        sync
+        settle "$corpus"
         start=$(now_ns)
         find "$corpus" -type f -print0 | xargs -0 cat >/dev/null
         head -c "$out_bytes" /dev/zero >"$scratch/floor.bin"
@@ -179,6 +188,7 @@ for n in "${sizes[@]}"; do
             continue
         fi
         log "$n events: $name"
+        settle "$corpus"
         if [[ $cmd == hugo* ]]; then
             # shellcheck disable=SC2086
             measure "$alt_timeout" $cmd "$corpus" --destination "$alt_out"
