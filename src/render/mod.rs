@@ -293,9 +293,7 @@ impl EventHtml {
             body,
         }
     }
-}
 
-impl EventHtml {
     /// The Markdown body alone, as HTML.
     pub fn body_str(&self) -> &str {
         self.html.get(self.body.clone()).unwrap_or_default()
