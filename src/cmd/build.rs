@@ -137,10 +137,8 @@ impl Job<'_> {
             Job::One(output) => {
                 write_atomically(&out.join(&output.path), |w| render::render(site, output, w))?;
             }
-            Job::Archive(archive) => {
-                let shared = SharedHtml::render(site, &archive.rss.view.events);
-                archive.write(site, &shared, out)?;
-            }
+            // Its entries' HTML is rendered as the documents need it, once for both.
+            Job::Archive(archive) => archive.write(site, &SharedHtml::default(), out)?,
             Job::Year { page, archives } => {
                 let Format::Html(kind) = page.format else {
                     unreachable!("a year job's page is a timeline page")

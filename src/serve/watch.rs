@@ -121,8 +121,7 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
 /// Makes the compressed variants the current set lacks and adds them to it (see
 /// [`State::upgrade`]); the rebuilt resources are served in identity until then.
 /// While the collection is being edited (see [`Editing`]), it waits between the parts of a
-/// body, so a large calendar being
-/// compressed does not slow the next rebuild down.
+/// body, so a large calendar being compressed does not slow the next rebuild down.
 pub async fn compress_in_background(
     state: Arc<State>,
     compressing: Arc<tokio::sync::Mutex<()>>,
@@ -165,19 +164,10 @@ pub async fn compress_in_background(
 /// beside a rebuild (even pausing while it runs) was seen to double the rebuild's time, and
 /// someone editing wants each change served at once more than compressed; the rebuilt files
 /// are compressed once the edits stop.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Editing {
     rebuilding: AtomicBool,
     last_ended: Mutex<Option<Instant>>,
-}
-
-impl Default for Editing {
-    fn default() -> Self {
-        Editing {
-            rebuilding: AtomicBool::new(false),
-            last_ended: Mutex::new(None),
-        }
-    }
 }
 
 impl Editing {
