@@ -91,7 +91,11 @@ pub fn run(server: Server) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
-    runtime.block_on(serve(server))
+    let served = runtime.block_on(serve(server));
+    // Background compression (a large calendar takes minutes) and a rebuild in progress are
+    // not waited for: they only make what is served, which is about to go.
+    runtime.shutdown_background();
+    served
 }
 
 async fn serve(server: Server) -> Result<(), ServeError> {

@@ -166,6 +166,78 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(started.elapsed() < Duration::from_secs(15));
 }
 
+/// Paragraphs of varied words, about `bytes` long: text a compressor has real work on.
+fn long_body(seed: u64, bytes: usize) -> String {
+    const WORDS: [&str; 16] = [
+        "council",
+        "budget",
+        "señora",
+        "Straße",
+        "report",
+        "delays",
+        "résumé",
+        "members",
+        "spring",
+        "warn",
+        "façade",
+        "officials",
+        "decade",
+        "naïve",
+        "proposal",
+        "river",
+    ];
+    let mut state = seed | 1;
+    let mut body = String::with_capacity(bytes + 64);
+    while body.len() < bytes {
+        for _ in 0..60 {
+            // xorshift: deterministic, and varied enough that the text does not repeat.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            body.push_str(WORDS[(state % 16) as usize]);
+            body.push_str(if state % 11 == 0 { ". " } else { " " });
+        }
+        body.push_str("\n\n");
+    }
+    body
+}
+
+#[test]
+fn sigterm_does_not_wait_for_background_compression() {
+    let project = Project::sample();
+    // Outputs of over a hundred megabytes: compressed in the background after listening,
+    // largest last, which takes far longer than a stop may.
+    for n in 0..24 {
+        project.write(
+            &format!("events/2024/long-{n}.md"),
+            &format!(
+                "+++\ntitle = \"Long report {n}\"\ndate = 2024-05-{:02}\n+++\n{}",
+                n + 1,
+                long_body(n, 900 * 1024)
+            ),
+        );
+    }
+    let server = project.serve(&[]);
+    let calendar = get(
+        &server.url("/calendar.ics"),
+        &[("Accept-Encoding", "br, gzip")],
+    );
+    assert_eq!(calendar.status, 200);
+    assert_eq!(
+        calendar.header("content-encoding"),
+        None,
+        "the calendar is still being compressed"
+    );
+    let started = Instant::now();
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped after {:?}",
+        started.elapsed()
+    );
+}
+
 #[test]
 fn a_client_that_never_finishes_its_headers_is_cut_off() {
     let project = Project::sample();
