@@ -25,6 +25,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .map(|s| s.parse::<f64>().map(std::time::Duration::from_secs_f64))
         .transpose()?;
+    // As `chronicle serve` does.
+    chronicle::serve::memory::keep_freed_memory_between_rebuilds();
     let dir = PathBuf::from(dir);
     let path = dir.join(file);
     let original = std::fs::read_to_string(&path)?;

@@ -20,6 +20,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             bail!("--base-url: {problem}");
         }
     }
+    serve::memory::keep_freed_memory_between_rebuilds();
     // Watch before the first check, so an edit made while the server starts is not missed.
     let watch = Watch::start(events).map_err(|source| ServeError::Watch {
         path: events.clone(),

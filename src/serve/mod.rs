@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod incremental;
+pub mod memory;
 pub mod state;
 pub mod watch;
 
