@@ -34,9 +34,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use sha2::{Digest, Sha256};
 
-use super::state::{body_hash, parts_hash, Payload, Resource, Served};
+use super::state::{body_hash, digest, parts_hash, Payload, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles};
 use crate::diag::{self, Diagnostic};
 use crate::load::SETTINGS_FILE;
@@ -85,7 +84,11 @@ pub struct Builder {
     pending: FxHashSet<String>,
     /// Set when the last full check failed: until one succeeds, every rebuild is full.
     needs_full: bool,
-    cache: FxHashMap<String, CachedEvent>,
+    /// Each event's kept parts, in the order of `collection`'s events (`None`: to be rendered).
+    /// By position rather than by path: after an edit that moves no event, every event keeps
+    /// its position, and a look-up by path for each of 100,000 events cost more than the rest of
+    /// the bookkeeping together (a hash and a string compare each, out of cache).
+    cache: Vec<Option<CachedEvent>>,
     /// The events' articles on the timeline pages, by event version (see [`Articles`]).
     articles: Arc<Articles>,
     signatures: FxHashMap<String, Vec<u64>>,
@@ -117,7 +120,7 @@ impl Builder {
             collection: None,
             pending: FxHashSet::default(),
             needs_full: true,
-            cache: FxHashMap::default(),
+            cache: Vec::new(),
             articles: Arc::default(),
             signatures: FxHashMap::default(),
             placement: None,
@@ -289,14 +292,14 @@ impl Builder {
         } else {
             Rendering::Changed
         };
+        // Where each kept part was, when events may move.
+        let paths_before: Option<Vec<String>> = (rendering != Rendering::Unmoved)
+            .then(|| collection.events.iter().map(|e| e.path.clone()).collect());
         update_events(&mut collection, &self.events, &files, &self.pending);
         self.files = Some(files);
         let invalid = std::mem::take(&mut self.pending);
-        for path in &invalid {
-            if let Some(gone) = self.cache.remove(path) {
-                self.articles.forget(gone.version);
-            }
-        }
+        let kept = std::mem::take(&mut self.cache);
+        self.cache = self.realign(kept, paths_before, &collection, &invalid);
         let result = self
             .render(collection, Some(current), rendering)
             .map(|mut rebuilt| {
@@ -304,6 +307,56 @@ impl Builder {
                 Some(rebuilt)
             });
         Ok(result)
+    }
+
+    /// The kept parts (`kept`, in the order of the events before, whose paths were
+    /// `paths_before`, or `None` when no event moved) in the order of `collection`'s events,
+    /// without those of the `invalid` files, which are read again.
+    fn realign(
+        &self,
+        mut kept: Vec<Option<CachedEvent>>,
+        paths_before: Option<Vec<String>>,
+        collection: &Collection,
+        invalid: &FxHashSet<String>,
+    ) -> Vec<Option<CachedEvent>> {
+        let forget = |part: Option<CachedEvent>| {
+            if let Some(gone) = part {
+                self.articles.forget(gone.version);
+            }
+        };
+        match paths_before {
+            // Every event where it was: only the re-read ones change.
+            None if kept.len() == collection.events.len() => {
+                // A few paths (no event moved): compared with each event's, most differ in
+                // length, which costs less than hashing every path.
+                let invalid: Vec<&String> = invalid.iter().collect();
+                for (event, part) in collection.events.iter().zip(&mut kept) {
+                    if invalid.contains(&&event.path) {
+                        forget(part.take());
+                    }
+                }
+                kept
+            }
+            None => Vec::new(),
+            Some(paths) => {
+                let mut by_path: FxHashMap<String, CachedEvent> = FxHashMap::default();
+                for (path, part) in paths.into_iter().zip(kept) {
+                    if invalid.contains(&path) {
+                        forget(part);
+                    } else if let Some(part) = part {
+                        by_path.insert(path, part);
+                    }
+                }
+                let aligned = collection
+                    .events
+                    .iter()
+                    .map(|e| by_path.remove(&e.path))
+                    .collect();
+                // Parts of events no longer in the collection.
+                by_path.into_values().for_each(|part| forget(Some(part)));
+                aligned
+            }
+        }
     }
 
     /// A path the watcher reported, relative to the collection folder.
@@ -334,12 +387,12 @@ impl Builder {
             None => (None, Arc::new(render::outputs(&collection))),
         };
         let started = Instant::now();
-        // One look-up per event: its kept parts, if its file did not change.
-        let cached: Vec<Option<&CachedEvent>> = collection
-            .events
-            .par_iter()
-            .map(|e| self.cache.get(&e.path))
-            .collect();
+        // Each event's kept parts, if its file did not change.
+        if self.cache.len() != collection.events.len() {
+            self.cache.clear();
+            self.cache.resize_with(collection.events.len(), || None);
+        }
+        let cached: Vec<Option<&CachedEvent>> = self.cache.iter().map(Option::as_ref).collect();
         let html: Vec<EventHtml> = collection
             .events
             .par_iter()
@@ -452,8 +505,7 @@ impl Builder {
         drop(parts);
         self.next_version = next_version;
         for (index, event) in fresh {
-            self.cache
-                .insert(collection.events[index].path.clone(), event);
+            self.cache[index] = Some(event);
         }
         self.signatures = outputs
             .iter()
@@ -580,12 +632,6 @@ fn update_events(
         let at = events.partition_point(|e| (e.start(), &e.id) < key);
         events.insert(at, event.clone());
     }
-}
-
-fn digest(bytes: &[u8]) -> [u8; 16] {
-    let mut out = [0; 16];
-    out.copy_from_slice(&Sha256::digest(bytes)[..16]);
-    out
 }
 
 /// What the timeline pages show besides their events, hashed once per build.
@@ -817,6 +863,19 @@ mod tests {
             .expect("rebuilt")
             .served;
         assert!(served.output("years/2024/index.html").is_some());
+        assert_same_as_fresh(tmp.path(), &served);
+        // The events after its old place moved up one: what is kept of each must follow it
+        // into the next rebuild, which moves no event.
+        let path = edit(
+            tmp.path(),
+            "2025/01-20-trump-inauguration.md",
+            "Donald Trump is inaugurated",
+            "Trump is sworn in",
+        );
+        let served = builder
+            .rebuild(Some(&[path]), &served)
+            .expect("rebuilt")
+            .served;
         assert_same_as_fresh(tmp.path(), &served);
     }
 

@@ -16,7 +16,7 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::render::Format;
 
@@ -262,9 +262,16 @@ impl Resource {
     }
 }
 
-/// The digest of a body from which its entity tags are made (hex).
+/// The digest of a body from which its entity tags are made (hex). A 128-bit hash, not a
+/// cryptographic one: it tells versions of the collection's own outputs apart, where nobody
+/// gains by making two collide.
 pub fn body_hash(body: &[u8]) -> String {
-    hex(&Sha256::digest(body)[..16])
+    hex(&digest(body))
+}
+
+/// A body's 128-bit digest, as bytes.
+pub fn digest(bytes: &[u8]) -> [u8; 16] {
+    xxh3_128(bytes).to_be_bytes()
 }
 
 /// The digest of a body made of parts whose own digests are known: a digest of the digests.
@@ -277,7 +284,7 @@ pub fn parts_hash<'a>(digests: impl IntoIterator<Item = &'a [u8]>) -> String {
     for digest in digests {
         all.extend_from_slice(digest);
     }
-    hex(&Sha256::digest(&all)[..16])
+    hex(&digest(&all))
 }
 
 fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
