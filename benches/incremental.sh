@@ -100,6 +100,7 @@ for n in range(edits):
 med = lambda xs: sorted(xs)[len(xs) // 2]
 print(f"- edit to new set served (polling /rss.xml, watcher debounce included): median {med(served):.0f} ms, min {min(served):.0f} ms, max {max(served):.0f} ms over {edits} edits")
 print(f"- rebuild as the server logs it (debounced change to swap): median {med(rebuilt):.1f} ms, min {min(rebuilt):.1f} ms, max {max(rebuilt):.1f} ms")
+print(f"- each edit, to served (rebuild logged), in order: " + ", ".join(f"{s:.0f} ms ({r:.0f} ms)" for s, r in zip(served, rebuilt)))
 print(f"- last rebuild: `{lines[-1]}`")
 EOF
 echo "- first start (check, full build, compression) to listening: $first ms"

@@ -22,7 +22,7 @@
 # Environment: RUNS (chronicle and floor runs per size, default 3; RUNS_LARGE, default 1, from a
 # million events on), ALT_TIMEOUT (default 600),
 # ALT_MAX_EVENTS (largest corpus the alternatives run on, default 100000: at a million they
-# would each need far more than ALT_TIMEOUT).
+# would each need far more than ALT_TIMEOUT), INCR_EDITS (edits timed in serve, default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -223,7 +223,7 @@ done
 incremental=
 if [ "$incr_n" -gt 0 ]; then
     log "$incr_n events: serve, incremental rebuild after one edit"
-    incremental=$(benches/incremental.sh "$scratch/corpus-$incr_n" 5)
+    incremental=$(benches/incremental.sh "$scratch/corpus-$incr_n" "${INCR_EDITS:-10}")
 fi
 
 # --- the sample timeline ----------------------------------------------------------------------
