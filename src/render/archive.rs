@@ -70,12 +70,9 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
         return Vec::new();
     }
     let mut oldest_first: Vec<usize> = (0..events.len()).collect();
-    // The reverse of the feeds' order (newest published first, ties by id ascending).
+    // The exact reverse of the feeds' order.
     oldest_first.sort_by(|&a, &b| {
-        let (a, b) = (&events[a], &events[b]);
-        a.published_at()
-            .cmp(&b.published_at())
-            .then_with(|| b.id.cmp(&a.id))
+        super::feed_order_key(&events[b]).cmp(&super::feed_order_key(&events[a]))
     });
     oldest_first.truncate(events.len() - limit);
     let whole = collection_view(collection);

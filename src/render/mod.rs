@@ -327,17 +327,23 @@ impl SharedHtml {
     }
 }
 
-/// Each event's place in the feeds' order: most recently published first, ties by id. Ranked
-/// once per placement, a feed's newest entries are picked by comparing numbers.
+/// An event's key in the feeds' order, smallest first: most recently published first, ties by
+/// id. The feeds and the archive pages (oldest first, the exact reverse) both sort by it.
+pub fn feed_order_key(event: &Event) -> (std::cmp::Reverse<DateTime<Utc>>, &str) {
+    (std::cmp::Reverse(event.published_at()), event.id.as_str())
+}
+
+/// Each event's place in the feeds' order (see [`feed_order_key`]). Ranked once per placement,
+/// a feed's newest entries are picked by comparing numbers.
 fn feed_rank(events: &[Event]) -> Vec<u32> {
-    let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
+    let mut order: Vec<(_, usize)> = events
         .iter()
         .enumerate()
-        .map(|(i, e)| (e.published_at(), e.id.as_str(), i))
+        .map(|(i, e)| (feed_order_key(e), i))
         .collect();
-    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    order.sort_unstable();
     let mut rank = vec![0; events.len()];
-    for (place, (_, _, index)) in order.into_iter().enumerate() {
+    for (place, (_, index)) in order.into_iter().enumerate() {
         rank[index] = u32::try_from(place).expect("fewer than 2^32 events");
     }
     rank
