@@ -800,6 +800,14 @@ mod tests {
         }
     }
 
+    /// The set rebuilt after `path` changed; the rebuild must succeed.
+    fn rebuilt_after(builder: &mut Builder, path: &Path, served: &Served) -> Served {
+        builder
+            .rebuild(Some(&[path.to_path_buf()]), served)
+            .expect("rebuilt")
+            .served
+    }
+
     fn edit(dir: &Path, relative: &str, from: &str, to: &str) -> PathBuf {
         let path = dir.join(relative);
         let text = std::fs::read_to_string(&path).expect("read");
@@ -851,17 +859,11 @@ mod tests {
             "tags = [\"tariffs\", \"trade\"]",
             "tags = [\"tariffs\", \"a-new-tag\"]",
         );
-        let served = builder
-            .rebuild(Some(&[path]), &served)
-            .expect("rebuilt")
-            .served;
+        let served = rebuilt_after(&mut builder, &path, &served);
         assert!(served.output("tags/a-new-tag/rss.xml").is_some());
         assert_same_as_fresh(tmp.path(), &served);
         let path = edit(tmp.path(), TARIFF, "date = 2025-03-04", "date = 2024-12-30");
-        let served = builder
-            .rebuild(Some(&[path]), &served)
-            .expect("rebuilt")
-            .served;
+        let served = rebuilt_after(&mut builder, &path, &served);
         assert!(served.output("years/2024/index.html").is_some());
         assert_same_as_fresh(tmp.path(), &served);
         // The events after its old place moved up one: what is kept of each must follow it
@@ -872,10 +874,7 @@ mod tests {
             "Donald Trump is inaugurated",
             "Trump is sworn in",
         );
-        let served = builder
-            .rebuild(Some(&[path]), &served)
-            .expect("rebuilt")
-            .served;
+        let served = rebuilt_after(&mut builder, &path, &served);
         assert_same_as_fresh(tmp.path(), &served);
     }
 
@@ -889,10 +888,7 @@ mod tests {
             "+++\ntitle = \"Added\"\ndate = 2025-12-01\ntags = [\"added\"]\npublished = 2025-12-01T10:00:00Z\n+++\nNew.\n",
         )
         .expect("write");
-        let served = builder
-            .rebuild(Some(std::slice::from_ref(&added)), &served)
-            .expect("rebuilt")
-            .served;
+        let served = rebuilt_after(&mut builder, &added, &served);
         assert!(served.output("tags/added/index.html").is_some());
         assert_same_as_fresh(tmp.path(), &served);
 
@@ -905,10 +901,7 @@ mod tests {
             .rebuild(Some(std::slice::from_ref(&added)), &served)
             .is_none());
         let fixed = edit(tmp.path(), TARIFF, "date = 2025-02-30", "date = 2025-03-05");
-        let served = builder
-            .rebuild(Some(&[fixed]), &served)
-            .expect("rebuilt")
-            .served;
+        let served = rebuilt_after(&mut builder, &fixed, &served);
         assert!(served.output("tags/added/index.html").is_none());
         assert_same_as_fresh(tmp.path(), &served);
     }
