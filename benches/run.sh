@@ -12,7 +12,7 @@
 #     as chronicle wrote (`head -c BYTES /dev/zero`) on the same disk; chronicle's ratio to it;
 #   - the alternatives on the same corpus, each writing its feeds and calendars for the
 #     collection and every tag, time-boxed by ALT_TIMEOUT seconds: Python feedgen + icalendar,
-#     npm feed + ical-generator, Hugo (RSS only); each as a ratio to chronicle.
+#     npm feed + ical-generator, Hugo (RSS and a page per event); each as a ratio to chronicle.
 # Then it times `chronicle serve`'s incremental rebuild after one edit (benches/incremental.sh) on
 # the largest corpus up to INCR_MAX_EVENTS (default 100000), and the sample timeline (events/)
 # with hyperfine.
@@ -176,7 +176,7 @@ for n in "${sizes[@]}"; do
     alternatives=(
         "Python feedgen + icalendar|$venv/bin/python benches/alternatives/python/build.py"
         "npm feed + ical-generator|node --max-old-space-size=20000 benches/alternatives/node/build.mjs"
-        "Hugo $(hugo version | grep -o 'v[0-9.]*' | head -1) (RSS only)|hugo --quiet --source benches/alternatives/hugo --contentDir"
+        "Hugo $(hugo version | grep -o 'v[0-9.]*' | head -1) (RSS, a page per event)|hugo --quiet --source benches/alternatives/hugo --contentDir"
     )
     for alt in "${alternatives[@]}"; do
         name=${alt%%|*}
