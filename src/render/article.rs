@@ -23,6 +23,22 @@ struct Kept {
     objects: Vec<(String, Value)>,
 }
 
+/// Which of an event version's kept values.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Article,
+    Object,
+}
+
+impl Kept {
+    fn of(&mut self, kind: Kind) -> &mut Vec<(String, Value)> {
+        match kind {
+            Kind::Article => &mut self.articles,
+            Kind::Object => &mut self.objects,
+        }
+    }
+}
+
 /// Articles and event objects kept between builds, by the version of their event, then by
 /// where they were shown.
 #[derive(Debug, Default)]
@@ -47,24 +63,32 @@ impl Articles {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn get(&self, version: u64, place: &str) -> Option<Value> {
-        let kept = self.lock();
-        find(&kept.get(&version)?.articles, place)
-    }
-
-    fn keep(&self, version: u64, place: String, article: Value) {
+    /// The `kind` of value kept for `version` at `place`, or the one `make` makes, then kept.
+    fn get_or_keep<E>(
+        &self,
+        version: u64,
+        kind: Kind,
+        place: &str,
+        make: impl FnOnce() -> Result<Value, E>,
+    ) -> Result<Value, E> {
+        let kept = self.lock().get_mut(&version).and_then(|kept| {
+            kept.of(kind)
+                .iter()
+                .find(|(at, _)| at == place)
+                .map(|(_, value)| value.clone())
+        });
+        if let Some(value) = kept {
+            return Ok(value);
+        }
+        // Made without the lock held: `make` renders templates, which may take kept values.
+        let value = make()?;
         self.lock()
             .entry(version)
             .or_default()
-            .articles
-            .push((place, article));
+            .of(kind)
+            .push((place.to_string(), value.clone()));
+        Ok(value)
     }
-}
-
-fn find(kept: &[(String, Value)], place: &str) -> Option<Value> {
-    kept.iter()
-        .find(|(at, _)| at == place)
-        .map(|(_, value)| value.clone())
 }
 
 /// What lets a site's pages reuse kept articles: the store, and each event's version (by index
@@ -79,22 +103,11 @@ impl ArticleMemo {
     /// The template object of the event at `index` on `page`: kept, or made by `make` (an
     /// [`EventObject::value`] with this memo) and kept.
     pub fn object(&self, index: usize, page: &str, make: impl FnOnce() -> Value) -> Value {
-        let version = self.versions[index];
-        let kept = self
-            .articles
-            .lock()
-            .get(&version)
-            .and_then(|kept| find(&kept.objects, page));
-        if let Some(object) = kept {
-            return object;
-        }
-        let object = make();
-        self.articles
-            .lock()
-            .entry(version)
-            .or_default()
-            .objects
-            .push((page.to_string(), object.clone()));
+        let Ok(object) =
+            self.articles
+                .get_or_keep(self.versions[index], Kind::Object, page, || {
+                    Ok::<_, std::convert::Infallible>(make())
+                });
         object
     }
 }
@@ -163,12 +176,7 @@ impl Object for EventObject {
             return call(state);
         };
         let place = format!("{page}|{level}");
-        if let Some(article) = articles.get(*version, &place) {
-            return Ok(article);
-        }
-        let article = call(state)?;
-        articles.keep(*version, place, article.clone());
-        Ok(article)
+        articles.get_or_keep(*version, Kind::Article, &place, || call(state))
     }
 }
 
