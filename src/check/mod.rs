@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
 use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
-use crate::model::{Body, Collection, Event, Source, Status, When};
+use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::render::html::Templates;
 
 /// What checking a collection found: every diagnostic, and the collection if nothing is wrong.
@@ -171,21 +171,102 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     // The loader shows each file as the collection folder joined with its relative path.
     check_unique_ids(&events, |e| dir.join(&e.path), &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
-    diag::sort(&mut diagnostics);
-    let has_error = diagnostics.iter().any(Diagnostic::is_error);
-    let collection = match settings {
-        Some(settings) if !has_error => {
-            let mut collection = Collection::new(settings, events);
-            collection.templates = templates;
-            Some(collection)
-        }
-        _ => None,
-    };
+    let collection = valid_collection(dir, settings, || events, templates, &mut diagnostics);
     Ok(Checked {
         collection,
         diagnostics,
         files,
     })
+}
+
+/// The collection of `events` (asked for only when needed) with the collection's own
+/// `templates`, if the settings were read and `diagnostics` hold no error, and the rules over
+/// the whole collection add none; `diagnostics` end sorted.
+pub fn valid_collection(
+    dir: &Path,
+    settings: Option<Settings>,
+    events: impl FnOnce() -> Vec<Event>,
+    templates: BTreeMap<String, String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Collection> {
+    let collection = match settings {
+        Some(settings) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            let mut collection = Collection::new(settings, events());
+            collection.templates = templates;
+            let before = diagnostics.len();
+            check_unique_updated(dir, &collection.events, diagnostics);
+            (diagnostics.len() == before).then_some(collection)
+        }
+        _ => None,
+    };
+    diag::sort(diagnostics);
+    collection
+}
+
+/// Feeds move entries that share an `updated` time apart by whole seconds (see
+/// [`unique_updated`]): none may be moved past the last instant every output can hold. Each
+/// such entry is reported at the value that dates it (`updated`, else `published`, else
+/// `date`) in its file, `dir` joined with the event's path.
+pub fn check_unique_updated(dir: &Path, events: &[Event], diagnostics: &mut Vec<Diagnostic>) {
+    // An entry moves one second per entry before it at most: only when the newest lies that
+    // close to the end of the range can any move past it, so most collections skip the sort.
+    let Some(newest) = events.iter().map(Event::modified_at).max() else {
+        return;
+    };
+    let reach = i64::try_from(events.len())
+        .ok()
+        .and_then(chrono::Duration::try_seconds);
+    let far_enough = reach
+        .and_then(|reach| newest.checked_add_signed(reach))
+        .is_some_and(|latest| latest <= range::last_instant());
+    if far_enough {
+        return;
+    }
+    for (event, moved) in events.iter().zip(unique_updated(events)) {
+        if range::check_utc(moved).is_err() {
+            diagnostics.push(moved_updated_diagnostic(
+                dir.join(&event.path),
+                event,
+                moved,
+            ));
+        }
+    }
+}
+
+/// Where an entry moved past the range is reported (see [`check_unique_updated`]).
+fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) -> Diagnostic {
+    let problem = format!(
+        "is another entry's too: feeds would move it to {} (no two entries share an updated \
+         time), after 9999-12-31T23:59:59Z, the last instant every output can hold",
+        range::utc_text(moved)
+    );
+    let Some((file, raw)) = reread_event_file(&path) else {
+        return load::file_level(path, Severity::Error, format!("updated {problem}"));
+    };
+    let at_text = |at: usize, text: String| (at, text);
+    let (name, value) = if event.updated.is_some() {
+        (
+            "updated",
+            raw.updated
+                .map(|v| at_text(v.span().start, v.into_inner().to_string())),
+        )
+    } else if event.published.is_some() {
+        let value = raw.published;
+        (
+            "published",
+            value.map(|v| at_text(v.span().start, v.into_inner().to_string())),
+        )
+    } else {
+        (
+            "date",
+            raw.date
+                .map(|v| at_text(v.span().start, v.into_inner().to_string())),
+        )
+    };
+    match value {
+        Some((at, written)) => file.error(at, format!("{name} ({written}) {problem}")),
+        None => file.error(0, format!("{name} {problem}")),
+    }
 }
 
 /// Reads and checks the settings file of the collection in `dir`, adding what is wrong with it
@@ -295,23 +376,22 @@ fn check_unique_ids<'e>(
     }
 }
 
-/// Where a duplicate id points: the `id` value if written, else the file start. The file's
-/// text is not kept after checking, so this rare case reads it again.
+/// Where a duplicate id points: the `id` value if written, else the file start.
 fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
-    let text = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| load::decode(&path, bytes).ok());
-    match text {
-        Some(text) => {
-            let file = SourceFile::new(path, String::new(), text);
-            let offset = parse_event_file(&file)
-                .ok()
-                .and_then(|p| p.raw.id.map(|id| id.span().start))
-                .unwrap_or(0);
-            file.error(offset, message)
-        }
+    match reread_event_file(&path) {
+        Some((file, raw)) => file.error(raw.id.map_or(0, |id| id.span().start), message),
         None => load::file_level(path, Severity::Error, message),
     }
+}
+
+/// An event file and its front matter, read again: a file's text is not kept after checking,
+/// and the rare problems found across files need a value's position in it.
+fn reread_event_file(path: &Path) -> Option<(SourceFile, RawEvent)> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = load::decode(path, bytes).ok()?;
+    let file = SourceFile::new(path.to_path_buf(), String::new(), text);
+    let raw = parse_event_file(&file).ok()?.raw;
+    Some((file, raw))
 }
 
 /// Checks one event file; the event is returned only when it has no error.
@@ -493,10 +573,19 @@ impl EventRules<'_> {
         Some(text.trim().to_string())
     }
 
+    /// A date of any form, read in `zone`, within the range every output can hold.
     fn when(&mut self, value: &Spanned<toml::Value>, name: &str, zone: Tz) -> Option<When> {
-        When::from_toml(value.get_ref(), zone)
+        let when = When::from_toml(value.get_ref(), zone)
             .map_err(|err| self.error(value.span().start, format!("{name}: {err}")))
-            .ok()
+            .ok()?;
+        if let Err(err) = when.check_range(zone) {
+            self.error(
+                value.span().start,
+                format!("{name} ({}) {err}", value.get_ref()),
+            );
+            return None;
+        }
+        Some(when)
     }
 
     fn timestamp(
@@ -509,15 +598,20 @@ impl EventRules<'_> {
             .get_ref()
             .offset
             .and_then(|_| DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok());
-        if parsed.is_none() {
+        let Some(parsed) = parsed else {
             self.error(
                 value.span().start,
                 format!(
                     "{name} ({written}) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00"
                 ),
             );
+            return None;
+        };
+        if let Err(err) = range::check_instant(parsed) {
+            self.error(value.span().start, format!("{name} ({written}) {err}"));
+            return None;
         }
-        parsed
+        Some(parsed)
     }
 
     fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<String> {

@@ -18,6 +18,7 @@ use crate::write::{update_manifest, write_atomically, AtomicFile};
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     refuse_to_overwrite_collection(&args.events.events, &args.out)?;
+    let source_date_epoch = super::source_date_epoch()?;
     let progress = progress_bar(args.quiet);
     progress.set_message(format!("checking {}", args.events.events.display()));
     let checked = crate::check::check_collection(&args.events.events).with_context(|| {
@@ -37,7 +38,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let site = Site::new(
         &collection,
         &collection.settings.base_url,
-        super::source_date_epoch()?,
+        source_date_epoch,
     );
     let outputs = render::outputs(&collection);
     // Calendars hold every event of their view: they are written together, each event rendered

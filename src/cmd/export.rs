@@ -10,12 +10,12 @@ use crate::render::{self, site, Format, Output, Site};
 use crate::write::write_atomically;
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let epoch = super::source_date_epoch()?;
     let Some(collection) = super::checked_collection(&args.events.events, true)? else {
         return Ok(super::invalid());
     };
     let filter = super::filter(&args.filter)?;
     let selected = filter.select(&collection);
-    let epoch = super::source_date_epoch()?;
     let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
     match &args.output {
         Some(path) => write_atomically(path, write)?,

@@ -10,11 +10,11 @@ pub mod serve;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use crate::check::{check_collection, Checked};
 use crate::cli::FilterArgs;
-use crate::model::Collection;
+use crate::model::{range, Collection};
 use crate::query::{parse_day_period, Filter};
 
 /// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
@@ -74,14 +74,26 @@ pub fn filter(args: &FilterArgs) -> anyhow::Result<Filter> {
     })
 }
 
-/// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now".
+/// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now":
+/// an error unless it names an instant every output can hold (see [`range`]).
 pub fn source_date_epoch() -> anyhow::Result<Option<i64>> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(value) if !value.trim().is_empty() => value
-            .trim()
-            .parse()
-            .map(Some)
-            .with_context(|| format!("SOURCE_DATE_EPOCH={value} is not a number of seconds")),
-        _ => Ok(None),
+    let value = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => return Ok(None),
+    };
+    let seconds: i64 = value
+        .trim()
+        .parse()
+        .with_context(|| format!("SOURCE_DATE_EPOCH={value} is not a number of seconds"))?;
+    if range::instant_from_epoch(seconds).is_none() {
+        bail!(
+            "SOURCE_DATE_EPOCH={value} is outside {} to {} ({} to {}), the seconds every output \
+             can hold",
+            range::first_instant().timestamp(),
+            range::last_instant().timestamp(),
+            range::utc_text(range::first_instant()),
+            range::utc_text(range::last_instant()),
+        );
     }
+    Ok(Some(seconds))
 }

@@ -20,6 +20,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             bail!("--base-url: {problem}");
         }
     }
+    let source_date_epoch = super::source_date_epoch()?;
     serve::memory::keep_freed_memory_between_rebuilds();
     // Watch before the first check, so an edit made while the server starts is not missed.
     let watch = Watch::start(events).map_err(|source| ServeError::Watch {
@@ -44,7 +45,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Some(url) => format!("{url}/"),
         None => format!("http://{local}/"),
     };
-    let source_date_epoch = super::source_date_epoch()?;
     builder.set_link_base(&link_base, source_date_epoch);
     let built = builder
         .build(collection)

@@ -2,6 +2,7 @@
 //!
 //! Built only by `check` from raw front matter; renderers read it and never change it.
 
+pub mod range;
 mod when;
 
 use std::collections::BTreeMap;
@@ -183,4 +184,28 @@ impl Collection {
             templates: BTreeMap::new(),
         }
     }
+}
+
+/// Feed readers and the W3C validator (DuplicateUpdated) want no two entries to share an
+/// `updated` time; entries that would are moved apart by whole seconds, in id order, so the
+/// result is deterministic. By index in `events` (UTC); the check keeps every one of them
+/// within [`range::last_instant`].
+pub fn unique_updated(events: &[Event]) -> Vec<DateTime<Utc>> {
+    let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.modified_at(), e.id.as_str(), i))
+        .collect();
+    order.sort_unstable();
+    let mut result = vec![DateTime::<Utc>::MIN_UTC; events.len()];
+    let mut previous: Option<DateTime<Utc>> = None;
+    for (at, _, index) in order {
+        let at = match previous {
+            Some(p) if at <= p => p + chrono::Duration::seconds(1),
+            _ => at,
+        };
+        result[index] = at;
+        previous = Some(at);
+    }
+    result
 }

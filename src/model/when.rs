@@ -3,7 +3,8 @@
 use std::fmt;
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset,
+    TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -158,15 +159,22 @@ impl When {
     }
 
     /// ISO 8601 at the written precision: `2025`, `2025-03`, `2025-03-04`, or an RFC 3339
-    /// date-time with the zone's offset.
+    /// date-time with the zone's offset (in UTC, `Z`, where that offset is not whole minutes).
     pub fn iso(&self) -> String {
         match *self {
             When::Year(y) => format!("{y:04}"),
             When::Month(y, m) => format!("{y:04}-{m:02}"),
             When::Date(d) => d.format("%Y-%m-%d").to_string(),
-            When::Instant { at, zone } => at
-                .with_timezone(&zone)
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            When::Instant { at, zone } => {
+                let local = at.with_timezone(&zone);
+                // RFC 3339 offsets are whole minutes; local mean time (before a zone's standard
+                // time) has seconds, and a rounded offset would name another instant.
+                if local.offset().fix().local_minus_utc() % 60 == 0 {
+                    local.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+                } else {
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                }
+            }
         }
     }
 }
@@ -287,6 +295,15 @@ mod tests {
             parse("2024-02-29").unwrap().day_after().to_string(),
             "2024-03-01"
         );
+    }
+
+    #[test]
+    fn times_in_local_mean_time_are_written_in_utc() {
+        // Mexico City kept local mean time (-06:36:36) until 1922: RFC 3339 offsets have no
+        // seconds, and a rounded one would move the instant.
+        let when = parse("1900-01-01T12:00:00").unwrap();
+        assert_eq!(when.iso(), "1900-01-01T18:36:36Z");
+        assert_eq!(when.to_string(), "1 January 1900, 12:00 LMT");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::model::{Collection, Event};
+use crate::model::{unique_updated, Collection, Event};
 
 pub use self::site::{outputs, Format, Output, Page, View};
 
@@ -347,29 +347,6 @@ fn feed_rank(events: &[Event]) -> Vec<u32> {
         rank[index] = u32::try_from(place).expect("fewer than 2^32 events");
     }
     rank
-}
-
-/// Feed readers and the W3C validator (DuplicateUpdated) want no two entries to share an
-/// `updated` time; entries that would are moved apart by whole seconds, in id order, so the
-/// result is deterministic.
-fn unique_updated(events: &[Event]) -> Vec<DateTime<Utc>> {
-    let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.modified_at(), e.id.as_str(), i))
-        .collect();
-    order.sort_unstable();
-    let mut result = vec![DateTime::<Utc>::MIN_UTC; events.len()];
-    let mut previous: Option<DateTime<Utc>> = None;
-    for (at, _, index) in order {
-        let at = match previous {
-            Some(p) if at <= p => p + chrono::Duration::seconds(1),
-            _ => at,
-        };
-        result[index] = at;
-        previous = Some(at);
-    }
-    result
 }
 
 /// Writes one output of the site.

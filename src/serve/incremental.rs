@@ -37,7 +37,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::state::{body_hash, digest, parts_hash, Payload, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles};
-use crate::diag::{self, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::render::article::{ArticleMemo, Articles};
@@ -150,17 +150,9 @@ impl Builder {
         let (file_diagnostics, count) = check::file_diagnostics(dir, &files, None);
         diagnostics.extend(file_diagnostics);
         let templates = check::check_templates(dir, &mut diagnostics);
-        diag::sort(&mut diagnostics);
-        let has_error = diagnostics.iter().any(Diagnostic::is_error);
-        let collection = match settings {
-            Some(settings) if !has_error => {
-                let events = events_of(&files).cloned().collect();
-                let mut collection = Collection::new(settings, events);
-                collection.templates = templates;
-                Some(collection)
-            }
-            _ => None,
-        };
+        let events = || events_of(&files).cloned().collect();
+        let collection =
+            check::valid_collection(dir, settings, events, templates, &mut diagnostics);
         self.files = Some(files);
         self.needs_full = collection.is_none();
         Ok(Checked {
@@ -297,6 +289,19 @@ impl Builder {
             .then(|| collection.events.iter().map(|e| e.path.clone()).collect());
         update_events(&mut collection, &self.events, &files, &self.pending);
         self.files = Some(files);
+        if rendering != Rendering::Unmoved {
+            let mut moved_too_far = Vec::new();
+            check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
+            if !moved_too_far.is_empty() {
+                for diagnostic in &moved_too_far {
+                    eprintln!("{diagnostic}");
+                }
+                report_errors(moved_too_far.len());
+                // The collection is left behind: the next change checks everything again.
+                self.needs_full = true;
+                return Ok(Ok(None));
+            }
+        }
         let invalid = std::mem::take(&mut self.pending);
         let kept = std::mem::take(&mut self.cache);
         self.cache = self.realign(kept, paths_before, &collection, &invalid);

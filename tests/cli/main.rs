@@ -9,6 +9,7 @@ mod build;
 mod check;
 #[path = "../common/mod.rs"]
 mod common;
+mod dates;
 mod export;
 mod external;
 mod harness;
