@@ -13,6 +13,8 @@ apt_packages=(
     fonts-dejavu-core # a font for chromium's screenshots
     newsboat  # tests/serve: a real feed reader, run headless against chronicle serve
     procps    # tests/serve: kill, to send SIGTERM to the server
+    vdirsyncer # tests: syncs a calendar one item per event, from a file and over HTTP
+    khal       # tests/cli/external.rs: khal printics reads a calendar as khal users see it
 )
 
 missing=()

@@ -10,7 +10,7 @@
 //! way without a VTIMEZONE. All-day events use `VALUE=DATE` with an exclusive `DTEND`. An event
 //! known only to the month or year is an all-day event spanning that whole period, and its
 //! description says the exact day is not known. Events are `TRANSP:TRANSPARENT`: a news
-//! timeline should never make a subscriber look busy.
+//! timeline should never make a subscriber look busy. The only `UID` lines are the events'.
 
 use std::io::{self, Write};
 
@@ -171,7 +171,9 @@ fn write_header(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
         out.text("DESCRIPTION", &view.description)?;
         out.text("X-WR-CALDESC", &view.description)?;
     }
-    out.uuid("UID", site.feed_uuid(&view.home_path))?;
+    // No calendar-level UID (optional, RFC 7986 §5.3): clients such as vdirsyncer and khal
+    // split a calendar into one item per VEVENT, each keyed by the first UID line of its text,
+    // and a UID in this header would come first and give every event the same key.
     out.line("URL", &site.url(&view.home_path))?;
     out.line("SOURCE;VALUE=URI", &site.url(&view.path(Format::Ical)))?;
     out.utc("LAST-MODIFIED", site.view_updated(view))?;

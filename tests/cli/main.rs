@@ -6,6 +6,8 @@
 #![allow(unreachable_pub)]
 
 mod build;
+#[path = "../common/calendar_clients.rs"]
+mod calendar_clients;
 mod check;
 #[path = "../common/mod.rs"]
 mod common;

@@ -1,5 +1,8 @@
 //! `chronicle serve` end to end: the built binary on a free loopback port, real requests.
 
+#[path = "../common/calendar_clients.rs"]
+mod calendar_clients;
+mod calendar_sync;
 mod clients;
 #[path = "../common/mod.rs"]
 mod common;
