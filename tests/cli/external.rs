@@ -11,7 +11,8 @@ use crate::common::{installed_tool, python};
 use crate::harness::{repo_path, Project};
 use crate::hostile;
 
-fn check_with_external_parsers(project: &Project) {
+/// `options` go to check_outputs.py as they are.
+fn check_with_external_parsers(project: &Project, options: &[&str]) {
     let jsonl = project.ok(&["export", "--format", "jsonl"]);
     let jsonl_path = project.path("events.jsonl");
     std::fs::write(&jsonl_path, jsonl).unwrap();
@@ -23,6 +24,7 @@ fn check_with_external_parsers(project: &Project) {
         .arg(&jsonl_path)
         .arg("--config")
         .arg(project.events().join("chronicle.toml"))
+        .args(options)
         .output()
         .expect("run check_outputs.py");
     let report = format!(
@@ -88,7 +90,7 @@ fn check_with_libical(project: &Project) {
 fn sample_passes_feedparser_icalendar_and_icaljs() {
     let project = Project::fixture("sample");
     project.ok(&["build"]);
-    check_with_external_parsers(&project);
+    check_with_external_parsers(&project, &[]);
 }
 
 #[test]
@@ -111,7 +113,7 @@ fn hostile_collection_passes_feedparser_icalendar_and_icaljs() {
     let project = Project::empty();
     hostile::write_collection(&project.events(), 2000, 300);
     project.ok(&["build"]);
-    check_with_external_parsers(&project);
+    check_with_external_parsers(&project, &[]);
 }
 
 /// The title of every event, from the JSONL export.
@@ -201,5 +203,75 @@ fn sample_calendars_sync_one_item_per_event_with_vdirsyncer() {
 fn sample_calendar_passes_khal() {
     let project = Project::fixture("sample");
     project.ok(&["build"]);
+    check_with_khal(&project);
+}
+
+/// Events at the edges of the date range every output can hold (`docs/format.md`): the first
+/// day, year and instant, a local time in local mean time, the last all-day date, month and
+/// year, the last time without an end, the last `published` and `updated` (and two entries
+/// moved apart to the last second but one), and an event spanning the whole range.
+const EDGES: [(&str, &str); 9] = [
+    (
+        "first-day",
+        "date = 0001-01-01\npublished = 0001-01-01T00:00:00Z\ntags = [\"first\"]",
+    ),
+    (
+        "first-year",
+        "date = \"0001\"\npublished = 0001-01-02T00:00:00Z\ntags = [\"first\"]",
+    ),
+    (
+        "first-instant",
+        "timezone = \"UTC\"\ndate = 0001-01-01T00:00:00Z\npublished = 0001-01-03T00:00:00Z\n\
+         tags = [\"first\"]",
+    ),
+    (
+        "first-local-time",
+        "date = 0001-01-01T12:00:00\nend = 0001-01-01T13:00:00\n\
+         published = 0001-01-04T00:00:00Z\ntags = [\"first\"]",
+    ),
+    (
+        "last-day",
+        "date = 9999-12-30\npublished = 9999-12-31T23:59:56Z\ntags = [\"last\"]",
+    ),
+    (
+        "last-month",
+        "date = \"9999-11\"\npublished = 9999-12-31T23:59:57Z\ntags = [\"last\"]",
+    ),
+    (
+        "last-year",
+        "date = \"9998\"\npublished = 9999-12-31T23:59:57Z\ntags = [\"last\"]",
+    ),
+    (
+        "last-instant",
+        "timezone = \"UTC\"\ndate = 9999-12-30T23:59:59Z\npublished = 9999-12-31T23:59:59Z\n\
+         updated = 9999-12-31T23:59:59Z\ntags = [\"last\"]",
+    ),
+    (
+        "span",
+        "timezone = \"UTC\"\ndate = 0001-01-01T00:00:00Z\nend = 9999-12-30\n\
+         published = 2000-01-01T00:00:00Z\ntags = [\"first\", \"last\"]",
+    ),
+];
+
+#[test]
+fn collection_at_the_edges_of_the_date_range_passes_every_parser() {
+    let project = Project::empty();
+    // Mexico City kept local mean time (-06:36:36) in year 1.
+    project.write(
+        "events/chronicle.toml",
+        "title = \"Edges\"\nbase_url = \"https://example.org/edges/\"\nlanguage = \"en\"\n\
+         timezone = \"America/Mexico_City\"\nauthor = \"Edge tester\"\n",
+    );
+    for (id, front_matter) in EDGES {
+        project.write(
+            &format!("events/{id}.md"),
+            &format!("+++\ntitle = \"Event {id}\"\n{front_matter}\n+++\nBody of {id}.\n"),
+        );
+    }
+    project.ok(&["build"]);
+    // The W3C validator only warns about dates before 1990 or in the future (ImplausibleDate).
+    check_with_external_parsers(&project, &["--any-year"]);
+    check_with_libical(&project);
+    check_with_vdirsyncer(&project);
     check_with_khal(&project);
 }
