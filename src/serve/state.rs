@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::model::range;
 use crate::render::Format;
 
 /// Brotli quality 5: within a few percent of the best ratio on feed text at a small fraction of
@@ -175,7 +176,10 @@ impl Served {
             let date = if old.identity.etag == resource.identity.etag {
                 old.last_modified
             } else if resource.last_modified <= old.last_modified {
-                old.last_modified + Duration::from_secs(1)
+                // Never past the last instant an HTTP date (and every output) can hold: the
+                // date then stays, and the changed ETag still tells clients.
+                let last = whole_seconds(range::last_instant().timestamp());
+                (old.last_modified + Duration::from_secs(1)).min(last)
             } else {
                 continue;
             };

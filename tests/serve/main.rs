@@ -6,6 +6,7 @@ mod calendar_sync;
 mod clients;
 #[path = "../common/mod.rs"]
 mod common;
+mod date_range;
 mod harness;
 mod http;
 mod live;
