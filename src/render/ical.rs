@@ -292,7 +292,8 @@ fn digits(out: &mut [u8], at: usize, value: u32, width: usize) -> usize {
     at + width
 }
 
-/// `YYYYMMDD` (RFC 5545 §3.3.4); years outside 0..=9999 cannot come from a TOML date.
+/// `YYYYMMDD` (RFC 5545 §3.3.4). `check` keeps every day and instant written within years
+/// 1..=9999 (see [`crate::model::range`]); the clamp only keeps the width of four digits.
 fn format_day(date: NaiveDate, buf: &mut [u8; 16]) -> &str {
     let year = u32::try_from(date.year()).unwrap_or(0).min(9999);
     let at = digits(buf, 0, year, 4);
