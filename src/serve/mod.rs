@@ -201,6 +201,7 @@ fn handle(
     let served = state.load();
     let head = http::RequestHead {
         method: request.method(),
+        version: request.version(),
         path: request.uri().path(),
         headers: request.headers(),
     };
