@@ -6,3 +6,4 @@ mod common;
 mod harness;
 mod http;
 mod live;
+mod load;
