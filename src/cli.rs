@@ -140,6 +140,10 @@ pub struct ServeArgs {
     /// Log no requests and no rebuilds; errors only
     #[arg(long, short)]
     pub quiet: bool,
+    /// Close a connection whose client takes no byte of its response for this many
+    /// milliseconds [default: 5000] (hidden: for tests of slow clients)
+    #[arg(long, value_name = "MS", hide = true)]
+    pub write_stall_timeout_ms: Option<u64>,
 }
 
 #[cfg(test)]

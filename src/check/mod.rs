@@ -77,16 +77,16 @@ pub fn check_files(
 }
 
 /// [`check_files`] after a file-system watcher said which paths changed: only those are read
-/// and checked (see [`load::reload_changed`]). `None` when that is not enough (the zone
-/// changed, or a folder did): call [`check_files`] then.
+/// and checked (see [`load::reload_changed`]). [`Rescan`](load::Rescan) when that is not
+/// enough (the zone changed, or a folder did): call [`check_files`] then.
 pub fn recheck_changed(
     dir: &Path,
     zone: Tz,
     previous: CheckedFiles,
     changed: &[PathBuf],
-) -> std::io::Result<Option<CheckedFiles>> {
+) -> std::io::Result<Result<CheckedFiles, load::Rescan>> {
     if previous.zone != zone {
-        return Ok(None);
+        return Ok(Err(load::Rescan::Zone));
     }
     let loaded = load::reload_changed(dir, previous.loaded, changed, |file| {
         FileCheck::of(file, zone)

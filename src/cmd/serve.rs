@@ -72,6 +72,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         watch,
         builder,
         quiet: args.quiet,
+        write_stall: args
+            .write_stall_timeout_ms
+            .map_or(serve::WRITE_STALL_TIMEOUT, std::time::Duration::from_millis),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -149,15 +149,16 @@ where
 
 /// Like [`load_with`], when a file-system watcher has said which paths were created, modified
 /// or removed: the previous listing is kept and only the `changed` paths are looked at, so the
-/// other files are neither walked nor examined. A changed path that is a folder (or whose
-/// folder is new) cannot be handled this way: `None` is returned, and the caller should call
-/// [`load_with`].
+/// other files are neither walked nor examined. A changed path that is a folder, or that is
+/// gone and had files below it (a folder removed, moved away or renamed: the watcher names the
+/// folder, not its files), cannot be handled this way: [`Rescan::Folder`] is returned, and the
+/// caller should call [`load_with`].
 pub fn reload_changed<T, F>(
     dir: &Path,
     previous: Loaded<T>,
     changed: &[PathBuf],
     parse: F,
-) -> std::io::Result<Option<Loaded<T>>>
+) -> std::io::Result<Result<Loaded<T>, Rescan>>
 where
     T: Send,
     F: Fn(&SourceFile) -> T + Sync,
@@ -172,8 +173,11 @@ where
             continue;
         }
         match fs::metadata(path) {
-            Ok(metadata) if metadata.is_dir() => return Ok(None),
+            Ok(metadata) if metadata.is_dir() => return Ok(Err(Rescan::Folder(path.clone()))),
             Ok(metadata) if metadata.is_file() && is_event_file(path) => fresh.push(path.clone()),
+            _ if holds_listed_files(&previous.files, path) => {
+                return Ok(Err(Rescan::Folder(path.clone())));
+            }
             _ => {}
         }
     }
@@ -203,11 +207,46 @@ where
             Err(at) => files.insert(at, file),
         }
     }
-    Ok(Some(Loaded {
+    Ok(Ok(Loaded {
         files,
         diagnostics: previous.diagnostics,
         parsed,
     }))
+}
+
+/// Why the paths a watcher named cannot bring a listing up to date: every file is to be
+/// listed (and, if changed, read) again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rescan {
+    /// A folder came, went, moved or was renamed.
+    Folder(PathBuf),
+    /// The settings' time zone changed, which every event's times depend on.
+    Zone,
+}
+
+impl std::fmt::Display for Rescan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rescan::Folder(path) => {
+                write!(
+                    f,
+                    "{}: a folder was added, removed or renamed",
+                    path.display()
+                )
+            }
+            Rescan::Zone => f.write_str("the time zone changed"),
+        }
+    }
+}
+
+/// Whether `files` (in path order) lists a file below `path`, which is then a folder that is
+/// gone or is no longer one.
+fn holds_listed_files<T>(files: &[LoadedFile<T>], path: &Path) -> bool {
+    // Paths compare component by component, so the files below `path` follow it directly.
+    let after = files.partition_point(|f| f.path.as_path() <= path);
+    files
+        .get(after)
+        .is_some_and(|f| f.path.starts_with(path) && f.path != path)
 }
 
 /// A file found by the walk; `via_link` when it or a folder above it (below the collection
@@ -517,7 +556,42 @@ mod tests {
         );
         fs::create_dir(dir.join("2026")).expect("folder");
         let folder = reload_changed(dir, second, &[dir.join("2026")], text).expect("reloaded");
-        assert!(folder.is_none(), "a new folder needs a walk");
+        assert!(folder.is_err(), "a new folder needs a walk");
+    }
+
+    #[test]
+    fn issue_8_a_folder_gone_with_its_files_needs_a_walk() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let dir = tmp.path();
+        let text = |file: &SourceFile| file.text.clone();
+        // Lists the collection, makes a change, then reloads with the path the watcher names.
+        let reload_after = |change: &dyn Fn(), changed: &str| {
+            for name in ["a.md", "2025/c.md", "2025/deeper/d.md", "2025-x/e.md"] {
+                write(&dir.join(name), name);
+            }
+            let listed = load_with(dir, None, text).expect("loaded");
+            change();
+            reload_changed(dir, listed, &[dir.join(changed)], text).expect("reloaded")
+        };
+        // The watcher names a removed folder, not its files.
+        let removed = reload_after(
+            &|| fs::remove_dir_all(dir.join("2025")).expect("rm"),
+            "2025",
+        );
+        assert_eq!(removed.err(), Some(Rescan::Folder(dir.join("2025"))));
+        let made_a_file = reload_after(
+            &|| {
+                fs::remove_dir_all(dir.join("2025")).expect("rm");
+                write(&dir.join("2025"), "a file now, not an event file");
+            },
+            "2025",
+        );
+        assert!(made_a_file.is_err(), "a folder made a file");
+        fs::remove_file(dir.join("2025")).expect("rm");
+        // A removed file, or a path that held nothing, is handled alone.
+        let file = reload_after(&|| fs::remove_file(dir.join("a.md")).expect("rm"), "a.md");
+        assert_eq!(file.map(|l| l.files.len()).ok(), Some(3));
+        assert!(reload_after(&|| (), "never-there").is_ok());
     }
 
     #[test]

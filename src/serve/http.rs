@@ -10,7 +10,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
-use hyper::{Method, Response, StatusCode};
+use hyper::http::uri::Authority;
+use hyper::{Method, Response, StatusCode, Version};
 
 use super::state::{http_date, Payload, Resource, Served, Variant};
 
@@ -26,6 +27,7 @@ const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 #[derive(Debug)]
 pub struct RequestHead<'a> {
     pub method: &'a Method,
+    pub version: Version,
     /// The path of the request target, as sent (no query).
     pub path: &'a str,
     pub headers: &'a HeaderMap,
@@ -35,6 +37,18 @@ pub struct RequestHead<'a> {
 /// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1).
 pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<PayloadBody> {
     let method = request.method;
+    if !host_is_valid(request.headers, request.version) {
+        let mut response = plain(
+            StatusCode::BAD_REQUEST,
+            "bad request: one valid Host header is required\n",
+            method,
+        );
+        // The request may be a smuggling attempt; nothing after it on the connection is read.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
     if method == Method::OPTIONS {
         return preflight(request.path == "*" || served.get(request.path).is_some());
     }
@@ -92,6 +106,37 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         *response.body_mut() = PayloadBody::new(variant.body.clone());
     }
     response
+}
+
+/// RFC 9112 3.2: an HTTP/1.1 request must carry exactly one `Host` header, and no request may
+/// carry two or an invalid one (`uri-host [ ":" port ]`, RFC 9110 7.2); an empty value is
+/// allowed. HTTP/1.0 requests may omit it.
+fn host_is_valid(headers: &HeaderMap, version: Version) -> bool {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => matches!(version, Version::HTTP_09 | Version::HTTP_10),
+        (Some(host), None) => host.is_empty() || is_uri_host_and_port(host.as_bytes()),
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// `uri-host [ ":" port ]` (RFC 3986 3.2.2, 3.2.3): an authority with no user information and
+/// a port, if any, of digits (`Authority` itself accepts any port text and user information).
+fn is_uri_host_and_port(value: &[u8]) -> bool {
+    if value.contains(&b'@') {
+        return false;
+    }
+    let Ok(authority) = Authority::try_from(value) else {
+        return false;
+    };
+    let rest = authority
+        .as_str()
+        .strip_prefix(authority.host())
+        .unwrap_or(":?");
+    match rest.strip_prefix(':') {
+        Some(port) => port.is_empty() || port.parse::<u16>().is_ok(),
+        None => rest.is_empty(),
+    }
 }
 
 /// The answer to a CORS preflight (Fetch standard, "CORS protocol"): a web reader that sends
@@ -253,6 +298,7 @@ mod tests {
         now: SystemTime,
     ) -> Response<PayloadBody> {
         let mut map = HeaderMap::new();
+        map.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         for (name, value) in headers {
             map.append(
                 header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
@@ -261,6 +307,7 @@ mod tests {
         }
         let head = RequestHead {
             method: &method,
+            version: Version::HTTP_11,
             path: "/rss.xml",
             headers: &map,
         };
@@ -323,6 +370,52 @@ mod tests {
         let since = httpdate::fmt_http_date(now);
         let response = answer(&served, Method::GET, &[("if-modified-since", &since)], now);
         assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    #[test]
+    fn issue_11_host_header_rules() {
+        let at = UNIX_EPOCH + 20_000 * DAY;
+        let served = Served::single("/rss.xml", resource(at));
+        let status = |version: Version, hosts: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for host in hosts {
+                headers.append(header::HOST, HeaderValue::from_str(host).unwrap());
+            }
+            let head = RequestHead {
+                method: &Method::GET,
+                version,
+                path: "/rss.xml",
+                headers: &headers,
+            };
+            let response = respond(&served, &head, at);
+            if response.status() == StatusCode::BAD_REQUEST {
+                assert_eq!(response.headers()[header::CONNECTION], "close");
+            }
+            response.status().as_u16()
+        };
+        for (version, hosts, expected) in [
+            (Version::HTTP_11, &[][..], 400),
+            (
+                Version::HTTP_11,
+                &["127.0.0.1:8080", "127.0.0.1:8080"][..],
+                400,
+            ),
+            (Version::HTTP_11, &["a", "b"][..], 400),
+            (Version::HTTP_10, &["a", "b"][..], 400),
+            (Version::HTTP_11, &["a b"][..], 400),
+            (Version::HTTP_11, &["user@example.org"][..], 400),
+            (Version::HTTP_11, &["example.org:port"][..], 400),
+            (Version::HTTP_11, &["example.org/feeds"][..], 400),
+            (Version::HTTP_11, &["example.org:99999"][..], 400),
+            (Version::HTTP_11, &["example.org:"][..], 200),
+            (Version::HTTP_11, &["127.0.0.1:8080"][..], 200),
+            (Version::HTTP_11, &["[::1]:8080"][..], 200),
+            (Version::HTTP_11, &["feeds.example.org"][..], 200),
+            (Version::HTTP_11, &[""][..], 200),
+            (Version::HTTP_10, &[][..], 200),
+        ] {
+            assert_eq!(status(version, hosts), expected, "{version:?} {hosts:?}");
+        }
     }
 
     fn accept(value: &str) -> AcceptEncoding {

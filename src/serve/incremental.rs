@@ -106,13 +106,9 @@ impl Builder {
         source_date_epoch: Option<i64>,
         quiet: bool,
     ) -> Builder {
-        let mut spellings = vec![events.to_path_buf()];
-        spellings.extend(std::path::absolute(events).ok());
-        spellings.extend(events.canonicalize().ok());
-        spellings.dedup();
         Builder {
             events: events.to_path_buf(),
-            spellings,
+            spellings: spellings(events),
             link_base: render::with_trailing_slash(link_base),
             source_date_epoch,
             quiet,
@@ -248,8 +244,13 @@ impl Builder {
             return Err(Full);
         };
         let files = match check::recheck_changed(&self.events, zone, files, &paths) {
-            Ok(Some(files)) => files,
-            Ok(None) => return Err(Full),
+            Ok(Ok(files)) => files,
+            Ok(Err(rescan)) => {
+                if !self.quiet {
+                    eprintln!("{rescan}: reading the whole collection again");
+                }
+                return Err(Full);
+            }
             Err(err) => return Ok(Err(err)),
         };
         self.pending
@@ -575,6 +576,16 @@ fn moves_no_event(
             _ => false,
         }
     })
+}
+
+/// `dir` as given and in the spellings a file-system watcher may use for it (absolute, with
+/// links resolved), so that the paths it reports can be matched.
+pub fn spellings(dir: &Path) -> Vec<PathBuf> {
+    let mut spellings = vec![dir.to_path_buf()];
+    spellings.extend(std::path::absolute(dir).ok());
+    spellings.extend(dir.canonicalize().ok());
+    spellings.dedup();
+    spellings
 }
 
 /// The rebuild cannot use the watcher's paths alone.
@@ -909,6 +920,67 @@ mod tests {
         let served = rebuilt_after(&mut builder, &fixed, &served);
         assert!(served.output("tags/added/index.html").is_none());
         assert_same_as_fresh(tmp.path(), &served);
+    }
+
+    /// A folder `extra` of two events, one with a tag nothing else has.
+    fn add_extra_folder(dir: &Path) -> PathBuf {
+        let extra = dir.join("extra");
+        std::fs::create_dir_all(extra.join("deeper")).expect("folder");
+        std::fs::write(
+            extra.join("a.md"),
+            "+++\ntitle = \"Extra A\"\ndate = 2025-06-01\ntags = [\"extra-only\"]\n+++\nA.\n",
+        )
+        .expect("write");
+        std::fs::write(
+            extra.join("deeper/b.md"),
+            "+++\ntitle = \"Extra B\"\ndate = 2025-06-02\n+++\nB.\n",
+        )
+        .expect("write");
+        extra
+    }
+
+    /// What the watcher reports when a folder is removed, moved away or renamed: the folder's
+    /// own path (its files are not named, see `notify_debouncer_full`'s handling of removals).
+    #[test]
+    fn issue_8_a_removed_moved_or_hidden_folder_takes_its_events_along() {
+        let tmp = sample();
+        let elsewhere = tempfile::tempdir().expect("temporary directory");
+        let extra = add_extra_folder(tmp.path());
+        let (mut builder, served) = full_build(tmp.path());
+        assert!(served.output("tags/extra-only/rss.xml").is_some());
+        let hidden = tmp.path().join(".extra");
+        let moves: [(&str, &dyn Fn() -> Vec<PathBuf>); 3] = [
+            ("removed", &|| {
+                std::fs::remove_dir_all(&extra).expect("remove");
+                vec![extra.clone()]
+            }),
+            ("moved out", &|| {
+                std::fs::rename(&extra, elsewhere.path().join("extra")).expect("move");
+                std::fs::remove_dir_all(elsewhere.path().join("extra")).expect("clean");
+                vec![extra.clone()]
+            }),
+            ("hidden", &|| {
+                std::fs::rename(&extra, &hidden).expect("rename");
+                vec![extra.clone(), hidden.clone()]
+            }),
+        ];
+        let mut served = served;
+        for (what, change) in moves {
+            let changed = change();
+            let rebuilt = builder.rebuild(Some(&changed), &served).expect("rebuilt");
+            served = rebuilt.served;
+            assert!(
+                served.output("tags/extra-only/rss.xml").is_none(),
+                "{what}: the folder's events are gone"
+            );
+            assert_same_as_fresh(tmp.path(), &served);
+            // Back again, re-created (or renamed back): its events return.
+            let _ = std::fs::remove_dir_all(&hidden);
+            add_extra_folder(tmp.path());
+            served = rebuilt_after(&mut builder, &extra, &served);
+            assert!(served.output("tags/extra-only/rss.xml").is_some(), "{what}");
+            assert_same_as_fresh(tmp.path(), &served);
+        }
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! responses ([`http`]), one log line per request on stderr, and a clean stop on Ctrl-C or
 //! SIGTERM. [`state`] holds the set, [`watch`] rebuilds it. The HTTP/1.1 parser and connection
 //! handling are hyper's; this module only bounds what a client may hold: time to send its
-//! headers, header size, connection count and connection lifetime.
+//! headers, header size, connection count (in all and per client address, [`addresses`]),
+//! time without taking a byte of its response ([`stall`]) and connection lifetime.
 
+pub mod addresses;
 pub mod http;
 pub mod incremental;
 pub mod memory;
+pub mod stall;
 pub mod state;
 pub mod watch;
 
@@ -28,7 +31,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch as signal_watch, Semaphore};
 
+use self::addresses::AddressSlots;
 pub use self::incremental::Builder;
+use self::stall::StallGuard;
 pub use self::state::{Served, State};
 pub use self::watch::Watch;
 
@@ -40,6 +45,13 @@ const MAX_HEADER_SIZE: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
 /// Connections served at once; more wait in the listen backlog until one closes.
 const MAX_CONNECTIONS: usize = 512;
+/// Connections one client address may hold at once (see [`addresses`]); more from it are
+/// closed at once. A quarter of the slots: ample for the readers behind one NAT, or for a
+/// proxy in front, and three quarters stay for everyone else whatever one address does.
+const MAX_CONNECTIONS_PER_ADDRESS: usize = MAX_CONNECTIONS / 4;
+/// A connection whose client takes no byte of its response for this long is closed (see
+/// [`stall`]), so that clients that stop reading give their slots back within seconds.
+pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection is asked to close after this long, so a client that reads its responses too
 /// slowly cannot keep a slot.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
@@ -84,6 +96,8 @@ pub struct Server {
     pub builder: Builder,
     /// No request log.
     pub quiet: bool,
+    /// How long a client may take no byte of its response (see [`WRITE_STALL_TIMEOUT`]).
+    pub write_stall: Duration,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets open requests finish (for a bounded time).
@@ -106,6 +120,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         watch,
         builder,
         quiet,
+        write_stall,
     } = server;
     let listener = TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
     tokio::spawn(watch::rebuild_on_change(
@@ -129,6 +144,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         .max_headers(MAX_HEADERS);
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let addresses = AddressSlots::new(MAX_CONNECTIONS_PER_ADDRESS);
     let mut stopping = stop.clone();
 
     loop {
@@ -137,11 +153,11 @@ async fn serve(server: Server) -> Result<(), ServeError> {
             _ = stopping.changed() => break,
             slot = Arc::clone(&slots).acquire_owned() => slot.expect("the slot semaphore is never closed"),
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             biased;
             _ = stopping.changed() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors or a connection reset before accept: wait a
                     // moment rather than spin.
@@ -150,6 +166,10 @@ async fn serve(server: Server) -> Result<(), ServeError> {
                     continue;
                 }
             },
+        };
+        // Over its share, the connection is closed unanswered (and its slot freed at once).
+        let Some(held) = addresses.take(peer.ip()) else {
+            continue;
         };
         // Responses are written whole; Nagle's algorithm would only delay the last segment.
         let _ = stream.set_nodelay(true);
@@ -161,6 +181,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         let builder = Arc::clone(&builder);
         let mut stop = stop.clone();
         tokio::spawn(async move {
+            let stream = StallGuard::new(stream, write_stall);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
@@ -168,7 +189,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
                 _ = stop.changed() => close(connection).await,
                 () = tokio::time::sleep(CONNECTION_LIFETIME) => close(connection).await,
             }
-            drop(slot);
+            drop((slot, held));
         });
     }
 
@@ -181,7 +202,9 @@ async fn serve(server: Server) -> Result<(), ServeError> {
 /// Lets a connection finish the response it is on, then closes it; gives up after
 /// [`CLOSE_GRACE`].
 async fn close<C>(
-    mut connection: std::pin::Pin<&mut http1::Connection<TokioIo<tokio::net::TcpStream>, C>>,
+    mut connection: std::pin::Pin<
+        &mut http1::Connection<TokioIo<StallGuard<tokio::net::TcpStream>>, C>,
+    >,
 ) where
     C: hyper::service::HttpService<Incoming>,
     C::ResBody: 'static,
@@ -201,6 +224,7 @@ fn handle(
     let served = state.load();
     let head = http::RequestHead {
         method: request.method(),
+        version: request.version(),
         path: request.uri().path(),
         headers: request.headers(),
     };

@@ -5,19 +5,25 @@
 //! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, or, when
 //! the edit breaks `check`, the diagnostics on stderr and the last good set left in place. Must
 //! not stop the server: every failure here is logged.
+//!
+//! A watch is on folders (inotify's are on their inodes): when the collection folder itself is
+//! removed or renamed, nothing below its path is watched any more, even once a folder of that
+//! name is back. The watch then waits for the folder to be there again, watches it anew and
+//! reads the whole collection again.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use notify::event::ModifyKind;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
 use tokio::sync::mpsc;
 
 use rayon::prelude::*;
 
-use super::incremental::Builder;
+use super::incremental::{spellings, Builder};
 use super::state::{Resource, State};
 
 /// Long enough to gather an editor's save (write, rename, chmod: a few milliseconds) into one
@@ -26,10 +32,16 @@ use super::state::{Resource, State};
 /// writer finishes (and a half-written file that fails the check keeps the last good set).
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
+/// While the collection folder is gone, how often to look whether it is back.
+const LOOK_FOR_THE_FOLDER: Duration = Duration::from_millis(200);
+
 /// A running watch on the collection folder; dropping it stops the watch.
 pub struct Watch {
-    _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     changes: mpsc::UnboundedReceiver<DebounceEventResult>,
+    /// The collection folder as given, and its spellings in the watcher's events.
+    dir: PathBuf,
+    spellings: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Watch {
@@ -48,9 +60,33 @@ impl Watch {
         })?;
         debouncer.watch(dir, RecursiveMode::Recursive)?;
         Ok(Watch {
-            _debouncer: debouncer,
+            debouncer,
             changes,
+            dir: dir.to_path_buf(),
+            spellings: spellings(dir),
         })
+    }
+
+    /// After the collection folder was removed or renamed: drops the watch on what was there,
+    /// waits until a folder is at its path again and watches that.
+    async fn watch_again(&mut self) {
+        // Gone already when the folder was removed (the watcher drops a removed folder's watch).
+        let _ = self.debouncer.unwatch(&self.dir);
+        let mut reported = false;
+        loop {
+            if self.dir.is_dir() {
+                match self.debouncer.watch(&self.dir, RecursiveMode::Recursive) {
+                    Ok(()) => return,
+                    // Removed again meanwhile, or unreadable: look again later.
+                    Err(err) if !reported => {
+                        eprintln!("cannot watch {}: {err}; trying again", self.dir.display());
+                        reported = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+            tokio::time::sleep(LOOK_FOR_THE_FOLDER).await;
+        }
     }
 }
 
@@ -74,6 +110,18 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
         // Changes that arrived while the last rebuild ran are handled by this one.
         while let Ok(more) = watch.changes.try_recv() {
             changes.add(more);
+        }
+        if changes.names_folder_gone(&watch.spellings) || !watch.dir.is_dir() {
+            let dir = watch.dir.display().to_string();
+            eprintln!(
+                "the collection folder {dir} was removed or renamed; still serving the last good build until it is back"
+            );
+            watch.watch_again().await;
+            eprintln!("the collection folder {dir} is back: reading the whole collection again");
+            // What was reported meanwhile is read with everything else.
+            while watch.changes.try_recv().is_ok() {}
+            changes.relevant = true;
+            changes.unknown = true;
         }
         if !changes.relevant {
             continue;
@@ -220,6 +268,8 @@ struct Changes {
     paths: Vec<PathBuf>,
     /// Whether the watcher reported errors: something may have changed unseen.
     unknown: bool,
+    /// Paths the watcher reported removed or renamed away (a rename names both paths).
+    gone: Vec<PathBuf>,
 }
 
 impl Changes {
@@ -233,6 +283,12 @@ impl Changes {
                 for event in events {
                     if matches!(event.kind, EventKind::Access(_)) {
                         continue;
+                    }
+                    if matches!(
+                        event.kind,
+                        EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                    ) {
+                        self.gone.extend(event.paths.iter().cloned());
                     }
                     for path in &event.paths {
                         if affects_build(path) {
@@ -253,6 +309,14 @@ impl Changes {
                 self.unknown = true;
             }
         }
+    }
+}
+
+impl Changes {
+    /// Whether the folder spelled as `spellings` was itself removed or renamed (or replaced:
+    /// a rename over it names it too).
+    fn names_folder_gone(&self, spellings: &[PathBuf]) -> bool {
+        self.gone.iter().any(|path| spellings.contains(path))
     }
 }
 
@@ -287,6 +351,59 @@ mod tests {
             ("events/2025/a.md.tmp", false),
         ] {
             assert_eq!(affects_build(Path::new(path)), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn issue_8_the_collection_folder_removed_or_renamed_is_seen() {
+        use notify::event::{CreateKind, RemoveKind, RenameMode};
+        use notify_debouncer_full::DebouncedEvent;
+        let spellings = [PathBuf::from("events"), PathBuf::from("/srv/events")];
+        let batch = |kind: EventKind, paths: &[&str]| {
+            let mut event = notify::Event::new(kind);
+            for path in paths {
+                event = event.add_path(PathBuf::from(path));
+            }
+            let mut changes = Changes::default();
+            changes.add(Ok(vec![DebouncedEvent::new(event, Instant::now())]));
+            changes.names_folder_gone(&spellings)
+        };
+        let rename = |mode| EventKind::Modify(ModifyKind::Name(mode));
+        for (kind, paths, expected) in [
+            (
+                EventKind::Remove(RemoveKind::Folder),
+                &["/srv/events"][..],
+                true,
+            ),
+            (
+                EventKind::Remove(RemoveKind::Any),
+                &["/srv/events/"][..],
+                true,
+            ),
+            (rename(RenameMode::From), &["/srv/events"][..], true),
+            (
+                rename(RenameMode::Both),
+                &["/srv/events", "/srv/old"][..],
+                true,
+            ),
+            (
+                rename(RenameMode::Both),
+                &["/srv/new", "/srv/events"][..],
+                true,
+            ),
+            (
+                EventKind::Remove(RemoveKind::Folder),
+                &["/srv/events/2025"][..],
+                false,
+            ),
+            (rename(RenameMode::From), &["/srv/events/2025"][..], false),
+            (
+                EventKind::Create(CreateKind::Folder),
+                &["/srv/events"][..],
+                false,
+            ),
+        ] {
+            assert_eq!(batch(kind, paths), expected, "{kind:?} {paths:?}");
         }
     }
 

@@ -342,6 +342,28 @@ fn oversized_headers_are_refused() {
 }
 
 #[test]
+fn issue_11_a_missing_or_repeated_host_is_a_bad_request() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    // RFC 9112 3.2: exactly one Host in HTTP/1.1; never two.
+    for head in [
+        &b"GET /rss.xml HTTP/1.1\r\nConnection: close\r\n\r\n"[..],
+        b"GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: user@127.0.0.1\r\nConnection: close\r\n\r\n",
+    ] {
+        let (status, answer) = raw(server.port, head);
+        assert_eq!(status, 400, "{}", String::from_utf8_lossy(head));
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.contains("connection: close"), "{answer}");
+    }
+    // HTTP/1.0 needs none.
+    let (status, _) = raw(server.port, b"GET /rss.xml HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 200);
+}
+
+#[test]
 fn cors_preflight_for_conditional_requests() {
     let project = Project::sample();
     let server = project.serve(&[]);

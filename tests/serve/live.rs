@@ -348,3 +348,83 @@ fn an_edit_re_renders_only_what_holds_the_event_and_serves_a_fresh_build() {
     );
     assert_serves_a_fresh_build(&project, &server);
 }
+
+/// Removing, moving away or hiding a folder takes its events along; bringing it back returns
+/// them; the collection folder itself removed (or renamed) and made again is watched anew.
+/// After each change the server serves what a fresh build writes.
+#[test]
+fn issue_8_removed_moved_and_re_created_folders_serve_a_fresh_build() {
+    let project = Project::sample();
+    let extra_event = |title: &str| {
+        format!("+++\ntitle = \"{title}\"\ndate = 2025-06-01\ntags = [\"extra-only\"]\n+++\nA.\n")
+    };
+    project.write("events/extra/deeper/a.md", &extra_event("Extra event"));
+    let base_url = project.base_url();
+    let server = project.serve(&["--base-url", &base_url]);
+    assert!(get(&server.url("/rss.xml"), &[])
+        .text()
+        .contains("Extra event"));
+    let (extra, hidden, outside) = (
+        project.path("events/extra"),
+        project.path("events/.extra"),
+        project.path("outside"),
+    );
+    let gone = || {
+        server.wait_for_body("/rss.xml", |body| !body.contains("Extra event"));
+        assert_eq!(
+            get(&server.url("/tags/extra-only/rss.xml"), &[]).status,
+            404
+        );
+        assert_serves_a_fresh_build(&project, &server);
+    };
+    let back = || {
+        server.wait_for_body("/rss.xml", |body| body.contains("Extra event"));
+        assert_serves_a_fresh_build(&project, &server);
+    };
+    std::fs::remove_dir_all(&extra).expect("remove the folder");
+    gone();
+    project.write("events/extra/deeper/a.md", &extra_event("Extra event"));
+    back();
+    std::fs::rename(&extra, &hidden).expect("hide the folder");
+    gone();
+    std::fs::rename(&hidden, &extra).expect("show the folder");
+    back();
+    std::fs::rename(&extra, &outside).expect("move the folder out");
+    gone();
+    std::fs::rename(&outside, &extra).expect("move the folder in");
+    back();
+
+    // The collection folder removed, then made again: its later edits are picked up.
+    let events = project.events();
+    let saved = project.path("saved");
+    crate::common::copy_dir(&events, &saved);
+    std::fs::remove_dir_all(&events).expect("remove the collection");
+    server.wait_for_stderr("the collection folder events was removed or renamed");
+    std::thread::sleep(Duration::from_millis(300));
+    crate::common::copy_dir(&saved, &events);
+    server.wait_for_stderr("the collection folder events is back");
+    project.write(
+        "events/extra/deeper/a.md",
+        &extra_event("Edited after re-creation"),
+    );
+    server.wait_for_body("/rss.xml", |body| body.contains("Edited after re-creation"));
+    assert_serves_a_fresh_build(&project, &server);
+
+    // Renamed away and made again at once: the watch follows the path, not the old folder.
+    std::fs::rename(&events, project.path("events.old")).expect("rename the collection");
+    crate::common::copy_dir(&saved, &events);
+    server.wait_for_body("/rss.xml", |body| body.contains("Extra event"));
+    project.write(
+        "events/extra/deeper/a.md",
+        &extra_event("Edited in the new folder"),
+    );
+    server.wait_for_body("/rss.xml", |body| body.contains("Edited in the new folder"));
+    assert_serves_a_fresh_build(&project, &server);
+    assert_eq!(
+        server
+            .stderr()
+            .matches("the collection folder events is back")
+            .count(),
+        2
+    );
+}

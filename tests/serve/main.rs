@@ -10,3 +10,4 @@ mod date_range;
 mod harness;
 mod http;
 mod live;
+mod load;
