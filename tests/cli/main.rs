@@ -13,5 +13,6 @@ mod export;
 mod external;
 mod harness;
 mod hostile;
+mod ids;
 mod list;
 mod parsers;
