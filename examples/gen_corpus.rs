@@ -300,6 +300,7 @@ fn generate(count: usize, dir: &Path) -> io::Result<()> {
         "title = \"Städtische Chronik: a generated city timeline\"\n\
          description = \"Generated events for benchmarks: council decisions, courts, weather and culture over 25 years.\"\n\
          base_url = \"https://example.org/chronik/\"\n\
+         id = \"tag:example.org,2025:chronik\"\n\
          language = \"en\"\n\
          timezone = \"Europe/Berlin\"\n\
          author = \"chronicle corpus generator\"\n\

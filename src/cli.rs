@@ -72,6 +72,11 @@ pub struct BuildArgs {
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
+    /// Publish events under new ids on purpose: build refuses otherwise when an event the
+    /// last build into --out published would get another id (its id was edited, its file
+    /// renamed without an id, or the collection id changed), as subscribers would see it again
+    #[arg(long)]
+    pub allow_id_change: bool,
 }
 
 /// Which events a listing or export holds.

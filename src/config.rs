@@ -16,8 +16,12 @@ pub const DEFAULT_FEED_LIMIT: usize = 50;
 pub struct Settings {
     pub title: String,
     pub description: String,
-    /// Absolute http(s) URL ending with `/`; the identity of the collection's ids and links.
+    /// Absolute http(s) URL ending with `/`: where the outputs are published, the base of
+    /// every link.
     pub base_url: String,
+    /// The collection id as written (`id`), which every published id derives from; see
+    /// [`Settings::collection_id`].
+    pub id: Option<String>,
     /// BCP 47 language tag.
     pub language: String,
     /// The zone local dates and times are read in unless an event names its own.
@@ -27,9 +31,19 @@ pub struct Settings {
     pub feed_limit: usize,
 }
 
+impl Settings {
+    /// The identity every published id derives from (see [`crate::identity`]): `id`, or else
+    /// `base_url`, which is what ids were derived from before collections had an id (so a
+    /// collection without one keeps its ids until its `base_url` changes; `check` warns).
+    pub fn collection_id(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.base_url)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
+    id: Option<Spanned<String>>,
     title: Option<Spanned<String>>,
     description: Option<Spanned<String>>,
     base_url: Option<Spanned<String>>,
@@ -90,6 +104,13 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
             String::new()
         }
     };
+    let id = raw.id.map(|v| {
+        // Checked as written, never trimmed: the id is hashed byte for byte into every id.
+        if let Err(msg) = crate::identity::check_collection_id(v.get_ref()) {
+            errors.push(file.error(v.span().start, format!("id {msg}")));
+        }
+        v.into_inner()
+    });
     let timezone = match raw.timezone {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
             errors.push(file.error(
@@ -123,6 +144,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         title,
         description,
         base_url,
+        id,
         language: if language.is_empty() {
             "en".into()
         } else {
@@ -152,6 +174,30 @@ mod tests {
         assert_eq!(s.language, "en");
         assert_eq!(s.author, "T");
         assert_eq!(s.timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn the_collection_id_is_id_or_else_base_url() {
+        let base = "title = \"T\"\nbase_url = \"https://example.org/\"\n";
+        let s = parse(base).expect("valid");
+        assert_eq!(s.collection_id(), "https://example.org/");
+        let s = parse(&format!("{base}id = \"tag:example.org,2025:t\"\n")).expect("valid");
+        assert_eq!(s.collection_id(), "tag:example.org,2025:t");
+    }
+
+    #[test]
+    fn a_bad_collection_id_is_reported_at_its_value() {
+        let errs = parse("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"timeline\"\n")
+            .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].line, errs[0].col), (3, 6));
+        assert!(
+            errs[0]
+                .message
+                .starts_with("id 'timeline' is not an absolute URI"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]

@@ -303,12 +303,25 @@ pub fn read_settings(
     };
     let file = SourceFile::new(path, load::SETTINGS_FILE.into(), text);
     match parse_settings(&file) {
-        Ok(settings) => Ok(Some(settings)),
+        Ok(settings) => {
+            if settings.id.is_none() {
+                diagnostics.push(file.warning(0, unpinned_id_message(&settings.base_url)));
+            }
+            Ok(Some(settings))
+        }
         Err(errors) => {
             diagnostics.extend(errors);
             Ok(None)
         }
     }
+}
+
+/// Without `id`, every published id derives from `base_url` and would change with it.
+fn unpinned_id_message(base_url: &str) -> String {
+    format!(
+        "no collection id: every published id derives from base_url and would change with it; \
+         add id = \"{base_url}\" to keep them wherever the collection moves"
+    )
 }
 
 /// Reads the collection's own templates and compiles each with the defaults, so a syntax
@@ -376,8 +389,10 @@ fn check_unique_ids<'e>(
     }
 }
 
-/// Where a duplicate id points: the `id` value if written, else the file start.
-fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
+/// An error about an event's id at the file `path`: at its `id` value if written, else at the
+/// file start (a duplicate id, a changed published id). The file's text is not kept after
+/// checking, so this rare case reads it again.
+pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
     match reread_event_file(&path) {
         Some((file, raw)) => file.error(raw.id.map_or(0, |id| id.span().start), message),
         None => load::file_level(path, Severity::Error, message),

@@ -12,6 +12,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::cli::BuildArgs;
+use crate::diag::Severity;
+use crate::model::Collection;
+use crate::published::{self, RecordError};
 use crate::render::{self, Format, Output, Page, SharedHtml, Site, View};
 use crate::write::{update_manifest, write_atomically, AtomicFile};
 
@@ -31,6 +34,10 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         progress.finish_and_clear();
         return Ok(super::invalid());
     };
+    if !progress.suspend(|| guard_published_ids(&collection, args))? {
+        progress.finish_and_clear();
+        return Ok(super::invalid());
+    }
     progress.set_message(format!(
         "rendering {} event bodies",
         collection.events.len()
@@ -66,6 +73,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     calendars_written?;
     let written: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
     update_manifest(&args.out, &written)?;
+    published::write_record(&args.out, &collection)?;
     progress.finish_and_clear();
     if !args.quiet {
         eprintln!(
@@ -77,6 +85,51 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Compares the ids `collection` would publish with those the last build into the output
+/// folder published (see [`published`]), and prints every change: as errors, and `false` is
+/// returned, unless `--allow-id-change` makes them warnings (printed unless `--quiet`).
+fn guard_published_ids(collection: &Collection, args: &BuildArgs) -> anyhow::Result<bool> {
+    let record = match published::read_record(&args.out) {
+        Ok(Some(record)) => record,
+        Ok(None) => return Ok(true),
+        Err(RecordError::Invalid(mut diagnostic)) => {
+            if args.allow_id_change {
+                // This build writes a new record.
+                diagnostic.severity = Severity::Warning;
+                if !args.quiet {
+                    eprintln!("{diagnostic}");
+                }
+                return Ok(true);
+            }
+            eprintln!("{diagnostic}");
+            return Ok(false);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let mut changes = published::id_changes(&record, collection, &args.events.events, &args.out);
+    if changes.is_empty() {
+        return Ok(true);
+    }
+    crate::diag::sort(&mut changes);
+    if args.allow_id_change {
+        for change in &mut changes {
+            change.severity = Severity::Warning;
+            if !args.quiet {
+                eprintln!("{change}");
+            }
+        }
+        return Ok(true);
+    }
+    for change in &changes {
+        eprintln!("{change}");
+    }
+    eprintln!(
+        "published ids would change; nothing was written to {}",
+        args.out.display()
+    );
+    Ok(false)
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and `--quiet` is not given

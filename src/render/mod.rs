@@ -24,6 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
+use crate::identity;
 use crate::model::{unique_updated, Collection, Event};
 
 pub use self::site::{outputs, Format, Output, Page, View};
@@ -220,17 +221,15 @@ impl<'a> Site<'a> {
         format!("{}{path}", self.link_base)
     }
 
-    /// The event's identity: a UUID (v5, URL namespace) of the settings' `base_url` and the id,
-    /// so it survives edits and does not depend on where the site is served from.
+    /// The event's published id (see [`identity::event_uuid`]): from the collection id and the
+    /// event's id only, so it survives edits and moves of the site.
     pub fn event_uuid(&self, event: &Event) -> Uuid {
-        let name = format!("{}events/{}", self.collection.settings.base_url, event.id);
-        Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
+        identity::event_uuid(self.collection.settings.collection_id(), &event.id)
     }
 
-    /// The identity of a feed, from the settings' `base_url` and the feed's home path.
+    /// The published id of the feed whose home is `home_path` (see [`identity::feed_uuid`]).
     pub fn feed_uuid(&self, home_path: &str) -> Uuid {
-        let name = format!("{}{home_path}", self.collection.settings.base_url);
-        Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
+        identity::feed_uuid(self.collection.settings.collection_id(), home_path)
     }
 
     /// Indices of a view's feed entries: the `feed_limit` most recently published, newest first

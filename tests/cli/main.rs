@@ -16,5 +16,6 @@ mod export;
 mod external;
 mod harness;
 mod hostile;
+mod ids;
 mod list;
 mod parsers;

@@ -118,7 +118,7 @@ fn links_point_at_the_server_by_default() {
         json.contains(&format!("\"feed_url\": \"{origin}/feed.json\"")),
         "{json}"
     );
-    // Identities do not move with the address: entry ids come from the settings' base_url.
+    // Identities do not move with the address: entry ids come from the collection id.
     let published = project.chronicle(&["export", "--events", "events", "--format", "atom"]);
     let ids = |text: &str| -> Vec<String> {
         text.split("<id>")
