@@ -3,7 +3,7 @@
 //! It returns every diagnostic it finds, never stopping at the first, and builds the validated
 //! [`Collection`] only when there is no error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset};
@@ -14,7 +14,10 @@ use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{Body, Collection, Event, Source, Status, When};
-use crate::render::html::Templates;
+
+mod templates;
+
+pub use self::templates::{check_pages, check_templates, CheckedTemplates};
 
 /// What checking a collection found: every diagnostic, and the collection if nothing is wrong.
 #[derive(Debug)]
@@ -171,21 +174,30 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     // The loader shows each file as the collection folder joined with its relative path.
     check_unique_ids(&events, |e| dir.join(&e.path), &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
+    let collection = assemble(settings, events, templates, &mut diagnostics);
     diag::sort(&mut diagnostics);
-    let has_error = diagnostics.iter().any(Diagnostic::is_error);
-    let collection = match settings {
-        Some(settings) if !has_error => {
-            let mut collection = Collection::new(settings, events);
-            collection.templates = templates;
-            Some(collection)
-        }
-        _ => None,
-    };
     Ok(Checked {
         collection,
         diagnostics,
         files,
     })
+}
+
+/// The collection of `events` when nothing in `diagnostics` is an error, and its pages then
+/// render with `templates` (see [`check_pages`], whose errors are added).
+pub fn assemble(
+    settings: Option<Settings>,
+    events: Vec<Event>,
+    templates: CheckedTemplates,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Collection> {
+    let settings = settings.filter(|_| !diagnostics.iter().any(Diagnostic::is_error))?;
+    let mut collection = Collection::new(settings, events);
+    collection.templates = templates.own.clone();
+    let before = diagnostics.len();
+    check_pages(&collection, &templates, diagnostics);
+    let rendered = diagnostics[before..].iter().all(|d| !d.is_error());
+    rendered.then_some(collection)
 }
 
 /// Reads and checks the settings file of the collection in `dir`, adding what is wrong with it
@@ -228,44 +240,6 @@ pub fn read_settings(
             Ok(None)
         }
     }
-}
-
-/// Reads the collection's own templates and compiles each with the defaults, so a syntax
-/// error is reported at its line (and column, where minijinja gives the span) before `build`.
-pub fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, String> {
-    let (files, read_errors) = load::templates::load_templates(dir);
-    diagnostics.extend(read_errors);
-    let own: BTreeMap<String, String> = files
-        .iter()
-        .map(|file| {
-            (
-                load::templates::template_name(file).to_string(),
-                file.text.clone(),
-            )
-        })
-        .collect();
-    let compiled = Templates::new(&own);
-    for file in &files {
-        let Err(err) = compiled.compile(load::templates::template_name(file)) else {
-            continue;
-        };
-        let offset = match (err.range(), err.line()) {
-            (Some(range), _) => range.start,
-            (None, Some(line)) => file
-                .text
-                .split_inclusive('\n')
-                .take(line.saturating_sub(1))
-                .map(str::len)
-                .sum(),
-            (None, None) => 0,
-        };
-        let message = match err.detail() {
-            Some(detail) => format!("template {}: {detail}", err.kind()),
-            None => format!("template {}", err.kind()),
-        };
-        diagnostics.push(file.error(offset, message));
-    }
-    own
 }
 
 /// A duplicate id is reported at the later file (by path) and names the earlier one. `shown`

@@ -150,17 +150,9 @@ impl Builder {
         let (file_diagnostics, count) = check::file_diagnostics(dir, &files, None);
         diagnostics.extend(file_diagnostics);
         let templates = check::check_templates(dir, &mut diagnostics);
+        let events = events_of(&files).cloned().collect();
+        let collection = check::assemble(settings, events, templates, &mut diagnostics);
         diag::sort(&mut diagnostics);
-        let has_error = diagnostics.iter().any(Diagnostic::is_error);
-        let collection = match settings {
-            Some(settings) if !has_error => {
-                let events = events_of(&files).cloned().collect();
-                let mut collection = Collection::new(settings, events);
-                collection.templates = templates;
-                Some(collection)
-            }
-            _ => None,
-        };
         self.files = Some(files);
         self.needs_full = collection.is_none();
         Ok(Checked {

@@ -145,3 +145,28 @@ fn missing_collection_is_an_operational_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("chronicle: error: cannot read the collection in nowhere"));
 }
+
+/// Issue 2: every way a template fails at run time (a value it prints but the page lacks, a
+/// template including itself, an inheritance cycle, a macro calling itself, a loop beyond
+/// the work bound) is a `check` error at its template's line, and `build` writes nothing.
+#[test]
+fn template_failures_are_check_errors_at_their_line() {
+    for case in [
+        "bad-template",
+        "undefined-in-template",
+        "template-includes-itself",
+        "template-inheritance-cycle",
+        "template-recursive-macro",
+        "template-endless-loop",
+    ] {
+        let project = Project::fixture(case);
+        let out = project.chronicle(&["check"]);
+        assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
+        let expected =
+            fs::read_to_string(repo_path(&format!("tests/fixtures/{case}/check.txt"))).unwrap();
+        assert_eq!(stderr(&out), expected, "{case}");
+        let out = project.chronicle(&["build"]);
+        assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
+        assert!(!project.public().exists(), "{case}: build wrote files");
+    }
+}
