@@ -170,3 +170,53 @@ fn template_failures_are_check_errors_at_their_line() {
         assert!(!project.public().exists(), "{case}: build wrote files");
     }
 }
+
+/// Issue 4: a template that is a link to a file outside the collection, or a `templates`
+/// folder that is a link to one outside, is refused as an event file is: nothing of it is
+/// published.
+#[cfg(unix)]
+#[test]
+fn template_links_outside_the_collection_are_refused() {
+    let secret = "<p>{{ site.title }} secret</p>\n";
+    let project = valid_project();
+    project.write("elsewhere/index.html", secret);
+    fs::create_dir(project.path("events/templates")).unwrap();
+    std::os::unix::fs::symlink(
+        project.path("elsewhere/index.html"),
+        project.path("events/templates/index.html"),
+    )
+    .unwrap();
+    let error = one_error(&project);
+    assert!(
+        error.starts_with(
+            "events/templates/index.html:1:1: error: path resolves outside the collection"
+        ),
+        "{error}"
+    );
+    assert_eq!(project.chronicle(&["build"]).status.code(), Some(1));
+    assert!(!project.public().exists());
+
+    let project = valid_project();
+    project.write("elsewhere/index.html", secret);
+    std::os::unix::fs::symlink(project.path("elsewhere"), project.path("events/templates"))
+        .unwrap();
+    let error = one_error(&project);
+    assert!(
+        error.starts_with(
+            "events/templates/index.html:1:1: error: path resolves outside the collection"
+        ),
+        "{error}"
+    );
+
+    // A link inside the collection is followed.
+    let project = valid_project();
+    project.write("events/layouts/index.html", secret);
+    fs::create_dir(project.path("events/templates")).unwrap();
+    std::os::unix::fs::symlink(
+        project.path("events/layouts/index.html"),
+        project.path("events/templates/index.html"),
+    )
+    .unwrap();
+    project.ok(&["build"]);
+    assert!(project.read("public/index.html").contains("T secret"));
+}
