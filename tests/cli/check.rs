@@ -220,3 +220,31 @@ fn template_links_outside_the_collection_are_refused() {
     project.ok(&["build"]);
     assert!(project.read("public/index.html").contains("T secret"));
 }
+
+/// Issues 2 and 3: a tag of 256 characters (its page's name too long for a file name) and an
+/// event with 10,000 tags are `check` errors, and `build` writes nothing.
+#[test]
+fn oversized_tags_are_check_errors() {
+    let tag = "t".repeat(256);
+    let many: Vec<String> = (0..10_000).map(|n| format!("\"tag {n}\"")).collect();
+    for (tags, expected) in [
+        (
+            format!("\"{tag}\""),
+            "events/tagged.md:5:9: error: tag 'tttttttttttttttttttttttt…' is 256 characters long, over the limit of 64",
+        ),
+        (
+            many.join(", "),
+            "events/tagged.md:5:8: error: tags: 10000 tags, over the limit of 20 an event",
+        ),
+    ] {
+        let project = valid_project();
+        project.write(
+            "events/tagged.md",
+            &format!("+++\ntitle = \"Tagged\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\ntags = [{tags}]\n+++\n"),
+        );
+        assert_eq!(one_error(&project), expected);
+        let out = project.chronicle(&["build"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!project.public().exists());
+    }
+}
