@@ -3,7 +3,7 @@
 //! It returns every diagnostic it finds, never stopping at the first, and builds the validated
 //! [`Collection`] only when there is no error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
@@ -14,7 +14,22 @@ use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
-use crate::render::html::Templates;
+use crate::query::tag_slug;
+
+mod templates;
+
+pub use self::templates::{check_pages, check_templates, CheckedTemplates};
+
+/// The most tags an event may have. Each tag has its page, feeds and calendar, each showing
+/// the event: the limit keeps a build's output within a small multiple of the collection's
+/// size (10,000 tags on one event would write 50,000 files).
+pub const MAX_TAGS_PER_EVENT: usize = 20;
+/// The longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 64;
+/// The longest page name of a tag (`tags/<slug>/`), in ASCII characters: a slug can be
+/// several times longer than its tag (`東京` -> `dong-jing`), and a file name may not exceed
+/// 255 bytes.
+pub const MAX_TAG_SLUG_LEN: usize = 100;
 
 /// What checking a collection found: every diagnostic, and the collection if nothing is wrong.
 #[derive(Debug)]
@@ -144,6 +159,8 @@ pub fn file_diagnostics(
             check_unique_ids(events(), |e| dir.join(&e.path), &mut diagnostics);
         }
     }
+    // Over every event even after an edit: a changed tag can share a page with any other.
+    check_tag_pages(events(), |e| dir.join(&e.path), &mut diagnostics);
     (diagnostics, files)
 }
 
@@ -170,6 +187,7 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
     }
     // The loader shows each file as the collection folder joined with its relative path.
     check_unique_ids(&events, |e| dir.join(&e.path), &mut diagnostics);
+    check_tag_pages(&events, |e| dir.join(&e.path), &mut diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
     let collection = valid_collection(dir, settings, || events, templates, &mut diagnostics);
     Ok(Checked {
@@ -180,22 +198,27 @@ pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
 }
 
 /// The collection of `events` (asked for only when needed) with the collection's own
-/// `templates`, if the settings were read and `diagnostics` hold no error, and the rules over
-/// the whole collection add none; `diagnostics` end sorted.
+/// `templates`, if the settings were read, `diagnostics` hold no error, and the rules over
+/// the whole collection add none, its pages then rendering with `templates` (see
+/// [`check_pages`], whose errors are added); `diagnostics` end sorted.
 pub fn valid_collection(
     dir: &Path,
     settings: Option<Settings>,
     events: impl FnOnce() -> Vec<Event>,
-    templates: BTreeMap<String, String>,
+    templates: CheckedTemplates,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Collection> {
     let collection = match settings {
         Some(settings) if !diagnostics.iter().any(Diagnostic::is_error) => {
             let mut collection = Collection::new(settings, events());
-            collection.templates = templates;
+            collection.templates = templates.own.clone();
             let before = diagnostics.len();
             check_unique_updated(dir, &collection.events, diagnostics);
-            (diagnostics.len() == before).then_some(collection)
+            if diagnostics.len() == before {
+                check_pages(&collection, &templates, diagnostics);
+            }
+            let valid = diagnostics[before..].iter().all(|d| !d.is_error());
+            valid.then_some(collection)
         }
         _ => None,
     };
@@ -324,44 +347,6 @@ fn unpinned_id_message(base_url: &str) -> String {
     )
 }
 
-/// Reads the collection's own templates and compiles each with the defaults, so a syntax
-/// error is reported at its line (and column, where minijinja gives the span) before `build`.
-pub fn check_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, String> {
-    let (files, read_errors) = load::templates::load_templates(dir);
-    diagnostics.extend(read_errors);
-    let own: BTreeMap<String, String> = files
-        .iter()
-        .map(|file| {
-            (
-                load::templates::template_name(file).to_string(),
-                file.text.clone(),
-            )
-        })
-        .collect();
-    let compiled = Templates::new(&own);
-    for file in &files {
-        let Err(err) = compiled.compile(load::templates::template_name(file)) else {
-            continue;
-        };
-        let offset = match (err.range(), err.line()) {
-            (Some(range), _) => range.start,
-            (None, Some(line)) => file
-                .text
-                .split_inclusive('\n')
-                .take(line.saturating_sub(1))
-                .map(str::len)
-                .sum(),
-            (None, None) => 0,
-        };
-        let message = match err.detail() {
-            Some(detail) => format!("template {}: {detail}", err.kind()),
-            None => format!("template {}", err.kind()),
-        };
-        diagnostics.push(file.error(offset, message));
-    }
-    own
-}
-
 /// A duplicate id is reported at the later file (by path) and names the earlier one. `shown`
 /// gives the path shown to the user for an event.
 fn check_unique_ids<'e>(
@@ -390,11 +375,22 @@ fn check_unique_ids<'e>(
 }
 
 /// An error about an event's id at the file `path`: at its `id` value if written, else at the
-/// file start (a duplicate id, a changed published id). The file's text is not kept after
-/// checking, so this rare case reads it again.
+/// file start (a duplicate id, a changed published id).
 pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
+    value_diagnostic(path, message, |raw| {
+        raw.id.as_ref().map(|id| id.span().start)
+    })
+}
+
+/// A diagnostic about a value of a file's front matter, found by `find` in the file read again
+/// (else at the file start).
+fn value_diagnostic(
+    path: PathBuf,
+    message: String,
+    find: impl FnOnce(&RawEvent) -> Option<usize>,
+) -> Diagnostic {
     match reread_event_file(&path) {
-        Some((file, raw)) => file.error(raw.id.map_or(0, |id| id.span().start), message),
+        Some((file, raw)) => file.error(find(&raw).unwrap_or(0), message),
         None => load::file_level(path, Severity::Error, message),
     }
 }
@@ -407,6 +403,56 @@ fn reread_event_file(path: &Path) -> Option<(SourceFile, RawEvent)> {
     let file = SourceFile::new(path.to_path_buf(), String::new(), text);
     let raw = parse_event_file(&file).ok()?.raw;
     Some((file, raw))
+}
+
+/// Tags name their pages by slug, so tags with one slug share a page. That is right for
+/// spellings of one tag, which differ only in case and in how words are joined (`Press
+/// conference`, `press-conference`), but `C++`, `C#` and `C` would merge silently: such a
+/// tag is an error at the later file (by path), naming the earlier one.
+fn check_tag_pages<'e>(
+    events: impl IntoIterator<Item = &'e Event>,
+    shown: impl Fn(&Event) -> PathBuf,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Per slug: the first tag with it, its spelling key and its event.
+    let mut first: HashMap<String, (&str, String, &Event)> = HashMap::new();
+    // A collection uses few distinct tags many times: each is slugified once.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
+    for event in events {
+        for tag in &event.tags {
+            let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
+            let Some((earlier, key, earlier_event)) = first.get(slug.as_str()) else {
+                first.insert(slug.clone(), (tag, tag_spelling(tag), event));
+                continue;
+            };
+            if *earlier == tag.as_str() || *key == tag_spelling(tag) {
+                continue;
+            }
+            let message = format!(
+                "tag '{tag}' has the page of tag '{earlier}' (tags/{slug}/) in {}: rename one, or spell them alike",
+                shown(earlier_event).display()
+            );
+            diagnostics.push(value_diagnostic(shown(event), message, |raw| {
+                raw.tags
+                    .as_ref()?
+                    .get_ref()
+                    .iter()
+                    .find(|t| t.get_ref().trim() == tag)
+                    .map(|t| t.span().start)
+            }));
+        }
+    }
+}
+
+/// What tells two spellings of one tag apart from two tags: they are one tag if they differ
+/// only in case and in the spaces, `-` and `_` between words.
+fn tag_spelling(tag: &str) -> String {
+    let lower = tag.to_lowercase();
+    let words = lower.split(|c: char| c.is_whitespace() || c == '-' || c == '_');
+    words
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Checks one event file; the event is returned only when it has no error.
@@ -629,17 +675,46 @@ impl EventRules<'_> {
         Some(parsed)
     }
 
+    /// The event's tags, each within the limits that keep its page and the build's output
+    /// small (see [`MAX_TAGS_PER_EVENT`]); a tag written twice is kept once.
     fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+        let count = value.get_ref().len();
+        if count > MAX_TAGS_PER_EVENT {
+            self.error(
+                value.span().start,
+                format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
+            );
+        }
         let mut tags: Vec<String> = Vec::new();
         for tag in value.into_inner() {
             let at = tag.span().start;
             let Some(text) = self.line_text(tag, "tag", true) else {
                 continue;
             };
-            if slug::slugify(&text).is_empty() {
+            let chars = text.chars().count();
+            let slug = tag_slug(&text);
+            if chars > MAX_TAG_CHARS {
+                self.error(
+                    at,
+                    format!(
+                        "tag '{}' is {chars} characters long, over the limit of {MAX_TAG_CHARS}",
+                        shorten(&text)
+                    ),
+                );
+            } else if slug.is_empty() {
                 self.error(
                     at,
                     format!("tag '{text}' has no letter or digit to name its page"),
+                );
+            } else if slug.len() > MAX_TAG_SLUG_LEN {
+                self.error(
+                    at,
+                    format!(
+                        "tag '{}' names its page '{}', {} characters long, over the limit of {MAX_TAG_SLUG_LEN}",
+                        shorten(&text),
+                        shorten(&slug),
+                        slug.len()
+                    ),
                 );
             } else if !tags.contains(&text) {
                 tags.push(text);
@@ -713,6 +788,15 @@ impl EventRules<'_> {
             publisher,
             date,
         })
+    }
+}
+
+/// A long value's start, to quote it in a message.
+fn shorten(text: &str) -> String {
+    const SHOWN: usize = 24;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
@@ -870,6 +954,73 @@ mod tests {
             third.loaded.parsed, 2,
             "events are read in the collection's zone"
         );
+    }
+
+    /// Issue 3: tags are bounded in number and length, and so is the page name they make.
+    #[test]
+    fn tags_are_bounded_in_number_and_length() {
+        let at_limit: Vec<String> = (0..MAX_TAGS_PER_EVENT)
+            .map(|n| format!("\"t{n}\""))
+            .collect();
+        let text = |tags: &str| {
+            format!("+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\ntags = [{tags}]\n+++\n")
+        };
+        let (event, diags) = check(&text(&at_limit.join(", ")));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(event.expect("valid").tags.len(), MAX_TAGS_PER_EVENT);
+        let longest = format!("\"{}\"", "x".repeat(MAX_TAG_CHARS));
+        assert!(check(&text(&longest)).1.is_empty());
+
+        let over: Vec<String> = (0..=MAX_TAGS_PER_EVENT)
+            .map(|n| format!("\"t{n}\""))
+            .collect();
+        assert_eq!(
+            messages(&text(&over.join(", "))),
+            ["events/e.md:5:8: error: tags: 21 tags, over the limit of 20 an event"]
+        );
+        assert_eq!(
+            messages(&text(&format!("\"{}\"", "x".repeat(256)))),
+            ["events/e.md:5:9: error: tag 'xxxxxxxxxxxxxxxxxxxxxxxx…' is 256 characters long, over the limit of 64"]
+        );
+        assert_eq!(
+            messages(&text(&format!("\"{}\"", "東京".repeat(12)))),
+            ["events/e.md:5:9: error: tag '東京東京東京東京東京東京東京東京東京東京東京東京' names its page 'dong-jing-dong-jing-dong…', 119 characters long, over the limit of 100"]
+        );
+    }
+
+    /// Issue 3: `C++`, `C#` and `C` would share the page `tags/c/`; spellings of one tag may.
+    #[test]
+    fn tags_sharing_a_page_must_be_spellings_of_one_tag() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(
+            tmp.path().join("chronicle.toml"),
+            "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+        )
+        .expect("written");
+        let event = |name: &str, tags: &str| {
+            let text = format!("+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\ntags = [{tags}]\n+++\n");
+            std::fs::write(tmp.path().join(name), text).expect("written");
+        };
+        event("a.md", "\"C\", \"Press conference\"");
+        event(
+            "b.md",
+            "\"press-conference\", \"PRESS_CONFERENCE\", \"c\", \"C++\"",
+        );
+        event("c.md", "\"C#\"");
+        let checked = check_collection(tmp.path()).expect("readable");
+        let found: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.to_string().replace(&tmp.path().display().to_string(), ""))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/b.md:5:54: error: tag 'C++' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
+                "/c.md:5:9: error: tag 'C#' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
+            ]
+        );
+        assert!(checked.collection.is_none());
     }
 
     #[test]

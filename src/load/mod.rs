@@ -392,15 +392,7 @@ fn read_event_file(
 ) -> Result<String, Diagnostic> {
     let error = |message: String| file_level(path.to_path_buf(), Severity::Error, message);
     if via_link {
-        let real = path
-            .canonicalize()
-            .map_err(|err| error(format!("cannot resolve path: {err}")))?;
-        if !real.starts_with(root) {
-            return Err(error(format!(
-                "path resolves outside the collection (to {})",
-                real.display()
-            )));
-        }
+        refuse_outside(root, path)?;
     }
     if len > MAX_EVENT_FILE_BYTES {
         return Err(error(format!(
@@ -420,6 +412,22 @@ fn read_event_file(
         )));
     }
     decode(path, bytes)
+}
+
+/// Refuses a file whose path resolves (through symbolic links) outside the collection, whose
+/// folder resolves to `root`: what it holds would be published.
+fn refuse_outside(root: &Path, path: &Path) -> Result<(), Diagnostic> {
+    let error = |message: String| file_level(path.to_path_buf(), Severity::Error, message);
+    let real = path
+        .canonicalize()
+        .map_err(|err| error(format!("cannot resolve path: {err}")))?;
+    if !real.starts_with(root) {
+        return Err(error(format!(
+            "path resolves outside the collection (to {})",
+            real.display()
+        )));
+    }
+    Ok(())
 }
 
 /// UTF-8 only; a leading BOM is dropped. Invalid bytes are reported at their position.

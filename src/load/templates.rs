@@ -1,10 +1,12 @@
 //! The collection's own page templates: `templates/*.html` and `templates/*.css` directly
-//! inside the collection directory, read as text. Checking their syntax is `check`'s job.
+//! inside the collection directory, read as text. A template that resolves (through a link,
+//! or a `templates` folder that is one) outside the collection is refused, as an event file
+//! is. Checking their syntax is `check`'s job.
 
 use std::fs;
 use std::path::Path;
 
-use super::{decode, file_level, SourceFile, MAX_EVENT_FILE_BYTES};
+use super::{decode, file_level, refuse_outside, SourceFile, MAX_EVENT_FILE_BYTES};
 use crate::diag::{Diagnostic, Severity};
 
 /// The folder of the collection's templates.
@@ -25,8 +27,22 @@ pub fn load_templates(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         .filter(|path| is_template(path) && path.is_file())
         .collect();
     paths.sort();
+    // Where the collection is, once links are resolved: a template (or the folder) may be a
+    // link, but not to a file outside, which would be published.
+    let root = match dir.canonicalize() {
+        Ok(root) => root,
+        Err(err) => {
+            let message = format!("cannot resolve path: {err}");
+            diagnostics.push(file_level(folder, Severity::Error, message));
+            return (files, diagnostics);
+        }
+    };
     for path in paths {
         let error = |message: String| file_level(path.clone(), Severity::Error, message);
+        if let Err(diag) = refuse_outside(&root, &path) {
+            diagnostics.push(diag);
+            continue;
+        }
         let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         // Templates are pages of markup; the event size limit is generous for them too.
         if size > MAX_EVENT_FILE_BYTES {

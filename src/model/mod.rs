@@ -114,6 +114,18 @@ impl Body {
         })
     }
 
+    /// The text's length in bytes, without decompressing it.
+    pub fn len(&self) -> usize {
+        let mut prefix = [0; 4];
+        prefix.copy_from_slice(&self.compressed[..4]);
+        u32::from_le_bytes(prefix) as usize
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The text, as written.
     pub fn text(&self) -> String {
         let bytes = lz4_flex::decompress_size_prepended(&self.compressed)

@@ -60,14 +60,38 @@ impl fmt::Debug for Templates {
     }
 }
 
+/// The work one page of a collection's events may take, in minijinja fuel: each template
+/// instruction costs one, each byte written or made 1/64. It bounds a template that would run
+/// without end (a loop over `range(100000)` in another) or write without end: the render stops
+/// with an error at the template's line. The bound grows with the collection, so that no
+/// page of it (which shows at most all its events) runs out: the default templates use about
+/// 700 a page and 350 an event with its body.
+pub fn template_fuel(events: &[Event]) -> u64 {
+    /// What a page needs besides its events (navigation, feeds, the style sheet), 15 times
+    /// what the default templates use.
+    const PAGE_FUEL: u64 = 10_000;
+    /// An event's share, 30 times what the default templates use.
+    const EVENT_FUEL: u64 = 10_000;
+    /// Per byte of an event's Markdown body: its HTML can be five times longer (`&` becomes
+    /// `&amp;`), a byte costs 1/64, and a template may copy it a few times (a macro's output
+    /// is captured, then written).
+    const BODY_BYTE_FUEL: u64 = 1;
+    let bodies: u64 = events.iter().map(|e| e.body.len() as u64).sum();
+    PAGE_FUEL
+        .saturating_add(EVENT_FUEL.saturating_mul(events.len() as u64))
+        .saturating_add(BODY_BYTE_FUEL.saturating_mul(bodies))
+}
+
 impl Templates {
-    /// The defaults overridden by `own` (template name -> source).
-    pub fn new(own: &BTreeMap<String, String>) -> Self {
+    /// The defaults overridden by `own` (template name -> source), each page's render bounded
+    /// by `fuel` (see [`template_fuel`]).
+    pub fn new(own: &BTreeMap<String, String>, fuel: u64) -> Self {
         let own = Arc::new(own.clone());
         let mut env = Environment::new();
         // A misspelt variable in a template fails the build instead of vanishing from the
         // page; `{% if x %}` on a missing value stays allowed.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_fuel(Some(fuel));
         env.set_loader(move |name| {
             let source = own.get(name).cloned().or_else(|| {
                 DEFAULT_TEMPLATES
@@ -78,6 +102,11 @@ impl Templates {
             Ok(source)
         });
         Templates { env }
+    }
+
+    /// The work each page's render may take (see [`template_fuel`]).
+    pub fn fuel(&self) -> u64 {
+        self.env.fuel().unwrap_or(u64::MAX)
     }
 
     /// Compiles one template, reporting its syntax errors (with the line minijinja gives).
@@ -151,12 +180,23 @@ pub fn render_page_with(
     shared: Option<&mut SharedHtml>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    try_render_page(site, view, page, shared, w)
+        .map_err(|err| io::Error::other(template_error(&err)))
+}
+
+/// [`render_page_with`], failing with the template's own error, which names the template and
+/// line (and the inner errors of the templates it includes), for `check` to locate.
+pub fn try_render_page(
+    site: &Site,
+    view: &View,
+    page: Page,
+    shared: Option<&mut SharedHtml>,
+    w: &mut dyn Write,
+) -> Result<(), minijinja::Error> {
     // The typed context is dropped once converted: only the template's copy stays while the
     // page is written, straight into `w`.
     let context = Value::from(Serde(&page_context(site, view, page, shared)));
-    site.templates
-        .render_to(context, w)
-        .map_err(|err| io::Error::other(template_error(&err)))
+    site.templates.render_to(context, w)
 }
 
 /// A template error with its template name and line, and the cause chain.
@@ -661,7 +701,7 @@ mod tests {
 
     #[test]
     fn every_default_template_compiles() {
-        let templates = Templates::new(&BTreeMap::new());
+        let templates = Templates::new(&BTreeMap::new(), template_fuel(&[]));
         for (name, _) in DEFAULT_TEMPLATES {
             templates
                 .compile(name)

@@ -120,7 +120,10 @@ impl<'a> Site<'a> {
             now,
             pinned: pinned.is_some(),
             held_html,
-            templates: html::Templates::new(&collection.templates),
+            templates: html::Templates::new(
+                &collection.templates,
+                html::template_fuel(&collection.events),
+            ),
             navigation: placement.navigation,
             article_memo: None,
             link_base,

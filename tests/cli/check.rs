@@ -145,3 +145,106 @@ fn missing_collection_is_an_operational_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("chronicle: error: cannot read the collection in nowhere"));
 }
+
+/// Issue 2: every way a template fails at run time (a value it prints but the page lacks, a
+/// template including itself, an inheritance cycle, a macro calling itself, a loop beyond
+/// the work bound) is a `check` error at its template's line, and `build` writes nothing.
+#[test]
+fn template_failures_are_check_errors_at_their_line() {
+    for case in [
+        "bad-template",
+        "undefined-in-template",
+        "template-includes-itself",
+        "template-inheritance-cycle",
+        "template-recursive-macro",
+        "template-endless-loop",
+    ] {
+        let project = Project::fixture(case);
+        let out = project.chronicle(&["check"]);
+        assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
+        let expected =
+            fs::read_to_string(repo_path(&format!("tests/fixtures/{case}/check.txt"))).unwrap();
+        assert_eq!(stderr(&out), expected, "{case}");
+        let out = project.chronicle(&["build"]);
+        assert_eq!(out.status.code(), Some(1), "{case}: {}", stderr(&out));
+        assert!(!project.public().exists(), "{case}: build wrote files");
+    }
+}
+
+/// Issue 4: a template that is a link to a file outside the collection, or a `templates`
+/// folder that is a link to one outside, is refused as an event file is: nothing of it is
+/// published.
+#[cfg(unix)]
+#[test]
+fn template_links_outside_the_collection_are_refused() {
+    let secret = "<p>{{ site.title }} secret</p>\n";
+    let project = valid_project();
+    project.write("elsewhere/index.html", secret);
+    fs::create_dir(project.path("events/templates")).unwrap();
+    std::os::unix::fs::symlink(
+        project.path("elsewhere/index.html"),
+        project.path("events/templates/index.html"),
+    )
+    .unwrap();
+    let error = one_error(&project);
+    assert!(
+        error.starts_with(
+            "events/templates/index.html:1:1: error: path resolves outside the collection"
+        ),
+        "{error}"
+    );
+    assert_eq!(project.chronicle(&["build"]).status.code(), Some(1));
+    assert!(!project.public().exists());
+
+    let project = valid_project();
+    project.write("elsewhere/index.html", secret);
+    std::os::unix::fs::symlink(project.path("elsewhere"), project.path("events/templates"))
+        .unwrap();
+    let error = one_error(&project);
+    assert!(
+        error.starts_with(
+            "events/templates/index.html:1:1: error: path resolves outside the collection"
+        ),
+        "{error}"
+    );
+
+    // A link inside the collection is followed.
+    let project = valid_project();
+    project.write("events/layouts/index.html", secret);
+    fs::create_dir(project.path("events/templates")).unwrap();
+    std::os::unix::fs::symlink(
+        project.path("events/layouts/index.html"),
+        project.path("events/templates/index.html"),
+    )
+    .unwrap();
+    project.ok(&["build"]);
+    assert!(project.read("public/index.html").contains("T secret"));
+}
+
+/// Issues 2 and 3: a tag of 256 characters (its page's name too long for a file name) and an
+/// event with 10,000 tags are `check` errors, and `build` writes nothing.
+#[test]
+fn oversized_tags_are_check_errors() {
+    let tag = "t".repeat(256);
+    let many: Vec<String> = (0..10_000).map(|n| format!("\"tag {n}\"")).collect();
+    for (tags, expected) in [
+        (
+            format!("\"{tag}\""),
+            "events/tagged.md:5:9: error: tag 'tttttttttttttttttttttttt…' is 256 characters long, over the limit of 64",
+        ),
+        (
+            many.join(", "),
+            "events/tagged.md:5:8: error: tags: 10000 tags, over the limit of 20 an event",
+        ),
+    ] {
+        let project = valid_project();
+        project.write(
+            "events/tagged.md",
+            &format!("+++\ntitle = \"Tagged\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\ntags = [{tags}]\n+++\n"),
+        );
+        assert_eq!(one_error(&project), expected);
+        let out = project.chronicle(&["build"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!project.public().exists());
+    }
+}
