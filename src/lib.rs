@@ -15,6 +15,7 @@ pub mod model;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod terminal;
 pub mod write;
 
 use std::process::ExitCode;

@@ -15,3 +15,4 @@ mod harness;
 mod hostile;
 mod list;
 mod parsers;
+mod terminal;
