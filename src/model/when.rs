@@ -3,7 +3,8 @@
 use std::fmt;
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset,
+    TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -164,9 +165,19 @@ impl When {
             When::Year(y) => format!("{y:04}"),
             When::Month(y, m) => format!("{y:04}-{m:02}"),
             When::Date(d) => d.format("%Y-%m-%d").to_string(),
-            When::Instant { at, zone } => at
-                .with_timezone(&zone)
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            When::Instant { at, zone } => {
+                // RFC 3339 §5.6 offsets are hours and minutes, but local mean time, before a
+                // zone's first standard offset, is not a whole minute (Mexico City -06:36:36):
+                // written as -06:37 beside its own wall time it would name another instant.
+                // The offset is rounded, and the wall time shown is that offset's, so the
+                // instant stays exact.
+                let seconds = at.with_timezone(&zone).offset().fix().local_minus_utc();
+                let minutes = (f64::from(seconds) / 60.0).round() as i32;
+                let offset = FixedOffset::east_opt(minutes * 60)
+                    .unwrap_or(FixedOffset::east_opt(0).expect("zero is an offset"));
+                at.with_timezone(&offset)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+            }
         }
     }
 }
@@ -260,6 +271,17 @@ mod tests {
             assert_eq!(when.iso(), iso, "{src}");
             assert_eq!(when.to_string(), shown, "{src}");
         }
+    }
+
+    /// Found by the dates fuzz target (tests/fuzz/regressions/dates/lmt-offset-seconds).
+    #[test]
+    fn iso_names_the_instant_in_local_mean_time() {
+        // Mexico City kept local mean time, -06:36:36, until 1922.
+        let when = parse("1890-01-01T12:00:00").expect("a local time");
+        assert_eq!(when.iso(), "1890-01-01T11:59:36-06:37");
+        let written: toml::value::Datetime = when.iso().parse().expect("RFC 3339");
+        let again = When::from_toml(&toml::Value::Datetime(written), Tz::UTC).expect("read");
+        assert_eq!(again.start(Tz::UTC), when.start(Tz::UTC));
     }
 
     #[test]
