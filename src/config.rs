@@ -72,7 +72,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let base_url = match raw.base_url {
         Some(v) => {
             let url = v.get_ref().trim().to_string();
-            if let Err(msg) = crate::check::check_absolute_url(&url) {
+            if let Err(msg) = crate::check::check_base_url(&url) {
                 errors.push(file.error(v.span().start, format!("base_url {msg}")));
             } else if !url.ends_with('/') {
                 errors.push(file.error(
@@ -152,6 +152,23 @@ mod tests {
         assert_eq!(s.language, "en");
         assert_eq!(s.author, "T");
         assert_eq!(s.timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn issue_11_base_url_has_no_query_or_fragment() {
+        for (url, rest) in [
+            ("https://e.org/?q=1", "?q=1"),
+            ("https://e.org/a/#top", "#top"),
+        ] {
+            let errs = parse(&format!("title = \"T\"\nbase_url = \"{url}\"\n")).unwrap_err();
+            let found: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                found,
+                [format!(
+                    "c.toml:2:12: error: base_url '{url}' has a query or fragment ('{rest}'): links are made by adding paths to it"
+                )]
+            );
+        }
     }
 
     #[test]

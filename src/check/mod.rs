@@ -195,12 +195,7 @@ pub fn read_settings(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> std::io::Result<Option<Settings>> {
     let path = dir.join(load::SETTINGS_FILE);
-    if !dir.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("collection directory {} does not exist", dir.display()),
-        ));
-    }
+    load::require_folder(dir)?;
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -628,6 +623,20 @@ pub fn check_absolute_url(url: &str) -> Result<(), String> {
         return Err(format!("'{url}' has no host"));
     }
     Ok(())
+}
+
+/// Says what is wrong with a base URL (the settings' `base_url`, `serve --base-url`), if
+/// anything: an absolute http(s) URL without a query or fragment, since every link is made by
+/// adding a path to it (`https://e.org/?q=1` would give `https://e.org/?q=1/years/2025/`).
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    check_absolute_url(url)?;
+    match url.find(['?', '#']) {
+        Some(at) => Err(format!(
+            "'{url}' has a query or fragment ('{}'): links are made by adding paths to it",
+            &url[at..]
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Characters no output may carry: C0 controls (XML 1.0 forbids them, and in a single-line field

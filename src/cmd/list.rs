@@ -11,7 +11,7 @@ pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let Some(collection) = super::checked_collection(&args.events.events, true)? else {
         return Ok(super::invalid());
     };
-    let filter = super::filter(&args.filter)?;
+    let filter = super::filter(&args.filter);
     let rows: Vec<[String; 3]> = filter
         .select(&collection)
         .into_iter()

@@ -31,6 +31,44 @@ pub const MAX_EVENT_FILE_BYTES: u64 = 1024 * 1024;
 /// The settings file inside the collection directory.
 pub const SETTINGS_FILE: &str = "chronicle.toml";
 
+/// Why a collection folder cannot be used at all: an operational error, reported the same
+/// way by every command.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("no collection folder at {} (give its path with --events DIR)", .0.display())]
+    Missing(PathBuf),
+    #[error(
+        "{} is not a folder (give the collection folder's path with --events DIR)",
+        .0.display()
+    )]
+    NotAFolder(PathBuf),
+    #[error("cannot read the collection folder {}", .0.display())]
+    Unreadable(PathBuf, #[source] std::io::Error),
+}
+
+impl From<FolderError> for std::io::Error {
+    fn from(err: FolderError) -> Self {
+        let kind = match &err {
+            FolderError::Missing(_) => std::io::ErrorKind::NotFound,
+            FolderError::NotAFolder(_) => std::io::ErrorKind::NotADirectory,
+            FolderError::Unreadable(_, source) => source.kind(),
+        };
+        std::io::Error::new(kind, err)
+    }
+}
+
+/// Says whether `dir` is a folder chronicle can read a collection from.
+pub fn require_folder(dir: &Path) -> Result<(), FolderError> {
+    match fs::metadata(dir) {
+        Ok(metadata) if metadata.is_dir() => Ok(()),
+        Ok(_) => Err(FolderError::NotAFolder(dir.to_path_buf())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Err(FolderError::Missing(dir.to_path_buf()))
+        }
+        Err(err) => Err(FolderError::Unreadable(dir.to_path_buf(), err)),
+    }
+}
+
 /// Every event file of a collection that could be read, and what could not.
 #[derive(Debug, Default)]
 pub struct LoadedFiles {

@@ -143,5 +143,5 @@ fn missing_collection_is_an_operational_error() {
     let project = Project::empty();
     let out = project.chronicle(&["check", "--events", "nowhere"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("chronicle: error: cannot read the collection in nowhere"));
+    assert!(stderr(&out).starts_with("chronicle: error: no collection folder at nowhere"));
 }

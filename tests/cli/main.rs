@@ -16,3 +16,4 @@ mod hostile;
 mod list;
 mod parsers;
 mod terminal;
+mod usage;
