@@ -286,11 +286,30 @@ fn event_paths(dir: &Path) -> (Vec<EventPath>, Vec<Diagnostic>) {
                 let path = err
                     .path()
                     .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                if let Some(target) = dangling_link(&path) {
+                    // A link that leads nowhere is only an event file's problem if it names one.
+                    if is_event_file(&path) {
+                        let message = format!(
+                            "cannot read file: it is a symbolic link to {}, which does not exist",
+                            target.display()
+                        );
+                        diagnostics.push(file_level(path, Severity::Error, message));
+                    }
+                    continue;
+                }
                 diagnostics.push(file_level(path, Severity::Error, err.to_string()));
             }
         }
     }
     (paths, diagnostics)
+}
+
+/// Where `path` points, if it is a symbolic link whose target does not exist.
+fn dangling_link(path: &Path) -> Option<PathBuf> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let leads_nowhere =
+        matches!(fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    (is_link && leads_nowhere).then(|| fs::read_link(path).unwrap_or_default())
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

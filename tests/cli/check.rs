@@ -145,3 +145,18 @@ fn missing_collection_is_an_operational_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("chronicle: error: no collection folder at nowhere"));
 }
+
+#[cfg(unix)]
+#[test]
+fn issue_11_dangling_links_fail_only_as_event_files() {
+    let project = valid_project();
+    std::os::unix::fs::symlink("gone.txt", project.path("events/notes.txt")).unwrap();
+    std::os::unix::fs::symlink("gone", project.path("events/folder")).unwrap();
+    let out = project.chronicle(&["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::os::unix::fs::symlink("gone.md", project.path("events/event.md")).unwrap();
+    assert_eq!(
+        one_error(&project),
+        "events/event.md:1:1: error: cannot read file: it is a symbolic link to gone.md, which does not exist"
+    );
+}
