@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::When;
+use crate::query::parse_day_period;
+
 /// Keep dated events as ordered records and publish them as RSS, Atom, JSON Feed and iCalendar.
 ///
 /// A collection is a folder: `chronicle.toml` holds its settings and each `**/*.md` file is one
@@ -86,11 +89,11 @@ pub struct FilterArgs {
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
     /// Only events ending on or after this date (2025, 2025-09 or 2025-09-03)
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_day_period)]
+    pub since: Option<When>,
     /// Only events starting on or before this date (2025, 2025-09 or 2025-09-03)
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = parse_day_period)]
+    pub until: Option<When>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,7 +143,7 @@ pub struct ServeArgs {
     pub addr: std::net::SocketAddr,
     /// The public address links point at, for a server behind a proxy [default: the listening
     /// address]
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
     /// Log no requests and no rebuilds; errors only
     #[arg(long, short)]
@@ -149,6 +152,13 @@ pub struct ServeArgs {
     /// milliseconds [default: 5000] (hidden: for tests of slow clients)
     #[arg(long, value_name = "MS", hide = true)]
     pub write_stall_timeout_ms: Option<u64>,
+}
+
+/// `--base-url`: what the settings' `base_url` must be (a slash is added at the end if missing).
+/// A bad value is a usage error, reported by clap like any other.
+fn parse_base_url(url: &str) -> Result<String, String> {
+    crate::check::check_base_url(url)?;
+    Ok(url.to_string())
 }
 
 #[cfg(test)]

@@ -66,6 +66,13 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
                 errors.push(file.error(v.span().start, format!("{name} is empty")));
                 String::new()
             }
+            Some(v) if required && !crate::check::has_visible_character(v.get_ref()) => {
+                errors.push(file.error(
+                    v.span().start,
+                    format!("{name} has only invisible characters"),
+                ));
+                String::new()
+            }
             Some(v) => {
                 if let Some(msg) = crate::check::forbidden_characters(v.get_ref(), false) {
                     errors.push(file.error(v.span().start, format!("{name} {msg}")));
@@ -81,12 +88,16 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     };
     let title = text(raw.title, "title", true);
     let description = text(raw.description, "description", false);
+    let language_at = raw.language.as_ref().map_or(0, |v| v.span().start);
     let language = text(raw.language, "language", false);
     let author = text(raw.author, "author", false);
+    if let Err(problem) = check_language(&language) {
+        errors.push(file.error(language_at, problem));
+    }
     let base_url = match raw.base_url {
         Some(v) => {
             let url = v.get_ref().trim().to_string();
-            if let Err(msg) = crate::check::check_absolute_url(&url) {
+            if let Err(msg) = crate::check::check_base_url(&url) {
                 errors.push(file.error(v.span().start, format!("base_url {msg}")));
             } else if !url.ends_with('/') {
                 errors.push(file.error(
@@ -155,6 +166,21 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     })
 }
 
+/// `language` must be a valid BCP 47 tag (RFC 5646 §2.2.9: well-formed, and every subtag in
+/// the IANA registry the crate carries): feeds, the calendar and the pages carry it as
+/// `xml:lang`, `<language>`, `LANGUAGE` and `lang`.
+fn check_language(language: &str) -> Result<(), String> {
+    if language.is_empty() {
+        return Ok(());
+    }
+    language_tags::LanguageTag::parse(language)
+        .map_err(|err| err.to_string())
+        .and_then(|tag| tag.validate().map_err(|err| err.to_string()))
+        .map_err(|err| {
+            format!("language '{language}' is not a BCP 47 language tag like en or es-MX ({err})")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +224,73 @@ mod tests {
             "{}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn issue_11_base_url_has_no_query_or_fragment() {
+        for (url, rest) in [
+            ("https://e.org/?q=1", "?q=1"),
+            ("https://e.org/a/#top", "#top"),
+        ] {
+            let errs = parse(&format!("title = \"T\"\nbase_url = \"{url}\"\n")).unwrap_err();
+            let found: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                found,
+                [format!(
+                    "c.toml:2:12: error: base_url '{url}' has a query or fragment ('{rest}'): links are made by adding paths to it"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn issue_11_language_is_a_bcp_47_tag() {
+        for good in [
+            "en",
+            "es-MX",
+            "zh-Hans-CN",
+            "sr-Latn",
+            "de-CH-1996",
+            "x-klingon",
+        ] {
+            let settings = parse(&format!(
+                "title = \"T\"\nbase_url = \"https://e.org/\"\nlanguage = \"{good}\"\n"
+            ));
+            assert!(settings.is_ok(), "{good}: {settings:?}");
+        }
+        for bad in ["english", "en_US", "not a tag!!", "e", "en-"] {
+            let errs = parse(&format!(
+                "title = \"T\"\nbase_url = \"https://e.org/\"\nlanguage = \"{bad}\"\n"
+            ))
+            .unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!((errs[0].line, errs[0].col), (3, 12), "{bad}");
+            assert!(
+                errs[0].message.starts_with(&format!(
+                    "language '{bad}' is not a BCP 47 language tag like en or es-MX ("
+                )),
+                "{}",
+                errs[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn issue_11_title_is_visible_and_one_line() {
+        for (title, message) in [
+            ("\\u200B", "title has only invisible characters"),
+            (
+                "A\\u2028B",
+                "title must be a single line (it holds the separator U+2028)",
+            ),
+        ] {
+            let errs = parse(&format!(
+                "title = \"{title}\"\nbase_url = \"https://e.org/\"\n"
+            ))
+            .unwrap_err();
+            let found: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            assert_eq!(found, [format!("c.toml:1:9: error: {message}")]);
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Diagnostics: problems found in the collection, each pointing at a file position.
 //!
 //! Input problems are data, not failures: every stage collects them and `check` prints them all,
-//! sorted, as `path:line:col: severity: message`.
+//! sorted, as `path:line:col: severity: message`, the path and message escaped for the terminal
+//! (a file name or a value quoted in a message is the collection's text).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -48,11 +49,11 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.path.display(),
+            crate::terminal::escape_path(&self.path),
             self.line,
             self.col,
             severity,
-            self.message
+            crate::terminal::escape(&self.message)
         )
     }
 }
@@ -76,5 +77,20 @@ mod tests {
             message: "title is empty".into(),
         };
         assert_eq!(d.to_string(), "events/a.md:3:9: error: title is empty");
+    }
+
+    #[test]
+    fn escapes_path_and_message() {
+        let d = Diagnostic {
+            path: PathBuf::from("events/a\nb\u{1b}[2J.md"),
+            line: 1,
+            col: 1,
+            severity: Severity::Error,
+            message: "unknown status '\u{1b}[31mred'".into(),
+        };
+        assert_eq!(
+            d.to_string(),
+            "events/a\\u{a}b\\u{1b}[2J.md:1:1: error: unknown status '\\u{1b}[31mred'"
+        );
     }
 }

@@ -17,12 +17,22 @@ pub mod published;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod terminal;
 pub mod write;
 
 use std::process::ExitCode;
 
 /// Runs one parsed command line; the one place that knows every command.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    let events = match &cli.command {
+        cli::Command::Check(args) => &args.events,
+        cli::Command::Build(args) => &args.events,
+        cli::Command::Export(args) => &args.events,
+        cli::Command::List(args) => &args.events,
+        cli::Command::Serve(args) => &args.events,
+    };
+    // Every command reads the collection first: a missing folder is one message for all.
+    load::require_folder(&events.events)?;
     match cli.command {
         cli::Command::Check(args) => cmd::check::run(&args),
         cli::Command::Build(args) => cmd::build::run(&args),

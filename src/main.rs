@@ -19,9 +19,11 @@ fn main() -> ExitCode {
                 // `chronicle export ... | head` closes the pipe early; that is not a failure.
                 return ExitCode::SUCCESS;
             }
-            eprintln!("chronicle: error: {err}");
+            // A cause may quote a file name or a value from the collection.
+            let escape = |text: String| chronicle::terminal::escape(&text).into_owned();
+            eprintln!("chronicle: error: {}", escape(err.to_string()));
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", escape(cause.to_string()));
             }
             ExitCode::FAILURE
         }

@@ -1,6 +1,6 @@
 //! Filters over a collection: tag, since, until. Results keep chronological order.
 
-use crate::model::{Collection, Event, When};
+use crate::model::{Collection, Event, When, WhenError};
 
 /// Which events a listing or export holds; every filter is optional.
 #[derive(Debug, Clone, Default)]
@@ -49,15 +49,21 @@ impl Filter {
     }
 }
 
-/// Reads a `--since`/`--until` argument: `2025`, `2025-03` or `2025-03-04`.
+/// Reads a `--since`/`--until` argument: a year, a month or a day (`2025`, `2025-03`,
+/// `2025-03-04`), unquoted. The message suggests only those forms.
 pub fn parse_day_period(text: &str) -> Result<When, String> {
-    let value = toml::Value::String(text.to_string());
-    When::from_toml(&value, chrono_tz::UTC)
-        .map_err(|e| e.to_string())
-        .and_then(|w| match w {
-            When::Instant { .. } => Err(format!("{text} is not a date")),
-            w => Ok(w),
-        })
+    let hint = || "use a year, a month or a day: 2025, 2025-09 or 2025-09-03".to_string();
+    // A quoted value is how an event file writes a reduced date, not how a flag takes it.
+    if text.contains('"') {
+        return Err(hint());
+    }
+    match When::from_toml(&toml::Value::String(text.to_string()), chrono_tz::UTC) {
+        Ok(When::Instant { .. }) | Err(WhenError::Form(_) | WhenError::SkippedTime(..)) => {
+            Err(hint())
+        }
+        Err(WhenError::NoSuchDate(_)) => Err(format!("{} does not exist", text.trim())),
+        Ok(when) => Ok(when),
+    }
 }
 
 /// The name of a tag's page: lowercase ASCII letters, digits and '-'
@@ -80,5 +86,9 @@ mod tests {
     fn periods_parse() {
         assert_eq!(parse_day_period("2025-03").unwrap(), When::Month(2025, 3));
         assert!(parse_day_period("2025-3").is_err());
+        assert_eq!(
+            parse_day_period("2025-02-29").unwrap_err(),
+            "2025-02-29 does not exist"
+        );
     }
 }

@@ -299,12 +299,7 @@ pub fn read_settings(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> std::io::Result<Option<Settings>> {
     let path = dir.join(load::SETTINGS_FILE);
-    if !dir.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("collection directory {} does not exist", dir.display()),
-        ));
-    }
+    load::require_folder(dir)?;
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -631,6 +626,10 @@ impl EventRules<'_> {
             self.error(at, format!("{name} {msg}"));
             return None;
         }
+        if required && !has_visible_character(&text) {
+            self.error(at, format!("{name} has only invisible characters"));
+            return None;
+        }
         Some(text.trim().to_string())
     }
 
@@ -823,9 +822,55 @@ pub fn check_absolute_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Says what is wrong with a base URL (the settings' `base_url`, `serve --base-url`), if
+/// anything: an absolute http(s) URL without a query or fragment, since every link is made by
+/// adding a path to it (`https://e.org/?q=1` would give `https://e.org/?q=1/years/2025/`).
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    check_absolute_url(url)?;
+    match url.find(['?', '#']) {
+        Some(at) => Err(format!(
+            "'{url}' has a query or fragment ('{}'): links are made by adding paths to it",
+            &url[at..]
+        )),
+        None => Ok(()),
+    }
+}
+
+/// False for text a reader would see as empty: only white space and characters that are not
+/// drawn (Unicode's Default_Ignorable_Code_Point: zero-width spaces and joiners, bidi marks,
+/// variation selectors, the Hangul fillers, tags; DerivedCoreProperties.txt), and the blank
+/// braille pattern U+2800. Listed by hand: no well-kept crate exposes that property.
+pub fn has_visible_character(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '\u{00ad}'
+                    | '\u{034f}'
+                    | '\u{061c}'
+                    | '\u{115f}'..='\u{1160}'
+                    | '\u{17b4}'..='\u{17b5}'
+                    | '\u{180b}'..='\u{180f}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{206f}'
+                    | '\u{2800}'
+                    | '\u{3164}'
+                    | '\u{fe00}'..='\u{fe0f}'
+                    | '\u{feff}'
+                    | '\u{ffa0}'
+                    | '\u{fff0}'..='\u{fff8}'
+                    | '\u{1bca0}'..='\u{1bca3}'
+                    | '\u{1d173}'..='\u{1d17a}'
+                    | '\u{e0000}'..='\u{e0fff}'
+            )
+    })
+}
+
 /// Characters no output may carry: C0 controls (XML 1.0 forbids them, and in a single-line field
 /// a line break would let text inject a calendar property), and the non-characters U+FFFE and
-/// U+FFFF. Multi-line text (bodies) may hold tab, CR and LF.
+/// U+FFFF. Multi-line text (bodies) may hold tab, CR and LF, and the line and paragraph
+/// separators U+2028 and U+2029, which single-line text may not.
 pub fn forbidden_characters(text: &str, multi_line: bool) -> Option<String> {
     forbidden_character_offset(text, multi_line).map(|(_, msg)| msg)
 }
@@ -837,6 +882,7 @@ fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, St
     let first = text.bytes().position(|b| {
         b < 0x20 && b != b'\t' && !(multi_line && matches!(b, b'\n' | b'\r'))
             || matches!(b, 0x7f | 0xc2 | 0xef)
+            || (!multi_line && b == 0xe2)
     })?;
     // ASCII and lead bytes both start a character, so `start` is a character boundary.
     let start = first;
@@ -846,13 +892,20 @@ fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, St
         .find_map(|(i, c)| {
             let allowed = match c {
                 '\t' => true,
-                '\n' | '\r' => multi_line,
+                // U+2028 and U+2029 are line and paragraph separators (Unicode TR13): in a
+                // single-line field they break the line in JSON readers and on pages.
+                '\n' | '\r' | '\u{2028}' | '\u{2029}' => multi_line,
                 '\u{fffe}' | '\u{ffff}' => false,
                 c => !c.is_control(),
             };
             (!allowed).then(|| {
                 let what = if matches!(c, '\n' | '\r') {
                     "must be a single line".to_string()
+                } else if matches!(c, '\u{2028}' | '\u{2029}') {
+                    format!(
+                        "must be a single line (it holds the separator U+{:04X})",
+                        c as u32
+                    )
                 } else {
                     format!("contains the control character U+{:04X}", c as u32)
                 };
@@ -930,6 +983,48 @@ mod tests {
                 "events/e.md:7:3: error: body contains the control character U+0001",
             ]
         );
+    }
+
+    #[test]
+    fn issue_11_line_separators_are_line_breaks_in_single_line_fields() {
+        let found = messages(
+            "+++\ntitle = \"A\\u2028B\"\ndate = 2025-09-03\nlocation = \"x\\u2029y\"\npublished = 2025-09-03T10:00:00Z\n[[sources]]\ntitle = \"S\u{2028}\"\nurl = \"https://e.org/\"\n+++\nbody\u{2028}holds it\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "events/e.md:2:9: error: title must be a single line (it holds the separator U+2028)",
+                "events/e.md:4:12: error: location must be a single line (it holds the separator U+2029)",
+                "events/e.md:7:9: error: source title must be a single line (it holds the separator U+2028)",
+            ]
+        );
+    }
+
+    #[test]
+    fn issue_11_invisible_titles_are_empty() {
+        for title in [
+            "\\u200B\\u200D",
+            "\\u2800",
+            " \\u3164 ",
+            "\\uFEFF\\u2060",
+            "\\u00AD",
+        ] {
+            let found = messages(&format!(
+                "+++\ntitle = \"{title}\"\ndate = 2025-09-03\ntags = [\"a\", \"\\u200B\"]\npublished = 2025-09-03T10:00:00Z\n+++\n"
+            ));
+            assert_eq!(
+                found,
+                [
+                    "events/e.md:2:9: error: title has only invisible characters",
+                    "events/e.md:4:14: error: tag has only invisible characters",
+                ],
+                "{title}"
+            );
+        }
+        let (event, _) = check(
+            "+++\ntitle = \"\\u200Bx\\u200D\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n+++\n",
+        );
+        assert!(event.is_some(), "a title with a visible character is fine");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::diag::Severity;
 use crate::model::Collection;
 use crate::published::{self, RecordError};
 use crate::render::{self, Format, Output, Page, SharedHtml, Site, View};
+use crate::terminal::escape_path;
 use crate::write::{update_manifest, write_atomically, AtomicFile};
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
@@ -23,7 +24,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     refuse_to_overwrite_collection(&args.events.events, &args.out)?;
     let source_date_epoch = super::source_date_epoch()?;
     let progress = progress_bar(args.quiet);
-    progress.set_message(format!("checking {}", args.events.events.display()));
+    progress.set_message(format!("checking {}", escape_path(&args.events.events)));
     let checked = crate::check::check_collection(&args.events.events).with_context(|| {
         format!(
             "cannot read the collection in {}",
@@ -80,7 +81,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             "built {} events into {} files in {} in {:.0?}",
             collection.events.len(),
             outputs.len(),
-            args.out.display(),
+            escape_path(&args.out),
             started.elapsed()
         );
     }

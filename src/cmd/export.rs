@@ -14,7 +14,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let Some(collection) = super::checked_collection(&args.events.events, true)? else {
         return Ok(super::invalid());
     };
-    let filter = super::filter(&args.filter)?;
+    let filter = super::filter(&args.filter);
     let selected = filter.select(&collection);
     let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
     match &args.output {

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use crate::cli::ListArgs;
 use crate::model::Event;
+use crate::terminal::escape;
 
 pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let Some(collection) = super::checked_collection(&args.events.events, true)? else {
         return Ok(super::invalid());
     };
-    let filter = super::filter(&args.filter)?;
+    let filter = super::filter(&args.filter);
     let rows: Vec<[String; 3]> = filter
         .select(&collection)
         .into_iter()
@@ -41,19 +42,41 @@ fn truncate(text: &str, width: usize) -> String {
         return text.to_string();
     }
     let mut cut: String = text.chars().take(width - 1).collect();
+    // Never cut an escaped character (`\u{202e}`) in two: the cut moves before it.
+    if let Some(start) = cut.rfind("\\u{") {
+        if !cut[start..].contains('}') {
+            cut.truncate(start);
+        }
+    }
     cut.push('…');
     cut
 }
 
+/// The row's date, title and tags, as shown: the title and tags are the collection's text,
+/// escaped for the terminal.
 fn row(event: &Event) -> [String; 3] {
     let mut date = event.date.to_string();
     if let Some(end) = &event.end {
         date = format!("{date} – {end}");
     }
-    let mut title = event.title.clone();
+    let mut title = escape(&event.title).into_owned();
     match event.status {
         crate::model::Status::Confirmed => {}
         status => title = format!("{title} [{}]", status.as_str()),
     }
-    [date, title, event.tags.join(", ")]
+    let tags: Vec<_> = event.tags.iter().map(|t| escape(t)).collect();
+    [date, title, tags.join(", ")]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_escapes_whole() {
+        assert_eq!(truncate("abcdef", 6), "abcdef");
+        assert_eq!(truncate("abcdefg", 6), "abcde…");
+        assert_eq!(truncate("ab\\u{202e}cdefg", 6), "ab…");
+        assert_eq!(truncate("abcd\\u{1b}", 10), "abcd\\u{1b}");
+    }
 }

@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use crate::check::{check_collection, Checked};
 use crate::cli::FilterArgs;
 use crate::model::{range, Collection};
-use crate::query::{parse_day_period, Filter};
+use crate::query::Filter;
 
 /// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
 /// Returns the collection, or `None` when there was an error.
@@ -59,19 +59,13 @@ pub fn invalid() -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Resolves `--tag`, `--since` and `--until`.
-pub fn filter(args: &FilterArgs) -> anyhow::Result<Filter> {
-    let period = |flag: &str, value: &Option<String>| {
-        value
-            .as_deref()
-            .map(|v| parse_day_period(v).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
-            .transpose()
-    };
-    Ok(Filter {
+/// The filter `--tag`, `--since` and `--until` ask for (clap has read the dates).
+pub fn filter(args: &FilterArgs) -> Filter {
+    Filter {
         tag: args.tag.clone(),
-        since: period("since", &args.since)?,
-        until: period("until", &args.until)?,
-    })
+        since: args.since,
+        until: args.until,
+    }
 }
 
 /// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now":

@@ -5,9 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
-use crate::check::check_absolute_url;
 use crate::cli::ServeArgs;
 use crate::render::Format;
 use crate::serve::watch::compress;
@@ -15,11 +14,6 @@ use crate::serve::{self, Builder, ServeError, Server, State, Watch};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let events = &args.events.events;
-    if let Some(url) = &args.base_url {
-        if let Err(problem) = check_absolute_url(url) {
-            bail!("--base-url: {problem}");
-        }
-    }
     let source_date_epoch = super::source_date_epoch()?;
     serve::memory::keep_freed_memory_between_rebuilds();
     // Watch before the first check, so an edit made while the server starts is not missed.

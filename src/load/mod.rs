@@ -31,6 +31,44 @@ pub const MAX_EVENT_FILE_BYTES: u64 = 1024 * 1024;
 /// The settings file inside the collection directory.
 pub const SETTINGS_FILE: &str = "chronicle.toml";
 
+/// Why a collection folder cannot be used at all: an operational error, reported the same
+/// way by every command.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("no collection folder at {} (give its path with --events DIR)", .0.display())]
+    Missing(PathBuf),
+    #[error(
+        "{} is not a folder (give the collection folder's path with --events DIR)",
+        .0.display()
+    )]
+    NotAFolder(PathBuf),
+    #[error("cannot read the collection folder {}", .0.display())]
+    Unreadable(PathBuf, #[source] std::io::Error),
+}
+
+impl From<FolderError> for std::io::Error {
+    fn from(err: FolderError) -> Self {
+        let kind = match &err {
+            FolderError::Missing(_) => std::io::ErrorKind::NotFound,
+            FolderError::NotAFolder(_) => std::io::ErrorKind::NotADirectory,
+            FolderError::Unreadable(_, source) => source.kind(),
+        };
+        std::io::Error::new(kind, err)
+    }
+}
+
+/// Says whether `dir` is a folder chronicle can read a collection from.
+pub fn require_folder(dir: &Path) -> Result<(), FolderError> {
+    match fs::metadata(dir) {
+        Ok(metadata) if metadata.is_dir() => Ok(()),
+        Ok(_) => Err(FolderError::NotAFolder(dir.to_path_buf())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Err(FolderError::Missing(dir.to_path_buf()))
+        }
+        Err(err) => Err(FolderError::Unreadable(dir.to_path_buf(), err)),
+    }
+}
+
 /// Every event file of a collection that could be read, and what could not.
 #[derive(Debug, Default)]
 pub struct LoadedFiles {
@@ -287,11 +325,30 @@ fn event_paths(dir: &Path) -> (Vec<EventPath>, Vec<Diagnostic>) {
                 let path = err
                     .path()
                     .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                if let Some(target) = dangling_link(&path) {
+                    // A link that leads nowhere is only an event file's problem if it names one.
+                    if is_event_file(&path) {
+                        let message = format!(
+                            "cannot read file: it is a symbolic link to {}, which does not exist",
+                            target.display()
+                        );
+                        diagnostics.push(file_level(path, Severity::Error, message));
+                    }
+                    continue;
+                }
                 diagnostics.push(file_level(path, Severity::Error, err.to_string()));
             }
         }
     }
     (paths, diagnostics)
+}
+
+/// Where `path` points, if it is a symbolic link whose target does not exist.
+fn dangling_link(path: &Path) -> Option<PathBuf> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let leads_nowhere =
+        matches!(fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    (is_link && leads_nowhere).then(|| fs::read_link(path).unwrap_or_default())
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

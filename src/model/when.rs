@@ -270,6 +270,17 @@ mod tests {
         }
     }
 
+    /// Found by the dates fuzz target (tests/fuzz/regressions/dates/lmt-offset-seconds).
+    #[test]
+    fn iso_names_the_instant_in_local_mean_time() {
+        // Mexico City kept local mean time, -06:36:36, until 1922.
+        let when = parse("1890-01-01T12:00:00").expect("a local time");
+        assert_eq!(when.iso(), "1890-01-01T18:36:36Z");
+        let written: toml::value::Datetime = when.iso().parse().expect("RFC 3339");
+        let again = When::from_toml(&toml::Value::Datetime(written), Tz::UTC).expect("read");
+        assert_eq!(again.start(Tz::UTC), when.start(Tz::UTC));
+    }
+
     #[test]
     fn rejects_impossible_and_malformed_dates() {
         // A bare 2025-02-30 is already refused by the TOML parser.

@@ -185,8 +185,9 @@ impl Builder {
             Ok(rebuilt) => rebuilt,
             Err(err) => {
                 eprintln!(
-                    "cannot rebuild from {}: {err}; {keeping}",
-                    self.events.display()
+                    "cannot rebuild from {}: {}; {keeping}",
+                    crate::terminal::escape_path(&self.events),
+                    crate::terminal::escape(&err.to_string())
                 );
                 // Start over at the next change.
                 self.needs_full = true;

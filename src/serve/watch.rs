@@ -161,7 +161,10 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
                 ));
             }
             Ok(None) => {}
-            Err(err) => eprintln!("the rebuild failed: {err}; still serving the last good build"),
+            Err(err) => eprintln!(
+                "the rebuild failed: {}; still serving the last good build",
+                crate::terminal::escape(&err.to_string())
+            ),
         }
     }
 }
@@ -302,7 +305,10 @@ impl Changes {
             }
             Err(errors) => {
                 for err in errors {
-                    eprintln!("watching the collection: {err}");
+                    eprintln!(
+                        "watching the collection: {}",
+                        crate::terminal::escape(&err.to_string())
+                    );
                 }
                 // A full rebuild is safe.
                 self.relevant = true;

@@ -143,7 +143,22 @@ fn missing_collection_is_an_operational_error() {
     let project = Project::empty();
     let out = project.chronicle(&["check", "--events", "nowhere"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("chronicle: error: cannot read the collection in nowhere"));
+    assert!(stderr(&out).starts_with("chronicle: error: no collection folder at nowhere"));
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_11_dangling_links_fail_only_as_event_files() {
+    let project = valid_project();
+    std::os::unix::fs::symlink("gone.txt", project.path("events/notes.txt")).unwrap();
+    std::os::unix::fs::symlink("gone", project.path("events/folder")).unwrap();
+    let out = project.chronicle(&["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::os::unix::fs::symlink("gone.md", project.path("events/event.md")).unwrap();
+    assert_eq!(
+        one_error(&project),
+        "events/event.md:1:1: error: cannot read file: it is a symbolic link to gone.md, which does not exist"
+    );
 }
 
 /// Issue 2: every way a template fails at run time (a value it prints but the page lacks, a

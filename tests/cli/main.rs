@@ -19,3 +19,5 @@ mod hostile;
 mod ids;
 mod list;
 mod parsers;
+mod terminal;
+mod usage;
