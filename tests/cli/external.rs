@@ -1,13 +1,76 @@
 //! Outputs checked by the parsers feed readers and calendar apps use: Python feedparser and
-//! icalendar, and ical.js (Thunderbird's parser), via `tests/external/check_outputs.py`.
-//! `.ci/install-tools.sh` installs them; these tests fail, rather than skip, without them.
+//! icalendar, and ical.js (Thunderbird's parser), via `tests/external/check_outputs.py`, and
+//! every RSS and Atom document by the W3C Feed Validation Service's own code, via
+//! `tests/external/validate_feeds.py`. `.ci/install-tools.sh` installs the parsers; these tests
+//! fail, rather than skip, without them. The validator comes from `../shared` (see
+//! [`feed_validator`]).
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::{installed_tool, python};
 use crate::harness::{repo_path, Project};
 use crate::hostile;
+
+/// Where the W3C Feed Validation Service's code is, relative to the repository: in `shared`
+/// beside the clone (README, "Tests").
+const FEED_VALIDATOR: &str = "../shared/tools/w3c-feedvalidator/validate";
+
+/// How many of a generated 2,000-event corpus's RSS and Atom documents are validated: 180 would
+/// take half a minute, and every tag folder's and archive page's document has the same shape.
+const CORPUS_SAMPLE: usize = 24;
+
+/// The validator's `validate` script, or `None` when this clone has no `../shared` beside it.
+/// CI (`CI=true`) always has it, so there a missing validator fails the test; elsewhere the
+/// validation is skipped, and `scripts/test.sh` says so in its summary.
+fn feed_validator() -> Option<PathBuf> {
+    let path = repo_path(FEED_VALIDATOR);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: CI runs with ../shared beside the clone",
+        path.display()
+    );
+    eprintln!(
+        "skipped: the W3C feed validator ({} not found)",
+        path.display()
+    );
+    None
+}
+
+/// Every RSS and Atom document of the build (at most `sample` of them, when given) judged by
+/// the W3C Feed Validation Service: no error, no warning.
+fn check_with_w3c_validator(project: &Project, sample: Option<usize>) {
+    let Some(validator) = feed_validator() else {
+        return;
+    };
+    let mut command = Command::new(python());
+    command
+        .arg(repo_path("tests/external/validate_feeds.py"))
+        .arg("--validator")
+        .arg(validator)
+        .arg("--public")
+        .arg(project.public())
+        .arg("--config")
+        .arg(project.events().join("chronicle.toml"));
+    if let Some(sample) = sample {
+        command.arg("--sample").arg(sample.to_string());
+    }
+    let out = command.output().expect("run validate_feeds.py");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the W3C feed validator flagged the outputs:\n{report}"
+    );
+    assert!(report.contains(" passed, 0 failed"), "{report}");
+}
 
 fn check_with_external_parsers(project: &Project) {
     let jsonl = project.ok(&["export", "--format", "jsonl"]);
@@ -110,4 +173,27 @@ fn hostile_collection_passes_feedparser_icalendar_and_icaljs() {
     hostile::write_collection(&project.events(), 2000, 300);
     project.ok(&["build"]);
     check_with_external_parsers(&project);
+}
+
+#[test]
+fn sample_passes_the_w3c_feed_validator() {
+    let project = Project::fixture("sample");
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, None);
+}
+
+#[test]
+fn hostile_collection_passes_the_w3c_feed_validator() {
+    let project = Project::empty();
+    hostile::write_collection(&project.events(), 2000, 300);
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, None);
+}
+
+#[test]
+fn generated_corpus_passes_the_w3c_feed_validator() {
+    let project = Project::empty();
+    crate::corpus::generate(2000, &project.events()).expect("corpus written");
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, Some(CORPUS_SAMPLE));
 }

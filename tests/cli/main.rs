@@ -9,6 +9,8 @@ mod build;
 mod check;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../../examples/gen_corpus/corpus.rs"]
+mod corpus;
 mod export;
 mod external;
 mod harness;
