@@ -661,8 +661,9 @@ HISTORY = "{http://purl.org/syndication/history/1.0}"
 
 def check_archives(report, public, config, events):
     """Follows `prev-archive` from rss.xml and atom.xml through every archive page: each page
-    parses without bozo, is marked `fh:archive`, links `current` to the subscription document,
-    and the documents together hold every event exactly once."""
+    parses without bozo, is marked `fh:archive`, links `current` to the subscription document
+    and `next-archive` (if at all) to a page that exists, and the documents together hold every
+    event exactly once."""
     base = config["base_url"]
     want = {"urn:uuid:" + event_uuid(config, e) for e in events}
     for name in ("rss.xml", "atom.xml"):
@@ -688,6 +689,11 @@ def check_archives(report, public, config, events):
                              "archive page without fh:archive")
                 report.check(links.get("current") == base + name, where,
                              f"current link {links.get('current')!r} is not {base + name!r}")
+            # RFC 5005 section 4: archive links lead to documents that exist.
+            following = links.get("next-archive")
+            if following is not None:
+                report.check(following.startswith(base) and (public / following[len(base):]).is_file(),
+                             where, f"next-archive {following!r} is not a document of the site")
             href = links.get("prev-archive")
             pages += 1
         report.check(len(seen) == len(set(seen)), name, "an entry appears in two archive documents")
