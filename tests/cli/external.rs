@@ -197,3 +197,31 @@ fn generated_corpus_passes_the_w3c_feed_validator() {
     project.ok(&["build"]);
     check_with_w3c_validator(&project, Some(CORPUS_SAMPLE));
 }
+
+/// Titles with markup as text (the collection's, an event's, a tag) read back as written and
+/// draw no validator warning, in the feeds, a tag's feeds and the archive pages.
+#[test]
+fn titles_with_markup_read_as_text_and_pass_the_w3c_feed_validator() {
+    let project = Project::empty();
+    project.write(
+        "events/chronicle.toml",
+        "title = \"Rulings & <i>notes</i>\"\nbase_url = \"https://example.org/t/\"\nauthor = \"Desk\"\nfeed_limit = 1\n",
+    );
+    for (day, title) in [
+        (4, r#"Ruling on <b>bold</b> claims & "AT&T""#),
+        (5, "&amp; is not &, <!-- nor --> <?this?>"),
+        (6, "a < b and 5<6 & R & D"),
+    ] {
+        project.write(
+            &format!("events/2025/day-{day}.md"),
+            &format!(
+                "+++\ntitle = {}\ndate = 2025-03-0{day}\ntags = [\"<b>\"]\npublished = 2025-03-0{day}T10:00:00Z\n+++\nBody.\n",
+                toml::Value::String(title.to_string())
+            ),
+        );
+    }
+    project.ok(&["build"]);
+    assert!(project.path("public/archive/rss-2.xml").is_file());
+    check_with_external_parsers(&project);
+    check_with_w3c_validator(&project, None);
+}
