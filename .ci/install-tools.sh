@@ -27,7 +27,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python feedparser and icalendar, npm ical.js (pinned in tests/external).
+# The W3C Feed Validation Service's code is not installed: it comes from ../shared beside the
+# clone (README, "Tests"), which CI always has.
+if [ "${CI:-}" = true ] && [ ! -f ../shared/tools/w3c-feedvalidator/validate ]; then
+    echo "install-tools.sh: ../shared/tools/w3c-feedvalidator/validate is missing (CI=true)" >&2
+    exit 1
+fi
+
+# Python feedparser, icalendar and html5lib (for the W3C validator), npm ical.js (pinned in
+# tests/external).
 if [ -x tests/external/install.sh ]; then
     tests/external/install.sh
 fi

@@ -7,10 +7,11 @@
 //! last ones), minus the `feed_limit` newest, is cut into pages of `feed_limit` entries,
 //! numbered from 1 for the oldest: `archive/rss-<n>.xml` and `archive/atom-<n>.xml`. A new
 //! entry (published after the others) pushes the subscription document's oldest entry onto the
-//! newest page, so a page, once full, never changes: its entries are fixed, its `updated` comes
-//! from its own entries (never the build's "now"), and its links are fixed too. That is why a
-//! full page always links `next-archive` to the page after it, even while that page does not
-//! exist yet (the next entry creates it). Only the newest page may be partial, and it grows.
+//! newest page, so a page, once full, keeps its entries (RFC 5005 §4: an archive document's
+//! entries should not change), and its `updated` comes from them (never the build's "now").
+//! Links point only at documents that exist: the newest page has no `next-archive`, full or
+//! not, so the full newest page gains one when the next entry creates the page after it, its
+//! only change. Only the newest page may be partial, and it grows.
 //! An entry published with an older date than existing ones, or an edit, changes the pages it
 //! lands on, as it should.
 //!
@@ -58,6 +59,13 @@ pub fn newest_page(site: &Site, view: &View) -> Option<usize> {
     let whole = view.home_path.is_empty() && view.events.len() == events;
     let pages = page_count(events, site.collection.settings.feed_limit);
     (whole && pages > 0).then_some(pages)
+}
+
+/// The archive page after `page`, which it links as `next-archive`: `None` for the newest page,
+/// full or not, as links point only at documents that exist (RFC 5005 §4).
+pub fn next_page(site: &Site, page: usize) -> Option<usize> {
+    let pages = page_count(site.events().len(), site.collection.settings.feed_limit);
+    (page < pages).then_some(page + 1)
 }
 
 /// The archive pages as outputs, oldest page first, RSS then Atom for each. Each page's view
@@ -112,10 +120,9 @@ fn page_updated(site: &Site, view: &View) -> DateTime<Utc> {
         .unwrap_or(site.now)
 }
 
-/// The (rel, path) links of archive page `page` besides `self`.
+/// The (rel, path) links of archive page `page` besides `self`, each to a document that exists.
 fn page_links(
     site: &Site,
-    view: &View,
     page: usize,
     path: fn(usize) -> String,
     current: &str,
@@ -124,8 +131,8 @@ fn page_links(
     if page > 1 {
         links.push(("prev-archive", path(page - 1)));
     }
-    if view.events.len() >= site.collection.settings.feed_limit {
-        links.push(("next-archive", path(page + 1)));
+    if let Some(next) = next_page(site, page) {
+        links.push(("next-archive", path(next)));
     }
     links
 }
@@ -139,7 +146,7 @@ pub fn render_rss_archive(
     entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let links = page_links(site, view, page, rss_path, &view.path(Format::Rss))
+    let links = page_links(site, page, rss_path, &view.path(Format::Rss))
         .into_iter()
         .map(|(rel, path)| rss::atom_link(rel, site.url(&path)))
         .collect();
@@ -177,7 +184,7 @@ pub fn render_atom_archive(
     entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let links = page_links(site, view, page, atom_path, &view.path(Format::Atom))
+    let links = page_links(site, page, atom_path, &view.path(Format::Atom))
         .into_iter()
         .map(|(rel, path)| atom::feed_link(rel, site.url(&path)))
         .collect();
@@ -311,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn full_pages_do_not_change_when_entries_arrive() {
+    fn full_pages_keep_their_entries_when_entries_arrive() {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let before = build(&collection(&tmp.path().join("a"), 20));
         let after = build(&collection(&tmp.path().join("b"), 22));
@@ -321,11 +328,76 @@ mod tests {
             .filter(|p| p.starts_with("archive/"))
             .collect();
         assert_eq!(pages.len(), 6);
+        let entries = |bytes: &Vec<u8>| {
+            let feed = feed_rs::parser::parse(bytes.as_slice()).expect("a valid feed");
+            feed.entries.into_iter().map(|e| e.id).collect::<Vec<_>>()
+        };
         for path in pages {
-            assert!(before[path] == after[path], "{path} changed");
+            assert_eq!(entries(&before[path]), entries(&after[path]), "{path}");
+            // Only the newest page (3) changes: it now links to the page after it.
+            if path.ends_with("-3.xml") {
+                let added = path.replace("-3.xml", "-4.xml");
+                let link = format!("{BASE}{added}");
+                assert!(!String::from_utf8_lossy(&before[path]).contains(&link));
+                assert!(String::from_utf8_lossy(&after[path]).contains(&link));
+            } else {
+                assert!(before[path] == after[path], "{path} changed");
+            }
         }
         assert!(after.contains_key("archive/rss-4.xml"));
         assert!(before["rss.xml"] != after["rss.xml"]);
+    }
+
+    /// Every `prev-archive`, `next-archive` and `current` link of every feed document, as a
+    /// path inside the site.
+    fn archive_links(files: &BTreeMap<String, Vec<u8>>) -> Vec<(String, String, String)> {
+        let mut links = Vec::new();
+        for (path, bytes) in files {
+            if !path.ends_with(".xml") {
+                continue;
+            }
+            let feed = feed_rs::parser::parse(bytes.as_slice()).expect("a valid feed");
+            for link in &feed.links {
+                let rel = link.rel.clone().unwrap_or_default();
+                if ["prev-archive", "next-archive", "current"].contains(&rel.as_str()) {
+                    let target = link.href.strip_prefix(BASE).expect("inside the site");
+                    links.push((path.clone(), rel, target.to_string()));
+                }
+            }
+        }
+        links
+    }
+
+    /// RFC 5005 §4: archive links point at documents that exist. The newest archive page, full
+    /// or not, has no `next-archive` until a newer page exists.
+    #[test]
+    fn newest_full_archive_page_links_only_to_documents_that_exist() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        // 20 entries, 5 in the feed: 15 archived, three full pages.
+        let files = build(&collection(tmp.path(), 20));
+        assert!(files.contains_key("archive/rss-3.xml"));
+        assert!(!files.contains_key("archive/rss-4.xml"));
+        let links = archive_links(&files);
+        assert!(links.len() > 10, "{links:?}");
+        for (from, rel, target) in &links {
+            assert!(
+                files.contains_key(target),
+                "{from}: {rel} to {target}, which does not exist"
+            );
+        }
+        for page in ["archive/rss-3.xml", "archive/atom-3.xml"] {
+            assert!(
+                !links
+                    .iter()
+                    .any(|(from, rel, _)| from == page && rel == "next-archive"),
+                "{page} links next-archive"
+            );
+        }
+        assert!(links.contains(&(
+            "archive/atom-2.xml".to_string(),
+            "next-archive".to_string(),
+            "archive/atom-3.xml".to_string()
+        )));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Atom 1.0 (RFC 4287), written with the `atom_syndication` crate.
 //!
 //! Ids are `urn:uuid:` URIs that never change (RFC 4287 §4.2.6); `updated` is unique per entry
-//! (the W3C validator's DuplicateUpdated); feed dates come from the data, never the clock.
+//! (the W3C validator's DuplicateUpdated); feed dates come from the data, never the clock; text
+//! that looks like markup is declared as HTML, escaped (see [`text_construct`]).
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -11,8 +12,21 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
+use super::body::escape_html;
 use super::{archive, Site, View};
 use crate::render::site::Format;
+
+/// A text construct (RFC 4287 §3.1) that every reader shows as exactly `text`: `type="text"`,
+/// or, when the text holds `<` or `&`, `type="html"` with the text escaped. A `type="text"`
+/// title holding `</b>` or `&amp;` reads right in a conforming reader, but the W3C validator
+/// takes it for HTML left undeclared (ContainsUndeclaredHTML), as a careless reader might.
+fn text_construct(text: &str) -> Text {
+    if text.contains(['<', '&']) {
+        Text::html(escape_html(text))
+    } else {
+        Text::plain(text)
+    }
+}
 
 fn fixed(at: DateTime<Utc>) -> FixedDateTime {
     at.fixed_offset()
@@ -75,7 +89,7 @@ pub(crate) fn feed(
     ];
     all_links.extend(links);
     Feed {
-        title: Text::plain(view.title.clone()),
+        title: text_construct(&view.title),
         id: format!("urn:uuid:{}", site.feed_uuid(&view.home_path)),
         updated: fixed(updated),
         authors: vec![Person {
@@ -83,7 +97,7 @@ pub(crate) fn feed(
             ..Person::default()
         }],
         links: all_links,
-        subtitle: (!view.description.is_empty()).then(|| Text::plain(view.description.clone())),
+        subtitle: (!view.description.is_empty()).then(|| text_construct(&view.description)),
         generator: Some(Generator {
             value: "chronicle".into(),
             uri: None,
@@ -107,7 +121,7 @@ pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> io::Result<()> {
 fn entry(site: &Site, index: usize, html: &str) -> Entry {
     let event = &site.events()[index];
     Entry {
-        title: Text::plain(event.title.clone()),
+        title: text_construct(&event.title),
         id: format!("urn:uuid:{}", site.event_uuid(event)),
         updated: fixed(site.entry_updated[index]),
         published: Some(fixed(event.published_at())),
@@ -132,5 +146,29 @@ fn entry(site: &Site, index: usize, html: &str) -> Entry {
             ..Content::default()
         }),
         ..Entry::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use atom_syndication::TextType;
+
+    use super::*;
+
+    #[test]
+    fn text_with_markup_is_declared_html_and_escaped() {
+        for (text, kind, value) in [
+            ("plain words", TextType::Text, "plain words"),
+            (
+                "Ruling on <b>bold</b> claims & \"AT&T\"",
+                TextType::Html,
+                "Ruling on &lt;b&gt;bold&lt;/b&gt; claims &amp; &quot;AT&amp;T&quot;",
+            ),
+            ("&amp;", TextType::Html, "&amp;amp;"),
+        ] {
+            let construct = text_construct(text);
+            assert_eq!(construct.r#type, kind, "{text:?}");
+            assert_eq!(construct.value, value, "{text:?}");
+        }
     }
 }

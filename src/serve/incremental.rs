@@ -41,7 +41,7 @@ use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::render::article::{ArticleMemo, Articles};
-use crate::render::{self, html, ical, EventHtml, Format, Output, Page, Placement, Site};
+use crate::render::{self, archive, html, ical, EventHtml, Format, Output, Page, Placement, Site};
 
 /// One event's rendered parts, kept while its file is unchanged.
 #[derive(Debug)]
@@ -703,7 +703,9 @@ fn signature(site: &Site, output: &Output, versions: &[u64], navigation: &Naviga
         Format::Rss | Format::Atom | Format::JsonFeed => {
             with_updated(&mut signature, &site.feed_entries(view));
         }
-        Format::RssArchive(_) | Format::AtomArchive(_) => {
+        // An archive page links the page after it only once that page exists.
+        Format::RssArchive(page) | Format::AtomArchive(page) => {
+            signature.push(u64::from(archive::next_page(site, page).is_some()));
             with_updated(&mut signature, &view.events);
         }
         // A VEVENT does not use the feed `updated`.
@@ -982,6 +984,28 @@ mod tests {
             assert!(served.output("tags/extra-only/rss.xml").is_some(), "{what}");
             assert_same_as_fresh(tmp.path(), &served);
         }
+    }
+
+    /// RFC 5005 §4: the newest archive page links `next-archive` only once a newer page exists,
+    /// so a change in the number of pages re-renders it even when its entries stay.
+    #[test]
+    fn the_newest_archive_page_follows_the_number_of_pages() {
+        let tmp = sample();
+        // 11 events, 5 in the feeds: archive pages of 5 and 1 entries.
+        edit(
+            tmp.path(),
+            "chronicle.toml",
+            "feed_limit = 50",
+            "feed_limit = 5",
+        );
+        let (mut builder, served) = full_build(tmp.path());
+        assert!(served.output("archive/atom-2.xml").is_some());
+        // The newest event goes: page 1 keeps its entries and is now the newest page.
+        let newest = tmp.path().join("2025/09-03-trade-talks-washington.md");
+        std::fs::remove_file(&newest).expect("remove");
+        let served = rebuilt_after(&mut builder, &newest, &served);
+        assert!(served.output("archive/atom-2.xml").is_none());
+        assert_same_as_fresh(tmp.path(), &served);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Outputs checked by the parsers feed readers and calendar apps use: Python feedparser and
 //! icalendar, and ical.js (Thunderbird's parser), via `tests/external/check_outputs.py`;
-//! libical; vdirsyncer and khal. `.ci/install-tools.sh` installs them; these tests fail,
-//! rather than skip, without them.
+//! libical; vdirsyncer and khal; and every RSS and Atom document by the W3C Feed Validation
+//! Service's own code, via `tests/external/validate_feeds.py`. `.ci/install-tools.sh` installs
+//! the parsers; these tests fail, rather than skip, without them. The validator comes from
+//! `../shared` (see [`feed_validator`]).
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::calendar_clients::{event_uids, one_event_per_item, vdirsyncer_items};
@@ -11,8 +14,66 @@ use crate::common::{installed_tool, python};
 use crate::harness::{repo_path, Project};
 use crate::hostile;
 
-/// `options` go to check_outputs.py as they are.
-fn check_with_external_parsers(project: &Project, options: &[&str]) {
+/// Where the W3C Feed Validation Service's code is, relative to the repository: in `shared`
+/// beside the clone (README, "Tests").
+const FEED_VALIDATOR: &str = "../shared/tools/w3c-feedvalidator/validate";
+
+/// How many of a generated 2,000-event corpus's RSS and Atom documents are validated: 180 would
+/// take half a minute, and every tag folder's and archive page's document has the same shape.
+const CORPUS_SAMPLE: usize = 24;
+
+/// The validator's `validate` script, or `None` when this clone has no `../shared` beside it.
+/// CI (`CI=true`) always has it, so there a missing validator fails the test; elsewhere the
+/// validation is skipped, and `scripts/test.sh` says so in its summary.
+fn feed_validator() -> Option<PathBuf> {
+    let path = repo_path(FEED_VALIDATOR);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing: CI runs with ../shared beside the clone",
+        path.display()
+    );
+    eprintln!(
+        "skipped: the W3C feed validator ({} not found)",
+        path.display()
+    );
+    None
+}
+
+/// Every RSS and Atom document of the build (at most `sample` of them, when given) judged by
+/// the W3C Feed Validation Service: no error, no warning.
+fn check_with_w3c_validator(project: &Project, sample: Option<usize>) {
+    let Some(validator) = feed_validator() else {
+        return;
+    };
+    let mut command = Command::new(python());
+    command
+        .arg(repo_path("tests/external/validate_feeds.py"))
+        .arg("--validator")
+        .arg(validator)
+        .arg("--public")
+        .arg(project.public())
+        .arg("--config")
+        .arg(project.events().join("chronicle.toml"));
+    if let Some(sample) = sample {
+        command.arg("--sample").arg(sample.to_string());
+    }
+    let out = command.output().expect("run validate_feeds.py");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the W3C feed validator flagged the outputs:\n{report}"
+    );
+    assert!(report.contains(" passed, 0 failed"), "{report}");
+}
+
+fn check_with_external_parsers(project: &Project) {
     let jsonl = project.ok(&["export", "--format", "jsonl"]);
     let jsonl_path = project.path("events.jsonl");
     std::fs::write(&jsonl_path, jsonl).unwrap();
@@ -24,7 +85,6 @@ fn check_with_external_parsers(project: &Project, options: &[&str]) {
         .arg(&jsonl_path)
         .arg("--config")
         .arg(project.events().join("chronicle.toml"))
-        .args(options)
         .output()
         .expect("run check_outputs.py");
     let report = format!(
@@ -90,7 +150,7 @@ fn check_with_libical(project: &Project) {
 fn sample_passes_feedparser_icalendar_and_icaljs() {
     let project = Project::fixture("sample");
     project.ok(&["build"]);
-    check_with_external_parsers(&project, &[]);
+    check_with_external_parsers(&project);
 }
 
 #[test]
@@ -113,7 +173,7 @@ fn hostile_collection_passes_feedparser_icalendar_and_icaljs() {
     let project = Project::empty();
     hostile::write_collection(&project.events(), 2000, 300);
     project.ok(&["build"]);
-    check_with_external_parsers(&project, &[]);
+    check_with_external_parsers(&project);
 }
 
 /// The title of every event, from the JSONL export.
@@ -269,9 +329,59 @@ fn collection_at_the_edges_of_the_date_range_passes_every_parser() {
         );
     }
     project.ok(&["build"]);
-    // The W3C validator only warns about dates before 1990 or in the future (ImplausibleDate).
-    check_with_external_parsers(&project, &["--any-year"]);
+    check_with_external_parsers(&project);
     check_with_libical(&project);
     check_with_vdirsyncer(&project);
     check_with_khal(&project);
+}
+
+#[test]
+fn sample_passes_the_w3c_feed_validator() {
+    let project = Project::fixture("sample");
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, None);
+}
+
+#[test]
+fn hostile_collection_passes_the_w3c_feed_validator() {
+    let project = Project::empty();
+    hostile::write_collection(&project.events(), 2000, 300);
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, None);
+}
+
+#[test]
+fn generated_corpus_passes_the_w3c_feed_validator() {
+    let project = Project::empty();
+    crate::corpus::generate(2000, &project.events()).expect("corpus written");
+    project.ok(&["build"]);
+    check_with_w3c_validator(&project, Some(CORPUS_SAMPLE));
+}
+
+/// Titles with markup as text (the collection's, an event's, a tag) read back as written and
+/// draw no validator warning, in the feeds, a tag's feeds and the archive pages.
+#[test]
+fn titles_with_markup_read_as_text_and_pass_the_w3c_feed_validator() {
+    let project = Project::empty();
+    project.write(
+        "events/chronicle.toml",
+        "title = \"Rulings & <i>notes</i>\"\nbase_url = \"https://example.org/t/\"\nauthor = \"Desk\"\nfeed_limit = 1\n",
+    );
+    for (day, title) in [
+        (4, r#"Ruling on <b>bold</b> claims & "AT&T""#),
+        (5, "&amp; is not &, <!-- nor --> <?this?>"),
+        (6, "a < b and 5<6 & R & D"),
+    ] {
+        project.write(
+            &format!("events/2025/day-{day}.md"),
+            &format!(
+                "+++\ntitle = {}\ndate = 2025-03-0{day}\ntags = [\"<b>\"]\npublished = 2025-03-0{day}T10:00:00Z\n+++\nBody.\n",
+                toml::Value::String(title.to_string())
+            ),
+        );
+    }
+    project.ok(&["build"]);
+    assert!(project.path("public/archive/rss-2.xml").is_file());
+    check_with_external_parsers(&project);
+    check_with_w3c_validator(&project, None);
 }

@@ -11,6 +11,8 @@ mod calendar_clients;
 mod check;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../../examples/gen_corpus/corpus.rs"]
+mod corpus;
 mod dates;
 mod export;
 mod external;

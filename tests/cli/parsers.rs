@@ -25,6 +25,26 @@ fn parse_feed(path: &Path) -> feed_rs::model::Feed {
         .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()))
 }
 
+/// RSS text without the invisible WORD JOINER chronicle puts after a `<` or `&` that would
+/// start markup (see `plain_text` in `src/render/rss.rs`), as a reader shows it.
+fn without_word_joiners(text: &str) -> String {
+    text.replace("<\u{2060}", "<").replace("&\u{2060}", "&")
+}
+
+/// A feed text as a reader shows it: rendered when declared HTML (Atom `type="html"`), and
+/// [`without_word_joiners`].
+fn shown_text(text: &feed_rs::model::Text) -> String {
+    let content = if text.content_type.subty() == "html" {
+        scraper::Html::parse_fragment(&text.content)
+            .root_element()
+            .text()
+            .collect()
+    } else {
+        text.content.clone()
+    };
+    without_word_joiners(&content)
+}
+
 /// Checks every feed of the root view: entry count, titles and links come back as written.
 fn check_feeds(public: &Path, by_id: &HashMap<String, &Generated>, limit: usize) {
     for name in ["rss.xml", "atom.xml", "feed.json"] {
@@ -38,10 +58,13 @@ fn check_feeds(public: &Path, by_id: &HashMap<String, &Generated>, limit: usize)
                 .get(id)
                 .unwrap_or_else(|| panic!("{name}: unknown link {link}"));
             let title = entry.title.as_ref().expect("entry has a title");
-            assert_eq!(title.content, event.title, "{name}: title of {id}");
-            let categories: BTreeSet<&str> =
-                entry.categories.iter().map(|c| c.term.as_str()).collect();
-            let tags: BTreeSet<&str> = event.tags.iter().map(String::as_str).collect();
+            assert_eq!(shown_text(title), event.title, "{name}: title of {id}");
+            let categories: BTreeSet<String> = entry
+                .categories
+                .iter()
+                .map(|c| without_word_joiners(&c.term))
+                .collect();
+            let tags: BTreeSet<String> = event.tags.iter().cloned().collect();
             assert_eq!(categories, tags, "{name}: tags of {id}");
             assert!(
                 seen.insert(entry.id.clone()),

@@ -18,22 +18,25 @@ venv="$here/.venv"
 pins=(
     "feedparser==6.0.14"
     "feedparser-sgmllib==2.1.0"
+    "html5lib==1.1"
     "icalendar==7.3.2"
     "python-dateutil==4.0.0"
+    "six==1.17.0"
     "typing_extensions==4.16.0"
     "tzdata==2026.6"
+    "webencodings==0.6.1"
 )
 py_stamp="$venv/.chronicle-pins"
 want_py="${pins[*]}"
 
 if [ -x "$venv/bin/python" ] && [ -f "$py_stamp" ] && [ "$(cat "$py_stamp")" = "$want_py" ] \
-    && "$venv/bin/python" -c 'import feedparser, icalendar' 2>/dev/null; then
+    && "$venv/bin/python" -c 'import feedparser, icalendar, html5lib' 2>/dev/null; then
     echo "python: $venv already has ${pins[*]}"
 else
     echo "python: creating $venv with $("$python" --version 2>&1)"
     "$python" -m venv --clear "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${pins[@]}"
-    "$venv/bin/python" -c 'import feedparser, icalendar; print("python: installed feedparser", feedparser.__version__, "and icalendar", icalendar.__version__)'
+    "$venv/bin/python" -c 'import feedparser, icalendar, html5lib; print("python: installed feedparser", feedparser.__version__, "and icalendar", icalendar.__version__)'
     printf '%s' "$want_py" > "$py_stamp"
 fi
 
