@@ -9,7 +9,7 @@
 use uuid::Uuid;
 
 /// The published id of an event: a UUID (version 5, URL namespace, RFC 9562 §5.5) of the name
-/// `<collection id>events/<event id>` (see [`name`]).
+/// `<collection id>events/<event id>` (see `name`).
 ///
 /// Before collections had an id, the name was built from `base_url` the same way: a collection
 /// whose id is its former `base_url` keeps the ids it has published.

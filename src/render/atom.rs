@@ -2,7 +2,7 @@
 //!
 //! Ids are `urn:uuid:` URIs that never change (RFC 4287 §4.2.6); `updated` is unique per entry
 //! (the W3C validator's DuplicateUpdated); feed dates come from the data, never the clock; text
-//! that looks like markup is declared as HTML, escaped (see [`text_construct`]).
+//! that looks like markup is declared as HTML, escaped (see `text_construct`).
 
 use std::borrow::Cow;
 use std::io::{self, Write};

@@ -3,7 +3,7 @@
 //! What the W3C Feed Validation Service asks beyond the spec is designed in: an `atom:link
 //! rel="self"`, RFC 822 dates with `+0000` (never `UTC`), a name in `dc:creator` rather than a
 //! bare name in `<author>` (which must be an e-mail address), a `guid` that never changes, and
-//! plain text that no reader can take for markup (see [`plain_text`]).
+//! plain text that no reader can take for markup (see `plain_text`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
