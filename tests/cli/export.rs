@@ -105,7 +105,7 @@ fn since_and_until_filter_by_calendar_day() {
         ]
     );
     let bad = project.chronicle(&["export", "--format", "jsonl", "--since", "soon"]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a usage error");
 }
 
 #[test]

@@ -8,7 +8,7 @@ fn project() -> Project {
     let project = Project::empty();
     project.write(
         "events/chronicle.toml",
-        "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+        "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n",
     );
     project
 }
