@@ -654,8 +654,13 @@ fn a_misspelt_variable_fails_the_build_at_its_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "page template: undefined value: `page.titel` is undefined (in index.html:3)"
+            "undefined-in-template/events/templates/index.html:3:7: error: template render \
+             error: undefined value: `page.titel` is undefined"
         ),
         "{stderr}"
     );
+    let written = std::fs::read_dir(out.path())
+        .expect("the output folder")
+        .count();
+    assert_eq!(written, 0, "build wrote files");
 }
