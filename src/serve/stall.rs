@@ -113,16 +113,14 @@ impl<T: AsyncWrite + Abort + Unpin> AsyncWrite for StallGuard<T> {
         self.inner.is_write_vectored()
     }
 
+    // Neither moves a byte (a TCP stream flushes and shuts down at once): they are not
+    // progress, and do not stop the clock of a stalled write.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let outcome = Pin::new(&mut this.inner).poll_flush(cx);
-        this.progress(outcome, cx)
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let outcome = Pin::new(&mut this.inner).poll_shutdown(cx);
-        this.progress(outcome, cx)
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
@@ -186,6 +184,7 @@ mod tests {
         let stalled = tokio::time::Instant::now();
         assert!(write(&mut guard, &mut cx).is_pending());
         tokio::time::sleep(limit / 2).await;
+        assert!(Pin::new(&mut guard).poll_flush(&mut cx).is_ready());
         assert!(write(&mut guard, &mut cx).is_pending());
         assert!(!guard.inner.reset.get());
         tokio::time::sleep_until(stalled + limit).await;
