@@ -6,7 +6,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,14 @@ use crate::harness::{get, Project, Server};
 
 /// The address normal clients come from; the floods come from 127.0.0.1.
 const OTHER_CLIENT: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+/// One flood at a time: each holds some 600 sockets, and two at once would come near the
+/// usual limit of 1,024 open files per process.
+static ONE_FLOOD: Mutex<()> = Mutex::new(());
+
+fn one_flood() -> MutexGuard<'static, ()> {
+    ONE_FLOOD.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// A GET of `path` from [`OTHER_CLIENT`], on a connection of its own; the status and how long
 /// the answer took, or why there was none within `timeout`.
@@ -101,6 +109,7 @@ fn issue_9_a_client_that_stops_reading_loses_its_connection() {
 
 #[test]
 fn issue_9_idle_readers_cannot_take_every_slot() {
+    let _flood = one_flood();
     let project = Project::sample();
     let server = project.serve(&[]);
     // More than the server's 512 slots: each asks for the calendar, then reads nothing.
@@ -130,6 +139,7 @@ fn issue_9_idle_readers_cannot_take_every_slot() {
 
 #[test]
 fn issue_9_slowloris_does_not_delay_other_clients() {
+    let _flood = one_flood();
     let project = Project::sample();
     let server = project.serve(&["--quiet"]);
     let stop = Arc::new(AtomicBool::new(false));
