@@ -40,6 +40,16 @@ pub struct Held {
     address: IpAddr,
 }
 
+/// The client: its IPv4 address, or its IPv6 /64 (`2001:db8:1:2::/64`).
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.address {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
 impl AddressSlots {
     pub fn new(per_address: usize) -> Arc<AddressSlots> {
         Arc::new(AddressSlots {
@@ -122,6 +132,9 @@ mod tests {
             refused(false),
             "the same address written as IPv6"
         );
+        let v6 = AddressSlots::new(0).take("2001:db8::1".parse().unwrap());
+        assert_eq!(v6.map(drop).unwrap_err().to_string(), "2001:db8::/64");
+        assert_eq!(refused(true).unwrap_err().to_string(), "192.0.2.1");
         let _elsewhere = slots.take(other).expect("another address");
         drop(first);
         let again = slots

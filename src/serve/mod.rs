@@ -173,8 +173,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
             Err(refused) => {
                 if refused.first && !quiet {
                     eprintln!(
-                        "{} holds {MAX_CONNECTIONS_PER_ADDRESS} connections: closing its next ones until one of them ends",
-                        refused.address
+                        "{refused} holds {MAX_CONNECTIONS_PER_ADDRESS} connections: closing its next ones until one of them ends"
                     );
                 }
                 continue;
