@@ -268,7 +268,7 @@ impl std::fmt::Display for Rescan {
             Rescan::Folder(path) => {
                 write!(
                     f,
-                    "{}: a folder was added, removed or renamed",
+                    "{}: a folder was added, removed, renamed or changed",
                     path.display()
                 )
             }

@@ -1,7 +1,7 @@
 //! Serve stage, fairness between clients: how many connections one client address may hold.
 //!
 //! In: the peer address of each accepted connection. Out: a [`Held`] token while the address
-//! is under its share, or nothing (the connection is to be closed at once). Clients that
+//! is under its share, or [`Refused`] (the connection is to be closed at once). Clients that
 //! never read or never finish a request cost a slot each for seconds; with a cap per address,
 //! one address cannot take every slot, whatever it does.
 
@@ -12,8 +12,25 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// The connections held per client address; an address is dropped from the map at zero.
 #[derive(Debug)]
 pub struct AddressSlots {
-    held: Mutex<HashMap<IpAddr, usize>>,
+    held: Mutex<HashMap<IpAddr, Count>>,
     per_address: usize,
+}
+
+#[derive(Debug, Default)]
+struct Count {
+    held: usize,
+    /// Whether a connection was refused since the address last held fewer than its share.
+    refused: bool,
+}
+
+/// A connection over its address's share.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// The client address it counted against.
+    pub address: IpAddr,
+    /// Whether it is the first refused since the address held fewer (worth a log line; the
+    /// next ones are not).
+    pub first: bool,
 }
 
 /// One connection counted against its address until dropped.
@@ -21,6 +38,16 @@ pub struct AddressSlots {
 pub struct Held {
     slots: Arc<AddressSlots>,
     address: IpAddr,
+}
+
+/// The client: its IPv4 address, or its IPv6 /64 (`2001:db8:1:2::/64`).
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.address {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
 }
 
 impl AddressSlots {
@@ -32,15 +59,18 @@ impl AddressSlots {
     }
 
     /// Counts a connection from `peer`, unless its address holds its share already.
-    pub fn take(self: &Arc<Self>, peer: IpAddr) -> Option<Held> {
+    pub fn take(self: &Arc<Self>, peer: IpAddr) -> Result<Held, Refused> {
         let address = client_address(peer);
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = held.entry(address).or_insert(0);
-        if *count >= self.per_address {
-            return None;
+        let count = held.entry(address).or_default();
+        if count.held >= self.per_address {
+            let first = !count.refused;
+            count.refused = true;
+            return Err(Refused { address, first });
         }
-        *count += 1;
-        Some(Held {
+        count.held += 1;
+        count.refused = false;
+        Ok(Held {
             slots: Arc::clone(self),
             address,
         })
@@ -55,8 +85,8 @@ impl Drop for Held {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(count) = held.get_mut(&self.address) {
-            *count -= 1;
-            if *count == 0 {
+            count.held -= 1;
+            if count.held == 0 {
                 held.remove(&self.address);
             }
         }
@@ -90,17 +120,28 @@ mod tests {
         let other: IpAddr = "192.0.2.2".parse().unwrap();
         let first = slots.take(one).expect("first");
         let _second = slots.take(one).expect("second");
-        assert!(slots.take(one).is_none(), "a third from the same address");
-        assert!(
-            slots.take("::ffff:192.0.2.1".parse().unwrap()).is_none(),
+        let refused = |first| {
+            Err(Refused {
+                address: one,
+                first,
+            })
+        };
+        assert_eq!(slots.take(one).map(drop), refused(true), "a third");
+        assert_eq!(
+            slots.take("::ffff:192.0.2.1".parse().unwrap()).map(drop),
+            refused(false),
             "the same address written as IPv6"
         );
+        let v6 = AddressSlots::new(0).take("2001:db8::1".parse().unwrap());
+        assert_eq!(v6.map(drop).unwrap_err().to_string(), "2001:db8::/64");
+        assert_eq!(refused(true).unwrap_err().to_string(), "192.0.2.1");
         let _elsewhere = slots.take(other).expect("another address");
         drop(first);
-        assert!(
-            slots.take(one).is_some(),
-            "a closed connection frees its place"
-        );
+        let again = slots
+            .take(one)
+            .expect("a closed connection frees its place");
+        assert_eq!(slots.take(one).map(drop), refused(true), "a new episode");
+        drop(again);
     }
 
     #[test]

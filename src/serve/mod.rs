@@ -168,8 +168,16 @@ async fn serve(server: Server) -> Result<(), ServeError> {
             },
         };
         // Over its share, the connection is closed unanswered (and its slot freed at once).
-        let Some(held) = addresses.take(peer.ip()) else {
-            continue;
+        let held = match addresses.take(peer.ip()) {
+            Ok(held) => held,
+            Err(refused) => {
+                if refused.first && !quiet {
+                    eprintln!(
+                        "{refused} holds {MAX_CONNECTIONS_PER_ADDRESS} connections: closing its next ones until one of them ends"
+                    );
+                }
+                continue;
+            }
         };
         // Responses are written whole; Nagle's algorithm would only delay the last segment.
         let _ = stream.set_nodelay(true);

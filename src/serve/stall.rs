@@ -3,7 +3,9 @@
 //!
 //! In: a stream (the TCP connection) and the time allowed without progress. Out: the same
 //! stream, its writes ending in a `TimedOut` error after that time without a byte accepted, so
-//! hyper drops the connection and its slot. A client that reads slowly but steadily keeps its
+//! hyper drops the connection and its slot; the connection is then reset rather than closed,
+//! so the kernel drops what it still holds for the client instead of trying to send it on
+//! (megabytes of a calendar, for minutes, per connection). A client that reads slowly but steadily keeps its
 //! connection; one that stops reading (its receive window stays shut) loses it. Reads are not
 //! timed here: hyper's `header_read_timeout` bounds the wait for a request. hyper has no write
 //! time-out of its own, hence this wrapper.
@@ -17,6 +19,19 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+/// A stream that can be set to be reset, its unsent bytes dropped, when it is closed.
+pub trait Abort {
+    fn reset_on_close(&self);
+}
+
+impl Abort for tokio::net::TcpStream {
+    fn reset_on_close(&self) {
+        // SO_LINGER with a zero time-out: close sends RST and frees the send buffer. Failing
+        // to set it leaves an ordinary close, which is fine too.
+        let _ = self.set_zero_linger();
+    }
+}
+
 /// A stream whose writes time out after `limit` without progress.
 #[derive(Debug)]
 pub struct StallGuard<T> {
@@ -26,7 +41,7 @@ pub struct StallGuard<T> {
     stalled: Option<Pin<Box<Sleep>>>,
 }
 
-impl<T> StallGuard<T> {
+impl<T: Abort> StallGuard<T> {
     pub fn new(inner: T, limit: Duration) -> StallGuard<T> {
         StallGuard {
             inner,
@@ -51,10 +66,13 @@ impl<T> StallGuard<T> {
             .stalled
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
         match deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("the client took no byte for {limit:?}"),
-            ))),
+            Poll::Ready(()) => {
+                self.inner.reset_on_close();
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the client took no byte for {limit:?}"),
+                )))
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -70,7 +88,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for StallGuard<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for StallGuard<T> {
+impl<T: AsyncWrite + Abort + Unpin> AsyncWrite for StallGuard<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -95,16 +113,14 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for StallGuard<T> {
         self.inner.is_write_vectored()
     }
 
+    // Neither moves a byte (a TCP stream flushes and shuts down at once): they are not
+    // progress, and do not stop the clock of a stalled write.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let outcome = Pin::new(&mut this.inner).poll_flush(cx);
-        this.progress(outcome, cx)
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let outcome = Pin::new(&mut this.inner).poll_shutdown(cx);
-        this.progress(outcome, cx)
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
@@ -115,6 +131,13 @@ mod tests {
     /// A writer that takes `accepts` bytes, then none.
     struct Stops {
         accepts: usize,
+        reset: std::cell::Cell<bool>,
+    }
+
+    impl Abort for Stops {
+        fn reset_on_close(&self) {
+            self.reset.set(true);
+        }
     }
 
     impl AsyncWrite for Stops {
@@ -147,7 +170,11 @@ mod tests {
     #[tokio::test]
     async fn issue_9_a_write_fails_after_the_limit_without_progress() {
         let limit = Duration::from_millis(100);
-        let mut guard = StallGuard::new(Stops { accepts: 4 }, limit);
+        let stops = Stops {
+            accepts: 4,
+            reset: std::cell::Cell::new(false),
+        };
+        let mut guard = StallGuard::new(stops, limit);
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
         assert!(matches!(write(&mut guard, &mut cx), Poll::Ready(Ok(3))));
@@ -157,11 +184,14 @@ mod tests {
         let stalled = tokio::time::Instant::now();
         assert!(write(&mut guard, &mut cx).is_pending());
         tokio::time::sleep(limit / 2).await;
+        assert!(Pin::new(&mut guard).poll_flush(&mut cx).is_ready());
         assert!(write(&mut guard, &mut cx).is_pending());
+        assert!(!guard.inner.reset.get());
         tokio::time::sleep_until(stalled + limit).await;
         match write(&mut guard, &mut cx) {
             Poll::Ready(Err(err)) => assert_eq!(err.kind(), io::ErrorKind::TimedOut),
             other => panic!("expected a time-out, got {other:?}"),
         }
+        assert!(guard.inner.reset.get(), "the connection is to be reset");
     }
 }

@@ -106,12 +106,12 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
     ));
     while let Some(first) = watch.changes.recv().await {
         let mut changes = Changes::default();
-        changes.add(first);
+        changes.add(first, &watch.spellings);
         // Changes that arrived while the last rebuild ran are handled by this one.
         while let Ok(more) = watch.changes.try_recv() {
-            changes.add(more);
+            changes.add(more, &watch.spellings);
         }
-        if changes.names_folder_gone(&watch.spellings) || !watch.dir.is_dir() {
+        if changes.folder_gone || !watch.dir.is_dir() {
             let dir = watch.dir.display().to_string();
             eprintln!(
                 "the collection folder {dir} was removed or renamed; still serving the last good build until it is back"
@@ -271,8 +271,9 @@ struct Changes {
     paths: Vec<PathBuf>,
     /// Whether the watcher reported errors: something may have changed unseen.
     unknown: bool,
-    /// Paths the watcher reported removed or renamed away (a rename names both paths).
-    gone: Vec<PathBuf>,
+    /// Whether the collection folder itself was removed or renamed (or replaced: a rename
+    /// over it names it too).
+    folder_gone: bool,
 }
 
 impl Changes {
@@ -280,7 +281,8 @@ impl Changes {
     /// collection but an editor's swap, backup or temporary file. Event files, the settings and
     /// whatever else the collection holds (page templates, say) all count, so nothing the build
     /// reads is missed.
-    fn add(&mut self, batch: DebounceEventResult) {
+    /// `folder`: the collection folder's spellings.
+    fn add(&mut self, batch: DebounceEventResult, folder: &[PathBuf]) {
         match batch {
             Ok(events) => {
                 for event in events {
@@ -290,8 +292,9 @@ impl Changes {
                     if matches!(
                         event.kind,
                         EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
-                    ) {
-                        self.gone.extend(event.paths.iter().cloned());
+                    ) && event.paths.iter().any(|path| folder.contains(path))
+                    {
+                        self.folder_gone = true;
                     }
                     for path in &event.paths {
                         if affects_build(path) {
@@ -315,14 +318,6 @@ impl Changes {
                 self.unknown = true;
             }
         }
-    }
-}
-
-impl Changes {
-    /// Whether the folder spelled as `spellings` was itself removed or renamed (or replaced:
-    /// a rename over it names it too).
-    fn names_folder_gone(&self, spellings: &[PathBuf]) -> bool {
-        self.gone.iter().any(|path| spellings.contains(path))
     }
 }
 
@@ -371,8 +366,11 @@ mod tests {
                 event = event.add_path(PathBuf::from(path));
             }
             let mut changes = Changes::default();
-            changes.add(Ok(vec![DebouncedEvent::new(event, Instant::now())]));
-            changes.names_folder_gone(&spellings)
+            changes.add(
+                Ok(vec![DebouncedEvent::new(event, Instant::now())]),
+                &spellings,
+            );
+            changes.folder_gone
         };
         let rename = |mode| EventKind::Modify(ModifyKind::Name(mode));
         for (kind, paths, expected) in [
