@@ -205,6 +205,14 @@ fn source_date_epoch_outside_the_range_is_an_error() {
             assert!(out.stdout.is_empty(), "{epoch} {args:?} printed output");
         }
     }
+    let out = chronicle(&project, &["build"], Some("1e9"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .starts_with("chronicle: error: SOURCE_DATE_EPOCH=1e9 is not a number of seconds\n"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!project.public().exists(), "build wrote outputs");
 }
 
