@@ -1,6 +1,6 @@
 //! vdirsyncer 0.19 (Debian's), which syncs a subscribed calendar into a folder one item per
-//! event, the folder khal and other clients read. `.ci/install-tools.sh` installs it; a test that needs it
-//! fails, rather than skips, without it.
+//! event, the folder khal and other clients read. `.ci/install-tools.sh` installs it; a test
+//! that needs it fails, rather than skips, without it.
 
 use std::fs;
 use std::path::Path;
