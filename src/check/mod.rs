@@ -266,25 +266,22 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
     let Some((file, raw)) = reread_event_file(&path) else {
         return load::file_level(path, Severity::Error, format!("updated {problem}"));
     };
-    let at_text = |at: usize, text: String| (at, text);
+    // The value as written, and where.
     let (name, value) = if event.updated.is_some() {
-        (
-            "updated",
-            raw.updated
-                .map(|v| at_text(v.span().start, v.into_inner().to_string())),
-        )
+        let value = raw
+            .updated
+            .map(|v| (v.span().start, v.into_inner().to_string()));
+        ("updated", value)
     } else if event.published.is_some() {
-        let value = raw.published;
-        (
-            "published",
-            value.map(|v| at_text(v.span().start, v.into_inner().to_string())),
-        )
+        let value = raw
+            .published
+            .map(|v| (v.span().start, v.into_inner().to_string()));
+        ("published", value)
     } else {
-        (
-            "date",
-            raw.date
-                .map(|v| at_text(v.span().start, v.into_inner().to_string())),
-        )
+        let value = raw
+            .date
+            .map(|v| (v.span().start, v.into_inner().to_string()));
+        ("date", value)
     };
     match value {
         Some((at, written)) => file.error(at, format!("{name} ({written}) {problem}")),

@@ -173,6 +173,20 @@ fn unique_updated_moved_into_year_10000_is_refused_not_a_panic() {
 }
 
 #[test]
+fn entry_dated_by_published_is_reported_at_published_when_moved_past_9999() {
+    let front_matter = "title = \"E\"\ndate = 2025-01-01\npublished = 9999-12-31T23:59:59+00:00";
+    let project = collection(&[("a", front_matter), ("b", front_matter)]);
+    refused_everywhere(
+        &project,
+        &[
+            "events/b.md:4:13: error: published (9999-12-31T23:59:59+00:00) is another entry's \
+           too: feeds would move it to +10000-01-01T00:00:00Z (no two entries share an updated \
+           time), after 9999-12-31T23:59:59Z, the last instant every output can hold",
+        ],
+    );
+}
+
+#[test]
 fn source_date_epoch_outside_the_range_is_an_error() {
     let project = collection(&[("e", "title = \"E\"\ndate = 2025-01-01")]);
     for epoch in [
@@ -205,6 +219,14 @@ fn source_date_epoch_outside_the_range_is_an_error() {
             assert!(out.stdout.is_empty(), "{epoch} {args:?} printed output");
         }
     }
+    let out = chronicle(&project, &["build"], Some("1e9"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .starts_with("chronicle: error: SOURCE_DATE_EPOCH=1e9 is not a number of seconds\n"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!project.public().exists(), "build wrote outputs");
 }
 

@@ -6,7 +6,8 @@
 //! `../shared` (see [`feed_validator`]).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::calendar_clients::{event_uids, one_event_per_item, vdirsyncer_items};
@@ -188,6 +189,14 @@ fn titles(project: &Project) -> BTreeSet<String> {
         .collect()
 }
 
+/// A vdirsyncer `singlefile` storage (a downloaded calendar) of a copy of `calendar` in `dir`:
+/// vdirsyncer rewrites the file it syncs from, even when told it is read-only.
+fn singlefile(calendar: &Path, dir: &Path) -> String {
+    let copy = dir.join("calendar.ics");
+    std::fs::copy(calendar, &copy).expect("copy the calendar");
+    format!("type = \"singlefile\"\npath = \"{}\"", copy.display())
+}
+
 /// vdirsyncer (`singlefile` storage, as for a downloaded calendar) makes one item of each
 /// event of every calendar of the build, with no warning.
 fn check_with_vdirsyncer(project: &Project) {
@@ -195,11 +204,11 @@ fn check_with_vdirsyncer(project: &Project) {
         .into_iter()
         .filter(|(path, _)| path.ends_with("calendar.ics"));
     for (path, bytes) in calendars {
-        let file = project.public().join(&path);
-        let items = vdirsyncer_items(&format!(
-            "type = \"singlefile\"\npath = \"{}\"",
-            file.display()
-        ));
+        let synced = tempfile::tempdir().expect("temporary directory");
+        let items = vdirsyncer_items(
+            &singlefile(&project.public().join(&path), synced.path()),
+            &synced.path().join("items"),
+        );
         let calendar = String::from_utf8(bytes).expect("a UTF-8 calendar");
         assert_eq!(
             one_event_per_item(&items),
@@ -209,31 +218,50 @@ fn check_with_vdirsyncer(project: &Project) {
     }
 }
 
-/// `khal printics` reads the whole calendar as khal shows events: every event, each with its
-/// UID and title, and nothing on stderr.
-fn check_with_khal(project: &Project) {
+/// `khal <args>` with one calendar, the folder `calendar` (dates written as 2025-09-03); its
+/// stdout. Panics unless khal succeeds with nothing on stderr.
+fn khal(calendar: &Path, args: &[&OsStr]) -> String {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = dir.path().join("config");
     std::fs::write(
         &config,
         format!(
-            "[calendars]\n[[events]]\npath = {}\n",
-            dir.path().join("events").display()
+            "[calendars]\n[[events]]\npath = {}\n[locale]\ndateformat = %Y-%m-%d\n\
+             longdateformat = %Y-%m-%d\ntimeformat = %H:%M\ndatetimeformat = %Y-%m-%d %H:%M\n\
+             longdatetimeformat = %Y-%m-%d %H:%M\n",
+            calendar.display()
         ),
     )
     .expect("write the khal config");
-    let file = project.public().join("calendar.ics");
     let out = Command::new("khal")
         .arg("--config")
         .arg(&config)
-        .args(["printics", "--format", "{uid}\t{title}"])
-        .arg(&file)
+        .args(args)
         .env("HOME", dir.path())
         .output()
         .expect("run khal (installed by .ci/install-tools.sh)");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.is_empty(), "khal:\n{stderr}");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8 from khal");
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "khal {args:?}:\n{stderr}"
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 from khal")
+}
+
+/// `khal printics` reads the whole calendar as khal shows events: every event, each with its
+/// UID and title, and nothing on stderr.
+fn check_with_khal(project: &Project) {
+    let unused = tempfile::tempdir().expect("temporary directory");
+    let file = project.public().join("calendar.ics");
+    let stdout = khal(
+        unused.path(),
+        &[
+            "printics".as_ref(),
+            "--format".as_ref(),
+            "{uid}\t{title}".as_ref(),
+            file.as_os_str(),
+        ],
+    );
     let mut lines = stdout.lines();
     let titles = titles(project);
     assert_eq!(
@@ -257,6 +285,34 @@ fn sample_calendars_sync_one_item_per_event_with_vdirsyncer() {
     let project = Project::fixture("sample");
     project.ok(&["build"]);
     check_with_vdirsyncer(&project);
+}
+
+#[test]
+fn khal_lists_every_event_vdirsyncer_synced_from_the_sample() {
+    let project = Project::fixture("sample");
+    project.ok(&["build"]);
+    let file = project.public().join("calendar.ics");
+    let synced = tempfile::tempdir().expect("temporary directory");
+    let items = synced.path().join("items");
+    vdirsyncer_items(&singlefile(&file, synced.path()), &items);
+    // Every event of the sample is in 2025; one listed over several days is listed each day.
+    let listed = khal(
+        &items,
+        &[
+            "list",
+            "--format",
+            "{uid}",
+            "--day-format",
+            "",
+            "2025-01-01",
+            "2025-12-31",
+        ]
+        .map(OsStr::new),
+    );
+    let uids: BTreeSet<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
+    let calendar = std::fs::read_to_string(&file).expect("the calendar");
+    let expected = event_uids(&calendar);
+    assert_eq!(uids.into_iter().collect::<Vec<_>>(), expected);
 }
 
 #[test]

@@ -1,17 +1,18 @@
 //! vdirsyncer 0.19 (Debian's), which syncs a subscribed calendar into a folder one item per
-//! event for khal and other clients. `.ci/install-tools.sh` installs it; a test that needs it
-//! fails, rather than skips, without it.
+//! event, the folder khal and other clients read. `.ci/install-tools.sh` installs it; a test
+//! that needs it fails, rather than skips, without it.
 
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 /// One-way syncs the calendar storage `source` (the body of a vdirsyncer storage section, such
-/// as `type = "http"` and its `url`) into a fresh folder and returns the items vdirsyncer
-/// wrote, each the text of one `.ics` file. Panics if vdirsyncer fails or warns.
-pub(crate) fn vdirsyncer_items(source: &str) -> Vec<String> {
+/// as `type = "http"` and its `url`) into the new folder `items` and returns the items
+/// vdirsyncer wrote there, each the text of one `.ics` file. Panics if vdirsyncer fails or
+/// warns.
+pub(crate) fn vdirsyncer_items(source: &str, items: &Path) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let items = dir.path().join("items");
-    fs::create_dir(&items).expect("items folder");
+    fs::create_dir(items).expect("items folder");
     let config = dir.path().join("config");
     fs::write(
         &config,
@@ -46,7 +47,7 @@ pub(crate) fn vdirsyncer_items(source: &str) -> Vec<String> {
             "vdirsyncer {step} warned:\n{report}"
         );
     }
-    let mut texts: Vec<String> = fs::read_dir(&items)
+    let mut texts: Vec<String> = fs::read_dir(items)
         .expect("read the items folder")
         .map(|entry| fs::read_to_string(entry.expect("an item").path()).expect("a UTF-8 item"))
         .collect();

@@ -12,7 +12,11 @@ fn vdirsyncer_syncs_the_served_calendar_one_item_per_event() {
         let url = server.url(path);
         let calendar = get(&url, &[]);
         assert_eq!(calendar.status, 200, "{path}");
-        let items = vdirsyncer_items(&format!("type = \"http\"\nurl = \"{url}\""));
+        let synced = tempfile::tempdir().expect("temporary directory");
+        let items = vdirsyncer_items(
+            &format!("type = \"http\"\nurl = \"{url}\""),
+            &synced.path().join("items"),
+        );
         let uids = event_uids(&calendar.text());
         assert!(uids.len() > 1, "{path} holds several events");
         // The http storage replaces each UID with a hash of the item (its `ignore_uids`).
