@@ -216,6 +216,8 @@ mod tests {
             ("timeline", "is not an absolute URI"),
             ("/us-mexico-security/", "is not an absolute URI"),
             ("https://example.org/a b/", "is not an absolute URI"),
+            // Though a base_url may hold it: config accepts any base_url as the id.
+            ("https://example.org/a|b/", "is not an absolute URI"),
             ("urn:uuid:6ba7b811", "is not a UUID URN"),
             (
                 "urn:uuid:6ba7b8119dad11d180b400c04fd430c8",
