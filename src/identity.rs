@@ -44,7 +44,7 @@ fn name(collection_id: &str, relative: &str) -> String {
 
 /// Checks a collection id as written in `chronicle.toml`: a UUID URN (`urn:uuid:` and a
 /// hyphenated UUID, RFC 9562 §4), a tag URI (RFC 4151), or any other absolute IRI (RFC 3987,
-/// which holds every URI of RFC 3986 and every URL `base_url` accepts). Returns what is wrong.
+/// which holds every URI of RFC 3986). Returns what is wrong.
 pub fn check_collection_id(id: &str) -> Result<(), String> {
     const EXPECTED: &str =
         "write a UUID URN (urn:uuid:…), a tag URI (tag:example.org,2025:timeline) \
