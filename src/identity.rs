@@ -20,7 +20,7 @@ pub fn event_uuid(collection_id: &str, event_id: &str) -> Uuid {
     )
 }
 
-/// The published id of a feed or calendar (its Atom `id`, its calendar `UID`): a UUID as in
+/// The published id of a feed (its Atom `id`): a UUID as in
 /// [`event_uuid`] of `<collection id><home path>` (`""` for the whole collection,
 /// `tags/<slug>/` for a tag).
 pub fn feed_uuid(collection_id: &str, home_path: &str) -> Uuid {
@@ -164,7 +164,7 @@ mod tests {
             );
         }
         // Values the sample published before collections had an id (its rss.xml and
-        // calendar.ics snapshots).
+        // atom.xml snapshots).
         assert_eq!(
             event_uuid(base_url, "09-03-trade-talks-washington").to_string(),
             "d1d90469-fb69-5abc-8d76-7ba15bedf4b1"
