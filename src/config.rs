@@ -116,9 +116,13 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         }
     };
     let id = raw.id.map(|v| {
-        // Checked as written, never trimmed: the id is hashed byte for byte into every id.
-        if let Err(msg) = crate::identity::check_collection_id(v.get_ref()) {
-            errors.push(file.error(v.span().start, format!("id {msg}")));
+        // Checked as written, never trimmed: the id is hashed byte for byte into every id. Any
+        // URL base_url accepts is accepted too, so every former base_url can be pinned.
+        let id = v.get_ref();
+        if crate::check::check_absolute_url(id).is_err() {
+            if let Err(msg) = crate::identity::check_collection_id(id) {
+                errors.push(file.error(v.span().start, format!("id {msg}")));
+            }
         }
         v.into_inner()
     });
@@ -209,6 +213,16 @@ mod tests {
         assert_eq!(s.collection_id(), "https://example.org/");
         let s = parse(&format!("{base}id = \"tag:example.org,2025:t\"\n")).expect("valid");
         assert_eq!(s.collection_id(), "tag:example.org,2025:t");
+    }
+
+    #[test]
+    fn any_former_base_url_can_be_pinned_as_the_collection_id() {
+        // Not an IRI ('|' is no URI character), but a base_url chronicle accepted.
+        let url = "https://example.org/a|b/";
+        let s = parse(&format!("title = \"T\"\nbase_url = \"{url}\"\n")).expect("valid");
+        assert_eq!(s.collection_id(), url);
+        let text = format!("title = \"T\"\nbase_url = \"https://example.com/\"\nid = \"{url}\"\n");
+        assert_eq!(parse(&text).expect("valid").collection_id(), url);
     }
 
     #[test]

@@ -345,6 +345,18 @@ mod tests {
     }
 
     #[test]
+    fn a_record_cut_anywhere_is_an_error_never_a_panic() {
+        let text = record_text(&[("a.md", "a"), ("b/ü.md", "c")]);
+        for end in 0..text.len() - 1 {
+            let result = parse_record(Path::new("r"), &text.as_bytes()[..end]);
+            assert!(
+                matches!(result, Err(RecordError::Invalid(_))),
+                "cut at {end}"
+            );
+        }
+    }
+
+    #[test]
     fn a_broken_record_is_an_error_at_its_position() {
         let cases: [(&[u8], (usize, usize), &str); 6] = [
             (b"", (1, 1), "is not valid (EOF while parsing a value)"),

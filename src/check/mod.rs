@@ -335,7 +335,8 @@ pub fn read_settings(
 fn unpinned_id_message(base_url: &str) -> String {
     format!(
         "no collection id: every published id derives from base_url and would change with it; \
-         add id = \"{base_url}\" to keep them wherever the collection moves"
+         add id = \"{base_url}\" (or the base_url they were first published under, if it \
+         changed) to keep them wherever the collection moves"
     )
 }
 

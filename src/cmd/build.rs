@@ -128,7 +128,7 @@ fn guard_published_ids(collection: &Collection, args: &BuildArgs) -> anyhow::Res
     }
     eprintln!(
         "published ids would change; nothing was written to {}",
-        args.out.display()
+        escape_path(&args.out)
     );
     Ok(false)
 }

@@ -102,8 +102,9 @@ fn pinning_the_former_base_url_keeps_the_published_ids() {
     assert!(
         stderr(&out).starts_with(&format!(
             "events/chronicle.toml:1:1: warning: no collection id: every published id derives \
-             from base_url and would change with it; add id = \"{SAMPLE_BASE}\" to keep them \
-             wherever the collection moves\n"
+             from base_url and would change with it; add id = \"{SAMPLE_BASE}\" (or the \
+             base_url they were first published under, if it changed) to keep them wherever the \
+             collection moves\n"
         )),
         "{}",
         stderr(&out)
@@ -140,8 +141,9 @@ fn a_base_url_move_without_a_collection_id_is_refused() {
         stderr(&out),
         format!(
             "events/chronicle.toml:1:1: warning: no collection id: every published id derives \
-             from base_url and would change with it; add id = \"{MOVED_BASE}\" to keep them \
-             wherever the collection moves\n\
+             from base_url and would change with it; add id = \"{MOVED_BASE}\" (or the \
+             base_url they were first published under, if it changed) to keep them wherever the \
+             collection moves\n\
              events/chronicle.toml:1:1: error: the collection id changed from '{SAMPLE_BASE}' \
              to '{MOVED_BASE}' (base_url, as no id is set) since the last build into public: \
              all 11 events would be published under new ids; to keep their published ids, add \

@@ -9,5 +9,6 @@ mod common;
 mod date_range;
 mod harness;
 mod http;
+mod ids;
 mod live;
 mod load;
