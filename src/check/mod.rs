@@ -1091,7 +1091,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("temporary directory");
         std::fs::write(
             tmp.path().join("chronicle.toml"),
-            "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+            "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n",
         )
         .expect("written");
         let event = |name: &str, tags: &str| {

@@ -265,7 +265,7 @@ mod tests {
         let dir = tmp.path();
         std::fs::write(
             dir.join("chronicle.toml"),
-            "title = \"T\"\nbase_url = \"https://example.org/\"\n",
+            "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n",
         )
         .expect("settings");
         let mut text = String::new();
