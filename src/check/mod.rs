@@ -805,10 +805,12 @@ pub fn check_absolute_url(url: &str) -> Result<(), String> {
             "'{url}' must be an absolute http:// or https:// URL"
         ));
     }
-    if url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
-    {
+    // U+FFFE and U+FFFF are no control characters, but XML 1.0 cannot carry them either.
+    if url.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '<' | '>' | '"' | '\u{fffe}' | '\u{ffff}')
+    }) {
         return Err(format!(
             "'{url}' contains spaces, quotes or control characters"
         ));
@@ -1124,6 +1126,8 @@ mod tests {
             "/relative",
             "https://",
             "https://a b",
+            // Found by the mutation property test: no XML document can hold it.
+            "https://example.org/\u{fffe}",
         ] {
             assert!(check_absolute_url(bad).is_err(), "{bad}");
         }
