@@ -4,7 +4,10 @@
 //! Splitting, deserializing and validating are separate steps: this module only reports what
 //! stops it from reading the file (no `+++` block, malformed TOML, unknown fields, wrong types).
 
+use std::ops::Range;
+
 use serde::Deserialize;
+use toml::de::DeTable;
 use toml::Spanned;
 
 use super::source::SourceFile;
@@ -14,7 +17,7 @@ const DELIMITER: &str = "+++";
 
 /// An event file's front matter as written, every value with its span (bytes, relative to the
 /// start of the file).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
     pub title: Option<Spanned<String>>,
@@ -41,31 +44,139 @@ pub struct RawSource {
     pub date: Option<Spanned<toml::Value>>,
 }
 
+/// The fields of an event's front matter, as `RawEvent` names them.
+const FIELDS: [&str; 12] = [
+    "title",
+    "date",
+    "end",
+    "timezone",
+    "location",
+    "tags",
+    "status",
+    "published",
+    "updated",
+    "id",
+    "draft",
+    "sources",
+];
+
 /// An event file split into its parts; spans in `raw` are already relative to the file start.
 #[derive(Debug)]
 pub struct ParsedFile {
+    /// Every field that could be read; one that could not is left out.
     pub raw: RawEvent,
+    /// What keeps fields from being read: TOML syntax errors, unknown fields, values of the
+    /// wrong type. Every one is reported, not only the first.
+    pub problems: Vec<Diagnostic>,
+    /// Fields that are written but could not be read (so they are not reported missing too).
+    pub unreadable: Vec<&'static str>,
     /// Byte offset of the front matter's first line (just after the opening `+++`).
     pub front_matter_start: usize,
     /// Byte offset where the Markdown body starts.
     pub body_start: usize,
 }
 
-/// Splits and deserializes one event file, or says at which position it cannot be read.
+/// Splits and deserializes one event file. Only a file without a `+++` block cannot be read at
+/// all; problems inside the front matter are gathered in [`ParsedFile::problems`] while the
+/// fields around them are still read, so `check` reports each problem of a file at once.
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
     let (front_start, front_end, body_start) =
         split(&file.text).map_err(|msg| file.error(0, msg))?;
     let front = &file.text[front_start..front_end];
-    let mut raw: RawEvent = toml::from_str(front).map_err(|err| {
-        let offset = err.span().map_or(0, |span| span.start) + front_start;
-        file.error(offset, toml_message(&err))
-    })?;
+    let mut problems = Vec::new();
+    let mut unreadable = Vec::new();
+    // Almost every file reads at once; only one with a problem is read again, field by field.
+    let mut raw = toml::from_str(front).unwrap_or_else(|err: toml::de::Error| {
+        let mut report = |span: Option<Range<usize>>, message: String| {
+            problems.push(file.error(span.map_or(0, |s| s.start) + front_start, message));
+        };
+        let raw = read_each_field(front, &mut report, &mut unreadable);
+        if problems.is_empty() {
+            // Never an error read at once and missed field by field; should it be, say so.
+            problems.push(file.error(
+                err.span().map_or(0, |s| s.start) + front_start,
+                toml_message(&err),
+            ));
+        }
+        raw
+    });
     shift_spans(&mut raw, front_start);
     Ok(ParsedFile {
         raw,
+        problems,
+        unreadable,
         front_matter_start: front_start,
         body_start,
     })
+}
+
+/// Reads every field of a front matter that can be read, reporting each problem (spans
+/// relative to `front`) and naming the fields that are written but unreadable.
+fn read_each_field(
+    front: &str,
+    report: &mut impl FnMut(Option<Range<usize>>, String),
+    unreadable: &mut Vec<&'static str>,
+) -> RawEvent {
+    // The recovering parser goes on after a syntax error; a value it could not read is left
+    // as a placeholder, which is dropped here.
+    let (table, syntax_errors) = DeTable::parse_recoverable(front);
+    for err in &syntax_errors {
+        report(err.span(), toml_message(err));
+    }
+    let span = table.span();
+    let mut fields = DeTable::new();
+    for (key, value) in table.into_inner() {
+        let Some(name) = field(key.get_ref()) else {
+            report(
+                Some(key.span()),
+                format!(
+                    "unknown field `{}`, expected one of {}",
+                    key.get_ref(),
+                    FIELDS.map(|f| format!("`{f}`")).join(", ")
+                ),
+            );
+            continue;
+        };
+        let value_span = value.span();
+        let broken = syntax_errors.iter().any(|err| {
+            err.span()
+                .is_some_and(|e| value_span.start <= e.start && e.start <= value_span.end)
+        });
+        if broken {
+            unreadable.push(name);
+        } else {
+            fields.insert(key, value);
+        }
+    }
+    // A value of the wrong type stops serde: read each field alone to find every one, then
+    // read the others together.
+    let mut readable = DeTable::new();
+    for (key, value) in fields {
+        let mut one = DeTable::new();
+        one.insert(key.clone(), value.clone());
+        match deserialize(Spanned::new(span.clone(), one)) {
+            Ok(_) => {
+                readable.insert(key, value);
+            }
+            Err(err) => {
+                report(err.span().or(Some(value.span())), toml_message(&err));
+                unreadable.extend(field(key.get_ref()));
+            }
+        }
+    }
+    deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
+        report(err.span(), toml_message(&err));
+        RawEvent::default()
+    })
+}
+
+fn deserialize(table: Spanned<DeTable<'_>>) -> Result<RawEvent, toml::de::Error> {
+    RawEvent::deserialize(toml::de::Deserializer::from(table))
+}
+
+/// The field a key names, if it is one.
+fn field(key: &str) -> Option<&'static str> {
+    FIELDS.iter().copied().find(|f| *f == key)
 }
 
 /// The toml crate's message without the source excerpt it appends: the diagnostic already
@@ -208,14 +319,42 @@ mod tests {
 
     #[test]
     fn reports_unknown_fields_at_their_line() {
-        let err = parse_event_file(&file("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n")).unwrap_err();
+        let parsed =
+            parse_event_file(&file("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n")).expect("split");
+        let [err] = parsed.problems.as_slice() else {
+            panic!("{:?}", parsed.problems)
+        };
         assert_eq!((err.line, err.col), (3, 1));
         assert!(err.message.contains("titel"), "{}", err.message);
+        assert_eq!(parsed.raw.title.expect("read").into_inner(), "A");
     }
 
     #[test]
     fn reports_malformed_toml_at_its_line() {
-        let err = parse_event_file(&file("+++\ntitle = \"A\"\ndate = \n+++\n")).unwrap_err();
+        let parsed = parse_event_file(&file("+++\ntitle = \"A\"\ndate = \n+++\n")).expect("split");
+        let [err] = parsed.problems.as_slice() else {
+            panic!("{:?}", parsed.problems)
+        };
         assert_eq!(err.line, 3);
+        assert_eq!(parsed.unreadable, ["date"]);
+    }
+
+    #[test]
+    fn reads_every_field_it_can_beside_wrong_ones() {
+        let parsed = parse_event_file(&file(
+            "+++\ntitle = 1\ndate = 2025-01-01\ntags = \"x\"\nstatus = \"tentative\"\n+++\n",
+        ))
+        .expect("split");
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "e.md:4:8: error: invalid type: string \"x\", expected a sequence",
+                "e.md:2:9: error: invalid type: integer `1`, expected a string",
+            ]
+        );
+        assert_eq!(parsed.unreadable, ["tags", "title"]);
+        assert!(parsed.raw.date.is_some() && parsed.raw.status.is_some());
+        assert_eq!(parsed.raw.date.expect("read").span().start, 21);
     }
 }
