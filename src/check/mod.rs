@@ -476,7 +476,7 @@ struct EventRules<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
     /// Fields written but not readable (already reported): not missing.
-    unreadable: Vec<&'static str>,
+    unreadable: Vec<String>,
 }
 
 impl EventRules<'_> {
@@ -485,8 +485,8 @@ impl EventRules<'_> {
     }
 
     /// Reports a required field that is not written (at the opening `+++` line).
-    fn missing(&mut self, at: usize, field: &'static str) {
-        if !self.unreadable.contains(&field) {
+    fn missing(&mut self, at: usize, field: &str) {
+        if !self.unreadable.iter().any(|f| f == field) {
             self.error(at, format!("missing {field}"));
         }
     }
@@ -586,7 +586,7 @@ impl EventRules<'_> {
                 ));
             }
         }
-        if raw.published.is_none() && !self.unreadable.contains(&"published") {
+        if raw.published.is_none() && !self.unreadable.iter().any(|f| f == "published") {
             self.diagnostics.push(self.file.warning(
                 missing_at,
                 "missing published: feeds will date this entry by the event's date instead",

@@ -44,22 +44,6 @@ pub struct RawSource {
     pub date: Option<Spanned<toml::Value>>,
 }
 
-/// The fields of an event's front matter, as `RawEvent` names them.
-const FIELDS: [&str; 12] = [
-    "title",
-    "date",
-    "end",
-    "timezone",
-    "location",
-    "tags",
-    "status",
-    "published",
-    "updated",
-    "id",
-    "draft",
-    "sources",
-];
-
 /// An event file split into its parts; spans in `raw` are already relative to the file start.
 #[derive(Debug)]
 pub struct ParsedFile {
@@ -69,7 +53,7 @@ pub struct ParsedFile {
     /// wrong type. Every one is reported, not only the first.
     pub problems: Vec<Diagnostic>,
     /// Fields that are written but could not be read (so they are not reported missing too).
-    pub unreadable: Vec<&'static str>,
+    pub unreadable: Vec<String>,
     /// Byte offset of the front matter's first line (just after the opening `+++`).
     pub front_matter_start: usize,
     /// Byte offset where the Markdown body starts.
@@ -82,101 +66,115 @@ pub struct ParsedFile {
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
     let (front_start, front_end, body_start) =
         split(&file.text).map_err(|msg| file.error(0, msg))?;
-    let front = &file.text[front_start..front_end];
-    let mut problems = Vec::new();
-    let mut unreadable = Vec::new();
-    // Almost every file reads at once; only one with a problem is read again, field by field.
-    let mut raw = toml::from_str(front).unwrap_or_else(|err: toml::de::Error| {
-        let mut report = |span: Option<Range<usize>>, message: String| {
-            problems.push(file.error(span.map_or(0, |s| s.start) + front_start, message));
-        };
-        let raw = read_each_field(front, &mut report, &mut unreadable);
-        if problems.is_empty() {
-            // Never an error read at once and missed field by field; should it be, say so.
-            problems.push(file.error(
-                err.span().map_or(0, |s| s.start) + front_start,
-                toml_message(&err),
-            ));
-        }
-        raw
-    });
+    let read = read_toml::<RawEvent>(&file.text[front_start..front_end]);
+    let mut raw = read.value;
     shift_spans(&mut raw, front_start);
     Ok(ParsedFile {
         raw,
-        problems,
-        unreadable,
+        problems: read
+            .problems
+            .into_iter()
+            .map(|(offset, message)| file.error(front_start + offset, message))
+            .collect(),
+        unreadable: read.unreadable,
         front_matter_start: front_start,
         body_start,
     })
 }
 
-/// Reads every field of a front matter that can be read, reporting each problem (spans
-/// relative to `front`) and naming the fields that are written but unreadable.
-fn read_each_field(
-    front: &str,
-    report: &mut impl FnMut(Option<Range<usize>>, String),
-    unreadable: &mut Vec<&'static str>,
-) -> RawEvent {
+/// What reading a TOML document into a `T` found.
+#[derive(Debug)]
+pub struct TomlRead<T> {
+    /// Every field that could be read; one that could not is left out.
+    pub value: T,
+    /// Each problem: a byte offset into the text read, and a message.
+    pub problems: Vec<(usize, String)>,
+    /// Fields written but not readable (so they are not reported missing too).
+    pub unreadable: Vec<String>,
+}
+
+/// Reads `text` into a `T`, reporting every problem rather than the first: each syntax error,
+/// unknown field and value of the wrong type, while the fields around them are still read.
+pub fn read_toml<T>(text: &str) -> TomlRead<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    // Almost every document reads at once; only one with a problem is read again, by field.
+    let err = match toml::from_str(text) {
+        Ok(value) => {
+            return TomlRead {
+                value,
+                problems: Vec::new(),
+                unreadable: Vec::new(),
+            }
+        }
+        Err(err) => err,
+    };
+    let mut read = read_each_field(text);
+    if read.problems.is_empty() {
+        // Never an error read at once and missed field by field; should it be, say so.
+        read.problems
+            .push((err.span().map_or(0, |s| s.start), toml_message(&err)));
+    }
+    read
+}
+
+fn read_each_field<T>(text: &str) -> TomlRead<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    let mut problems = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut report = |span: Option<Range<usize>>, message: String| {
+        problems.push((span.map_or(0, |s| s.start), message));
+    };
     // The recovering parser goes on after a syntax error; a value it could not read is left
     // as a placeholder, which is dropped here.
-    let (table, syntax_errors) = DeTable::parse_recoverable(front);
+    let (table, syntax_errors) = DeTable::parse_recoverable(text);
     for err in &syntax_errors {
         report(err.span(), toml_message(err));
     }
     let span = table.span();
-    let mut fields = DeTable::new();
+    // Each field is read alone, so an unknown field or a value of the wrong type (which stop
+    // serde) is found and reported whatever else is wrong; then the good ones are read together.
+    let mut readable = DeTable::new();
     for (key, value) in table.into_inner() {
-        let Some(name) = field(key.get_ref()) else {
-            report(
-                Some(key.span()),
-                format!(
-                    "unknown field `{}`, expected one of {}",
-                    key.get_ref(),
-                    FIELDS.map(|f| format!("`{f}`")).join(", ")
-                ),
-            );
-            continue;
-        };
         let value_span = value.span();
         let broken = syntax_errors.iter().any(|err| {
             err.span()
                 .is_some_and(|e| value_span.start <= e.start && e.start <= value_span.end)
         });
         if broken {
-            unreadable.push(name);
-        } else {
-            fields.insert(key, value);
+            unreadable.push(key.get_ref().to_string());
+            continue;
         }
-    }
-    // A value of the wrong type stops serde: read each field alone to find every one, then
-    // read the others together.
-    let mut readable = DeTable::new();
-    for (key, value) in fields {
         let mut one = DeTable::new();
         one.insert(key.clone(), value.clone());
-        match deserialize(Spanned::new(span.clone(), one)) {
+        match deserialize::<T>(Spanned::new(span.clone(), one)) {
             Ok(_) => {
                 readable.insert(key, value);
             }
             Err(err) => {
-                report(err.span().or(Some(value.span())), toml_message(&err));
-                unreadable.extend(field(key.get_ref()));
+                report(err.span().or(Some(value_span)), toml_message(&err));
+                unreadable.push(key.get_ref().to_string());
             }
         }
     }
-    deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
+    let value = deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
         report(err.span(), toml_message(&err));
-        RawEvent::default()
-    })
+        T::default()
+    });
+    TomlRead {
+        value,
+        problems,
+        unreadable,
+    }
 }
 
-fn deserialize(table: Spanned<DeTable<'_>>) -> Result<RawEvent, toml::de::Error> {
-    RawEvent::deserialize(toml::de::Deserializer::from(table))
-}
-
-/// The field a key names, if it is one.
-fn field(key: &str) -> Option<&'static str> {
-    FIELDS.iter().copied().find(|f| *f == key)
+fn deserialize<T: serde::de::DeserializeOwned>(
+    table: Spanned<DeTable<'_>>,
+) -> Result<T, toml::de::Error> {
+    T::deserialize(toml::de::Deserializer::from(table))
 }
 
 /// The toml crate's message without the source excerpt it appends: the diagnostic already
