@@ -3,11 +3,13 @@
 //!
 //! Splitting, deserializing and validating are separate steps: this module only reports what
 //! stops it from reading the file (no `+++` block, malformed TOML, unknown fields, wrong types).
+//! [`read_toml`] reads any TOML document (the settings file too) and reports every such problem
+//! at once, still reading the fields around them.
 
 use std::ops::Range;
 
 use serde::Deserialize;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::source::SourceFile;
@@ -140,9 +142,10 @@ where
     let mut readable = DeTable::new();
     for (key, value) in table.into_inner() {
         let value_span = value.span();
+        let (start, end) = extent(&value);
         let broken = syntax_errors.iter().any(|err| {
             err.span()
-                .is_some_and(|e| value_span.start <= e.start && e.start <= value_span.end)
+                .is_some_and(|e| start <= e.start && e.start <= end)
         });
         if broken {
             unreadable.push(key.get_ref().to_string());
@@ -169,6 +172,25 @@ where
         problems,
         unreadable,
     }
+}
+
+/// The first and last byte a value is written over, tables and arrays within it included
+/// (the span of an array of tables is only its first `[[header]]`).
+fn extent(value: &Spanned<DeValue<'_>>) -> (usize, usize) {
+    let span = value.span();
+    let inner: Vec<(usize, usize)> = match value.get_ref() {
+        DeValue::Array(items) => items.iter().map(extent).collect(),
+        DeValue::Table(table) => table
+            .iter()
+            .flat_map(|(key, value)| [(key.span().start, key.span().end), extent(value)])
+            .collect(),
+        _ => Vec::new(),
+    };
+    inner
+        .into_iter()
+        .fold((span.start, span.end), |(start, end), (s, e)| {
+            (start.min(s), end.max(e))
+        })
 }
 
 fn deserialize<T: serde::de::DeserializeOwned>(
@@ -335,6 +357,25 @@ mod tests {
         };
         assert_eq!(err.line, 3);
         assert_eq!(parsed.unreadable, ["date"]);
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_source_leaves_the_sources_unread() {
+        let parsed = parse_event_file(&file(
+            "+++\ntitle = \"A\"\n[[sources]]\ntitle = \"S\"\nurl = \"https://e.org/\n[[sources]]\ntitle = \"T\"\ndate = 2025-02-30\n+++\n",
+        ))
+        .expect("split");
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "e.md:5:22: error: invalid basic string, expected `\"`",
+                "e.md:8:8: error: invalid date, expected day between 01 and 28",
+            ],
+            "no second report for the placeholder the parser leaves"
+        );
+        assert_eq!(parsed.unreadable, ["sources"]);
+        assert!(parsed.raw.sources.is_none());
     }
 
     #[test]
