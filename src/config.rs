@@ -6,6 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
+use crate::load::front_matter::read_toml;
 use crate::load::SourceFile;
 
 /// How many entries each feed holds when `feed_limit` is not set.
@@ -40,7 +41,7 @@ impl Settings {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     id: Option<Spanned<String>>,
@@ -55,11 +56,14 @@ struct RawSettings {
 
 /// Reads the settings file; on any error returns every problem found.
 pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
-    let raw: RawSettings = toml::from_str(&file.text).map_err(|err| {
-        let offset = err.span().map_or(0, |s| s.start);
-        vec![file.error(offset, err.message().trim().trim_end_matches('.'))]
-    })?;
-    let mut errors = Vec::new();
+    let read = read_toml::<RawSettings>(&file.text);
+    let raw = read.value;
+    let unreadable = read.unreadable;
+    let mut errors: Vec<Diagnostic> = read
+        .problems
+        .into_iter()
+        .map(|(offset, message)| file.error(offset, message))
+        .collect();
     let mut text = |value: Option<Spanned<String>>, name: &str, required: bool| -> String {
         match value {
             Some(v) if v.get_ref().trim().is_empty() && required => {
@@ -79,7 +83,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
                 }
                 v.into_inner().trim().to_string()
             }
-            None if required => {
+            None if required && !unreadable.iter().any(|f| f == name) => {
                 errors.push(file.error(0, format!("missing {name}")));
                 String::new()
             }
@@ -107,6 +111,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
             }
             url
         }
+        None if unreadable.iter().any(|f| f == "base_url") => String::new(),
         None => {
             errors.push(file.error(
                 0,
@@ -305,6 +310,24 @@ mod tests {
             let found: Vec<String> = errs.iter().map(ToString::to_string).collect();
             assert_eq!(found, [format!("c.toml:1:9: error: {message}")]);
         }
+    }
+
+    #[test]
+    fn issue_11_every_problem_of_the_settings_is_reported() {
+        let errs = parse(
+            "title = \"T\"\nbase_url = \"https://e.org/\"\ntitel = 1\nfeed_limit = \"ten\"\nlanguage = \"english\"\nauthor = \"unclosed\n",
+        )
+        .unwrap_err();
+        let found: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "c.toml:6:19: error: invalid basic string, expected `\"`",
+                "c.toml:4:14: error: invalid type: string \"ten\", expected i64",
+                "c.toml:3:1: error: unknown field `titel`, expected one of `id`, `title`, `description`, `base_url`, `language`, `timezone`, `author`, `feed_limit`",
+                "c.toml:5:12: error: language 'english' is not a BCP 47 language tag like en or es-MX (the primary language is not in the IANA Language Subtag Registry)",
+            ]
+        );
     }
 
     #[test]

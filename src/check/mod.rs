@@ -456,7 +456,8 @@ pub fn check_event_file(file: &SourceFile, zone: Tz) -> (Option<Event>, Vec<Diag
     };
     let mut rules = EventRules {
         file,
-        diagnostics: Vec::new(),
+        diagnostics: parsed.problems,
+        unreadable: parsed.unreadable,
     };
     let event = rules.event(
         parsed.raw,
@@ -472,11 +473,20 @@ pub fn check_event_file(file: &SourceFile, zone: Tz) -> (Option<Event>, Vec<Diag
 struct EventRules<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
+    /// Fields written but not readable (already reported): not missing.
+    unreadable: Vec<String>,
 }
 
 impl EventRules<'_> {
     fn error(&mut self, offset: usize, message: impl Into<String>) {
         self.diagnostics.push(self.file.error(offset, message));
+    }
+
+    /// Reports a required field that is not written (at the opening `+++` line).
+    fn missing(&mut self, at: usize, field: &str) {
+        if !self.unreadable.iter().any(|f| f == field) {
+            self.error(at, format!("missing {field}"));
+        }
     }
 
     fn event(
@@ -491,7 +501,7 @@ impl EventRules<'_> {
         let title = match raw.title {
             Some(t) => self.line_text(t, "title", true),
             None => {
-                self.error(missing_at, "missing title");
+                self.missing(missing_at, "title");
                 None
             }
         };
@@ -515,7 +525,7 @@ impl EventRules<'_> {
         let date = match &raw.date {
             Some(d) => self.when(d, "date", zone),
             None => {
-                self.error(missing_at, "missing date");
+                self.missing(missing_at, "date");
                 None
             }
         };
@@ -574,7 +584,7 @@ impl EventRules<'_> {
                 ));
             }
         }
-        if raw.published.is_none() {
+        if raw.published.is_none() && !self.unreadable.iter().any(|f| f == "published") {
             self.diagnostics.push(self.file.warning(
                 missing_at,
                 "missing published: feeds will date this entry by the event's date instead",
@@ -1025,6 +1035,25 @@ mod tests {
             "+++\ntitle = \"\\u200Bx\\u200D\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n+++\n",
         );
         assert!(event.is_some(), "a title with a visible character is fine");
+    }
+
+    #[test]
+    fn issue_11_every_problem_of_a_file_is_reported() {
+        let found = messages(
+            "+++\ntitle = \"A\\u2028\"\ndate = 2025-02-30\ntitel = 1\nstatus = \"maybe\"\ntags = [\"a\", 1]\nlocation = \"unclosed\npublished = 2025-09-03T10:00:00Z\n[[sources]]\ntitle = \"S\"\nurl = \"https://e.org/\"\nfoo = 1\n+++\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "events/e.md:2:9: error: title must be a single line (it holds the separator U+2028)",
+                "events/e.md:3:8: error: invalid date, expected day between 01 and 28",
+                "events/e.md:4:1: error: unknown field `titel`, expected one of `title`, `date`, `end`, `timezone`, `location`, `tags`, `status`, `published`, `updated`, `id`, `draft`, `sources`",
+                "events/e.md:5:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
+                "events/e.md:6:14: error: invalid type: integer `1`, expected a string",
+                "events/e.md:7:21: error: invalid basic string, expected `\"`",
+                "events/e.md:12:1: error: unknown field `foo`, expected one of `title`, `url`, `publisher`, `date`",
+            ]
+        );
     }
 
     #[test]

@@ -3,8 +3,13 @@
 //!
 //! Splitting, deserializing and validating are separate steps: this module only reports what
 //! stops it from reading the file (no `+++` block, malformed TOML, unknown fields, wrong types).
+//! [`read_toml`] reads any TOML document (the settings file too) and reports every such problem
+//! at once, still reading the fields around them.
+
+use std::ops::Range;
 
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::source::SourceFile;
@@ -14,7 +19,7 @@ const DELIMITER: &str = "+++";
 
 /// An event file's front matter as written, every value with its span (bytes, relative to the
 /// start of the file).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
     pub title: Option<Spanned<String>>,
@@ -44,28 +49,154 @@ pub struct RawSource {
 /// An event file split into its parts; spans in `raw` are already relative to the file start.
 #[derive(Debug)]
 pub struct ParsedFile {
+    /// Every field that could be read; one that could not is left out.
     pub raw: RawEvent,
+    /// What keeps fields from being read: TOML syntax errors, unknown fields, values of the
+    /// wrong type. Every one is reported, not only the first.
+    pub problems: Vec<Diagnostic>,
+    /// Fields that are written but could not be read (so they are not reported missing too).
+    pub unreadable: Vec<String>,
     /// Byte offset of the front matter's first line (just after the opening `+++`).
     pub front_matter_start: usize,
     /// Byte offset where the Markdown body starts.
     pub body_start: usize,
 }
 
-/// Splits and deserializes one event file, or says at which position it cannot be read.
+/// Splits and deserializes one event file. Only a file without a `+++` block cannot be read at
+/// all; problems inside the front matter are gathered in [`ParsedFile::problems`] while the
+/// fields around them are still read, so `check` reports each problem of a file at once.
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
     let (front_start, front_end, body_start) =
         split(&file.text).map_err(|msg| file.error(0, msg))?;
-    let front = &file.text[front_start..front_end];
-    let mut raw: RawEvent = toml::from_str(front).map_err(|err| {
-        let offset = err.span().map_or(0, |span| span.start) + front_start;
-        file.error(offset, toml_message(&err))
-    })?;
+    let read = read_toml::<RawEvent>(&file.text[front_start..front_end]);
+    let mut raw = read.value;
     shift_spans(&mut raw, front_start);
     Ok(ParsedFile {
         raw,
+        problems: read
+            .problems
+            .into_iter()
+            .map(|(offset, message)| file.error(front_start + offset, message))
+            .collect(),
+        unreadable: read.unreadable,
         front_matter_start: front_start,
         body_start,
     })
+}
+
+/// What reading a TOML document into a `T` found.
+#[derive(Debug)]
+pub struct TomlRead<T> {
+    /// Every field that could be read; one that could not is left out.
+    pub value: T,
+    /// Each problem: a byte offset into the text read, and a message.
+    pub problems: Vec<(usize, String)>,
+    /// Fields written but not readable (so they are not reported missing too).
+    pub unreadable: Vec<String>,
+}
+
+/// Reads `text` into a `T`, reporting every problem rather than the first: each syntax error,
+/// unknown field and value of the wrong type, while the fields around them are still read.
+pub fn read_toml<T>(text: &str) -> TomlRead<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    // Almost every document reads at once; only one with a problem is read again, by field.
+    let err = match toml::from_str(text) {
+        Ok(value) => {
+            return TomlRead {
+                value,
+                problems: Vec::new(),
+                unreadable: Vec::new(),
+            }
+        }
+        Err(err) => err,
+    };
+    let mut read = read_each_field(text);
+    if read.problems.is_empty() {
+        // Never an error read at once and missed field by field; should it be, say so.
+        read.problems
+            .push((err.span().map_or(0, |s| s.start), toml_message(&err)));
+    }
+    read
+}
+
+fn read_each_field<T>(text: &str) -> TomlRead<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    let mut problems = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut report = |span: Option<Range<usize>>, message: String| {
+        problems.push((span.map_or(0, |s| s.start), message));
+    };
+    // The recovering parser goes on after a syntax error; a value it could not read is left
+    // as a placeholder, which is dropped here.
+    let (table, syntax_errors) = DeTable::parse_recoverable(text);
+    for err in &syntax_errors {
+        report(err.span(), toml_message(err));
+    }
+    let span = table.span();
+    // Each field is read alone, so an unknown field or a value of the wrong type (which stop
+    // serde) is found and reported whatever else is wrong; then the good ones are read together.
+    let mut readable = DeTable::new();
+    for (key, value) in table.into_inner() {
+        let value_span = value.span();
+        let (start, end) = extent(&value);
+        let broken = syntax_errors.iter().any(|err| {
+            err.span()
+                .is_some_and(|e| start <= e.start && e.start <= end)
+        });
+        if broken {
+            unreadable.push(key.get_ref().to_string());
+            continue;
+        }
+        let mut one = DeTable::new();
+        one.insert(key.clone(), value.clone());
+        match deserialize::<T>(Spanned::new(span.clone(), one)) {
+            Ok(_) => {
+                readable.insert(key, value);
+            }
+            Err(err) => {
+                report(err.span().or(Some(value_span)), toml_message(&err));
+                unreadable.push(key.get_ref().to_string());
+            }
+        }
+    }
+    let value = deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
+        report(err.span(), toml_message(&err));
+        T::default()
+    });
+    TomlRead {
+        value,
+        problems,
+        unreadable,
+    }
+}
+
+/// The first and last byte a value is written over, tables and arrays within it included
+/// (the span of an array of tables is only its first `[[header]]`).
+fn extent(value: &Spanned<DeValue<'_>>) -> (usize, usize) {
+    let span = value.span();
+    let inner: Vec<(usize, usize)> = match value.get_ref() {
+        DeValue::Array(items) => items.iter().map(extent).collect(),
+        DeValue::Table(table) => table
+            .iter()
+            .flat_map(|(key, value)| [(key.span().start, key.span().end), extent(value)])
+            .collect(),
+        _ => Vec::new(),
+    };
+    inner
+        .into_iter()
+        .fold((span.start, span.end), |(start, end), (s, e)| {
+            (start.min(s), end.max(e))
+        })
+}
+
+fn deserialize<T: serde::de::DeserializeOwned>(
+    table: Spanned<DeTable<'_>>,
+) -> Result<T, toml::de::Error> {
+    T::deserialize(toml::de::Deserializer::from(table))
 }
 
 /// The toml crate's message without the source excerpt it appends: the diagnostic already
@@ -208,14 +339,61 @@ mod tests {
 
     #[test]
     fn reports_unknown_fields_at_their_line() {
-        let err = parse_event_file(&file("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n")).unwrap_err();
+        let parsed =
+            parse_event_file(&file("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n")).expect("split");
+        let [err] = parsed.problems.as_slice() else {
+            panic!("{:?}", parsed.problems)
+        };
         assert_eq!((err.line, err.col), (3, 1));
         assert!(err.message.contains("titel"), "{}", err.message);
+        assert_eq!(parsed.raw.title.expect("read").into_inner(), "A");
     }
 
     #[test]
     fn reports_malformed_toml_at_its_line() {
-        let err = parse_event_file(&file("+++\ntitle = \"A\"\ndate = \n+++\n")).unwrap_err();
+        let parsed = parse_event_file(&file("+++\ntitle = \"A\"\ndate = \n+++\n")).expect("split");
+        let [err] = parsed.problems.as_slice() else {
+            panic!("{:?}", parsed.problems)
+        };
         assert_eq!(err.line, 3);
+        assert_eq!(parsed.unreadable, ["date"]);
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_source_leaves_the_sources_unread() {
+        let parsed = parse_event_file(&file(
+            "+++\ntitle = \"A\"\n[[sources]]\ntitle = \"S\"\nurl = \"https://e.org/\n[[sources]]\ntitle = \"T\"\ndate = 2025-02-30\n+++\n",
+        ))
+        .expect("split");
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "e.md:5:22: error: invalid basic string, expected `\"`",
+                "e.md:8:8: error: invalid date, expected day between 01 and 28",
+            ],
+            "no second report for the placeholder the parser leaves"
+        );
+        assert_eq!(parsed.unreadable, ["sources"]);
+        assert!(parsed.raw.sources.is_none());
+    }
+
+    #[test]
+    fn reads_every_field_it_can_beside_wrong_ones() {
+        let parsed = parse_event_file(&file(
+            "+++\ntitle = 1\ndate = 2025-01-01\ntags = \"x\"\nstatus = \"tentative\"\n+++\n",
+        ))
+        .expect("split");
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "e.md:4:8: error: invalid type: string \"x\", expected a sequence",
+                "e.md:2:9: error: invalid type: integer `1`, expected a string",
+            ]
+        );
+        assert_eq!(parsed.unreadable, ["tags", "title"]);
+        assert!(parsed.raw.date.is_some() && parsed.raw.status.is_some());
+        assert_eq!(parsed.raw.date.expect("read").span().start, 21);
     }
 }

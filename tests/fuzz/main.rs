@@ -168,8 +168,11 @@ impl CollectionInput {
         let count = events.rng.usize(1..=6);
         let files = (0..count)
             .map(|i| {
-                let folder = ["", "2025/", "a b/", "é/"][events.rng.usize(..4)];
-                (format!("{folder}e{i}.md"), events.next())
+                // Some names hold what a terminal acts on: reports must show them escaped.
+                let folder =
+                    ["", "2025/", "a b/", "é/", "\u{1b}[2J/", "new\nline/"][events.rng.usize(..6)];
+                let name = ["e", "\u{202e}e", "\u{7}e"][events.rng.usize(..3)];
+                (format!("{folder}{name}{i}.md"), events.next())
             })
             .collect();
         CollectionInput {

@@ -27,6 +27,11 @@ const ZONES: [Tz; 6] = [
 fn assert_located(diagnostic: &Diagnostic, text: Option<&str>) {
     let shown = diagnostic.to_string();
     assert!(!shown.contains(['\n', '\r']), "split report: {shown:?}");
+    assert_eq!(
+        chronicle::terminal::escape(&shown),
+        shown,
+        "a report holds a character that acts on the terminal"
+    );
     assert!(diagnostic.line >= 1 && diagnostic.col >= 1, "{shown}");
     if let Some(text) = text {
         let lines = text.split('\n').count();
