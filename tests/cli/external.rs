@@ -421,7 +421,7 @@ fn titles_with_markup_read_as_text_and_pass_the_w3c_feed_validator() {
     let project = Project::empty();
     project.write(
         "events/chronicle.toml",
-        "title = \"Rulings & <i>notes</i>\"\nbase_url = \"https://example.org/t/\"\nauthor = \"Desk\"\nfeed_limit = 1\n",
+        "id = \"tag:example.org,2025:markup\"\ntitle = \"Rulings & <i>notes</i>\"\nbase_url = \"https://example.org/t/\"\nauthor = \"Desk\"\nfeed_limit = 1\n",
     );
     for (day, title) in [
         (4, r#"Ruling on <b>bold</b> claims & "AT&T""#),

@@ -79,6 +79,8 @@ def load_config(path):
         "title": raw.get("title"),
         "description": raw.get("description"),
         "base_url": raw.get("base_url") or "",
+        # The collection id that every published id derives from; base_url when absent.
+        "id": raw.get("id") or raw.get("base_url") or "",
         "language": raw.get("language"),
         "timezone": raw.get("timezone") or "UTC",
         "author": raw.get("author"),
@@ -108,7 +110,10 @@ def load_events(path):
 
 
 def event_uuid(config, event):
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, config["base_url"] + "events/" + event["id"]))
+    """uuid5 (URL namespace) of `<collection id>events/<id>`, with a `/` between the two when
+    the collection id does not end with one (a `tag:` or `urn:` id)."""
+    collection = config["id"] if config["id"].endswith("/") else config["id"] + "/"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, collection + "events/" + event["id"]))
 
 
 def event_link(config, event):
