@@ -379,6 +379,39 @@ fn statuses_ranges_and_precision_are_shown() {
     );
 }
 
+/// Every page a build wrote, relative to `out`.
+fn html_pages(out: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .map(|entry| entry.expect("walkable"))
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "html"))
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(out).expect("below out");
+            relative.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
+}
+
+/// Issue 4: an event known only by year used its year's heading id (`year-2024`) as its group's
+/// anchor, and two events' footnotes shared `id="1"`.
+#[test]
+fn ids_are_unique_on_every_page() {
+    for events in [SAMPLE, PAGES] {
+        let out = build(events);
+        for path in html_pages(out.path()) {
+            let html = page(out.path(), &path);
+            let mut seen = BTreeSet::new();
+            for element in select(&html, "[id]") {
+                let id = element.value().attr("id").unwrap_or_default();
+                assert!(
+                    seen.insert(id.to_string()),
+                    "{events} {path}: id {id:?} twice"
+                );
+            }
+        }
+    }
+}
+
 fn times_of(html: &Html, id: &str) -> Vec<(String, String)> {
     select(html, &format!("article[id=\"{id}\"] .when time"))
         .iter()

@@ -292,7 +292,8 @@ struct YearGroup {
 
 #[derive(Debug, Serialize)]
 struct MonthGroup {
-    /// An anchor for the month: `month-2025-09`, or `year-2025` for events known only by year.
+    /// An anchor for the month: `month-2025-09`, or `sometime-2025` for events known only by
+    /// year (`year-2025` is the year's own heading).
     anchor: String,
     /// "September 2025", or "Sometime in 2025" for events known only by year.
     name: String,
@@ -546,7 +547,7 @@ fn group_by_year_and_month(
                 .into_iter()
                 .map(|(month, indices)| MonthGroup {
                     anchor: if month == 0 {
-                        format!("year-{year:04}")
+                        format!("sometime-{year:04}")
                     } else {
                         format!("month-{year:04}-{month:02}")
                     },
