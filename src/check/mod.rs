@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
+use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::query::tag_slug;
@@ -607,7 +608,7 @@ impl EventRules<'_> {
             updated,
             draft: raw.draft.is_some_and(|d| *d.get_ref()),
             sources,
-            body: Body::new(body),
+            body: Body::new(&nfc(body)),
             path: self.file.relative.clone(),
         })
     }
@@ -630,7 +631,7 @@ impl EventRules<'_> {
             self.error(at, format!("{name} has only invisible characters"));
             return None;
         }
-        Some(text.trim().to_string())
+        Some(nfc(text.trim()).into_owned())
     }
 
     /// A date of any form, read in `zone`, within the range every output can hold.
@@ -760,7 +761,8 @@ impl EventRules<'_> {
         };
         let url = match raw.url {
             Some(u) => {
-                let url = u.get_ref().trim().to_string();
+                // An IRI is compared in NFC too (RFC 3987, section 5.3.2.2).
+                let url = nfc(u.get_ref().trim()).into_owned();
                 match check_absolute_url(&url) {
                     Ok(()) => Some(url),
                     Err(msg) => {
@@ -938,6 +940,25 @@ mod tests {
         assert_eq!(event.tags, ["a", "b"]);
         assert_eq!(event.status, Status::Tentative);
         assert_eq!(event.body.text(), "Body\n");
+    }
+
+    /// Issue 4: text not in Unicode Normalization Form C drew the Nu Html Checker's warning,
+    /// and one tag written two ways was two tags.
+    #[test]
+    fn event_text_is_kept_in_nfc() {
+        let (event, diagnostics) = check(
+            "+++\ntitle = \"Cafe\\u0301\"\ndate = 2025-09-03\nlocation = \"Sa\\u0303o Paulo\"\ntags = [\"cafe\\u0301\", \"caf\\u00e9\"]\npublished = 2025-09-03T10:00:00Z\n[[sources]]\ntitle = \"Re\\u0301sume\\u0301\"\nurl = \"https://example.org/cafe\\u0301\"\npublisher = \"Sa\\u0303o\"\n+++\nNe\u{301}e\n",
+        );
+        assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+        let event = event.expect("valid event");
+        assert_eq!(event.title, "Caf\u{e9}");
+        assert_eq!(event.location.as_deref(), Some("S\u{e3}o Paulo"));
+        assert_eq!(event.tags, ["caf\u{e9}"]);
+        assert_eq!(event.body.text(), "N\u{e9}e\n");
+        let source = &event.sources[0];
+        assert_eq!(source.title, "R\u{e9}sum\u{e9}");
+        assert_eq!(source.url, "https://example.org/caf\u{e9}");
+        assert_eq!(source.publisher.as_deref(), Some("S\u{e3}o"));
     }
 
     #[test]
