@@ -515,14 +515,24 @@ impl EventRules<'_> {
             None => Some(default_zone),
         };
         let zone = timezone.unwrap_or(default_zone);
+        // An event's own time zone says where its times are shown, whatever offset they were
+        // written with; without one, a time is shown at the offset it was written with.
+        let shown = |when: When| match raw.timezone {
+            Some(_) => when.shown_in(zone),
+            None => when,
+        };
         let date = match &raw.date {
-            Some(d) => self.when(d, "date", zone),
+            Some(d) => self.when(d, "date", zone).map(shown),
             None => {
                 self.error(missing_at, "missing date");
                 None
             }
         };
-        let end = raw.end.as_ref().and_then(|e| self.when(e, "end", zone));
+        let end = raw
+            .end
+            .as_ref()
+            .and_then(|e| self.when(e, "end", zone))
+            .map(shown);
         if let (Some(date), Some(end), Some(end_raw)) = (&date, &end, &raw.end) {
             if end.start(zone) < date.start(zone) {
                 self.error(

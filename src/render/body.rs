@@ -174,12 +174,9 @@ fn end_block(out: &mut String) {
     }
 }
 
-/// A one-line account of when and where: "3 September 2025 – 4 September 2025 · Mexico City".
+/// A one-line account of when and where: "3–4 September 2025 · Mexico City".
 pub fn when_and_where(event: &Event) -> String {
-    let mut line = event.date.to_string();
-    if let Some(end) = &event.end {
-        let _ = write!(line, " – {end}");
-    }
+    let mut line = event.date.period(event.end.as_ref()).to_string();
     if event.date.is_reduced() {
         line.push_str(" (exact day not known)");
     }

@@ -233,7 +233,8 @@ struct SiteInfo<'a> {
     author: &'a str,
     /// The front page, relative to this page.
     home: String,
-    /// When the page's events last changed (the newest entry `updated` of its view).
+    /// When the page's events last changed (the newest entry `updated` of its view), as a day
+    /// in the collection's time zone.
     updated: Moment,
 }
 
@@ -306,7 +307,8 @@ struct MonthGroup {
 /// A date for people and for machines.
 #[derive(Debug, Serialize)]
 struct Moment {
-    /// "3 September 2025, 12:00 CST", "March 2025", "2025".
+    /// "3 September 2025, 12:00 CST", "March 2025", "2025"; the start of a period only as much
+    /// as its end does not say ("10" of "10–12 September 2025").
     text: String,
     /// ISO 8601 at the same precision, for `<time datetime>`.
     iso: String,
@@ -326,8 +328,8 @@ struct EventItem {
     id: String,
     title: String,
     date: Moment,
-    /// The last day or moment of a period, shown as a range.
-    end: Option<Moment>,
+    /// The last day or moment of a period, when it is not the date itself.
+    end: Option<RangeEnd>,
     /// Month or year precision: the day is not known.
     reduced: bool,
     /// `confirmed`, `tentative` or `cancelled`.
@@ -341,6 +343,17 @@ struct EventItem {
     permalink: String,
     /// The absolute permanent link, as in the feeds.
     url: String,
+}
+
+/// The end of a period, written as [`When::period`] writes it ("12 September 2025" of
+/// "10–12 September 2025", "14:00 CST" of a meeting from 12:00).
+#[derive(Debug, Serialize)]
+struct RangeEnd {
+    /// What stands between the start and the end: "–" or " – ".
+    dash: &'static str,
+    text: String,
+    /// ISO 8601 at the written precision, for `<time datetime>`.
+    iso: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -413,10 +426,9 @@ fn page_context<'a>(
             } else {
                 root.clone()
             },
-            updated: Moment {
-                text: updated.format("%-d %B %Y").to_string(),
-                iso: updated.format("%Y-%m-%d").to_string(),
-            },
+            updated: Moment::of(&When::Date(
+                updated.with_timezone(&settings.timezone).date_naive(),
+            )),
         },
         page: PageInfo {
             kind,
@@ -606,11 +618,22 @@ fn event_item(
         Some(html) => html.body_str().to_string(),
         None => site.body_html(index).into_owned(),
     };
+    let period = event.date.period(event.end.as_ref());
     EventItem {
         id: event.id.clone(),
         title: event.title.clone(),
-        date: Moment::of(&event.date),
-        end: event.end.as_ref().map(|end| end_moment(event, end)),
+        date: Moment {
+            text: period.start,
+            iso: event.date.iso(),
+        },
+        end: event
+            .end
+            .zip(period.end)
+            .map(|(end, (dash, text))| RangeEnd {
+                dash,
+                text,
+                iso: end.iso(),
+            }),
         reduced: event.date.is_reduced(),
         status: event.status.as_str(),
         location: event.location.clone(),
@@ -651,17 +674,6 @@ fn month_name(month: u32) -> String {
         .ok()
         .and_then(|m| chrono::Month::try_from(m).ok())
         .map_or_else(|| month.to_string(), |m| m.name().to_string())
-}
-
-/// The end of a range; on the same day as the start, only its time ("14:00 CST").
-fn end_moment(event: &Event, end: &When) -> Moment {
-    let mut moment = Moment::of(end);
-    if let (When::Instant { .. }, When::Instant { at, zone }) = (&event.date, end) {
-        if event.date.first_day() == end.first_day() {
-            moment.text = at.with_timezone(zone).format("%H:%M %Z").to_string();
-        }
-    }
-    moment
 }
 
 #[cfg(test)]
