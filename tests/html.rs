@@ -438,12 +438,12 @@ fn dates_read_as_a_newspaper_writes_them() {
     assert_eq!(when("meeting"), "3 September 2025, 12:00–14:00 CST");
     assert_eq!(when("one-day-period"), "5 May 2025");
     assert_eq!(times_of(&html, "one-day-period").len(), 1);
-    assert_eq!(when("written-offset"), "1 June 2025, 19:00 UTC-3");
+    assert_eq!(when("written-offset"), "1 June 2025, 19:00 UTC−3");
     assert_eq!(
         times_of(&html, "written-offset"),
         [(
             "2025-06-01T19:00:00-03:00".to_string(),
-            "1 June 2025, 19:00 UTC-3".to_string()
+            "1 June 2025, 19:00 UTC−3".to_string()
         )]
     );
     assert_eq!(when("own-zone"), "2 June 2025, 14:00 CEST");

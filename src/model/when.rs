@@ -46,13 +46,14 @@ impl Clock {
     }
 
     /// The clock's name at `at`: the zone's abbreviation ("CST", "CEST"), or the offset from
-    /// UTC ("UTC-3", "UTC+5:30", "UTC").
+    /// UTC ("UTC−3", "UTC+5:30", "UTC").
     fn name(self, at: DateTime<Utc>) -> String {
         match self {
             Clock::Zone(zone) => at.with_timezone(&zone).format("%Z").to_string(),
             Clock::Offset(offset) => {
                 let seconds = offset.local_minus_utc();
-                let sign = if seconds < 0 { '-' } else { '+' };
+                // U+2212 MINUS SIGN: the typographic minus, which no line breaks after.
+                let sign = if seconds < 0 { '\u{2212}' } else { '+' };
                 let (hours, minutes) = (seconds.abs() / 3600, seconds.abs() / 60 % 60);
                 match (hours, minutes) {
                     (0, 0) => "UTC".to_string(),
@@ -244,7 +245,7 @@ impl When {
 }
 
 /// For people: `2025`, `March 2025`, `3 September 2025`, `3 September 2025, 12:00 CST`,
-/// `2 January 2000, 19:00 UTC-3`.
+/// `2 January 2000, 19:00 UTC−3`.
 impl fmt::Display for When {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -421,7 +422,7 @@ mod tests {
             (
                 "2025-09-03T14:00:00-04:00",
                 "2025-09-03T14:00:00-04:00",
-                "3 September 2025, 14:00 UTC-4",
+                "3 September 2025, 14:00 UTC−4",
             ),
             (
                 "2025-09-03T23:45:00+05:30",
@@ -456,7 +457,7 @@ mod tests {
     fn an_offset_time_is_shown_as_written_unless_the_event_names_its_zone() {
         let table: toml::Table = toml::from_str("v = 2000-01-02T19:00:00-03:00").unwrap();
         let when = When::from_toml(&table["v"], chrono_tz::Europe::Berlin).unwrap();
-        assert_eq!(when.to_string(), "2 January 2000, 19:00 UTC-3");
+        assert_eq!(when.to_string(), "2 January 2000, 19:00 UTC−3");
         assert_eq!(when.iso(), "2000-01-02T19:00:00-03:00");
         let shown = when.shown_in(chrono_tz::Europe::Berlin);
         assert_eq!(shown.to_string(), "2 January 2000, 23:00 CET");
