@@ -394,6 +394,43 @@ fn statuses_ranges_and_precision_are_shown() {
     );
 }
 
+/// Issue 4, in the feeds: each entry's footnote links lead to its own notes, and no two entries
+/// of a feed share an id.
+#[test]
+fn feed_entries_have_their_own_footnote_ids() {
+    let out = build(PAGES);
+    for feed_path in ["rss.xml", "atom.xml", "feed.json"] {
+        let bytes = std::fs::read(out.path().join(feed_path)).expect("feed written");
+        let feed =
+            feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{feed_path}: {e}"));
+        let mut ids = BTreeSet::new();
+        let mut notes = 0;
+        for entry in feed.entries {
+            let body = entry
+                .content
+                .and_then(|c| c.body)
+                .or_else(|| entry.summary.map(|s| s.content))
+                .expect("entry HTML");
+            let html = Html::parse_fragment(&body);
+            let own: BTreeSet<String> = select(&html, "[id]")
+                .iter()
+                .filter_map(|e| e.value().attr("id").map(str::to_string))
+                .collect();
+            for link in hrefs(&html, "a[href^=\"#\"]") {
+                assert!(
+                    own.contains(&link[1..]),
+                    "{feed_path}: {link} not in its entry"
+                );
+                notes += 1;
+            }
+            for id in own {
+                assert!(ids.insert(id.clone()), "{feed_path}: id {id:?} twice");
+            }
+        }
+        assert!(notes >= 2, "{feed_path}: only {notes} note links");
+    }
+}
+
 /// Every page a build wrote, relative to `out`.
 fn html_pages(out: &Path) -> Vec<String> {
     walkdir::WalkDir::new(out)
