@@ -16,6 +16,7 @@ use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::query::tag_slug;
+use crate::render::html::is_page_anchor;
 
 mod templates;
 
@@ -748,7 +749,13 @@ impl EventRules<'_> {
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if valid {
+        if valid && is_page_anchor(&id) {
+            self.error(
+                at,
+                format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id"),
+            );
+            None
+        } else if valid {
             Some(id)
         } else {
             self.error(
@@ -969,6 +976,31 @@ mod tests {
         assert_eq!(source.title, "R\u{e9}sum\u{e9}");
         assert_eq!(source.url, "https://example.org/caf\u{e9}");
         assert_eq!(source.publisher.as_deref(), Some("S\u{e3}o"));
+    }
+
+    /// Issue 4 (duplicate ids): an event's article carries its id, so an event named like one
+    /// of the pages' own anchors would share it.
+    #[test]
+    fn ids_of_the_pages_own_anchors_are_refused() {
+        let event = "+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n";
+        let anchor_message = "is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id";
+        assert_eq!(
+            messages(&format!("{event}id = \"month-2025-09\"\n+++\n")),
+            [format!(
+                "events/e.md:5:6: error: id 'month-2025-09' {anchor_message}"
+            )]
+        );
+        let file = SourceFile::new(
+            "events/timeline.md".into(),
+            "timeline.md".into(),
+            format!("{event}+++\n"),
+        );
+        let (checked, diagnostics) = check_event_file(&file, chrono_tz::UTC);
+        assert!(checked.is_none());
+        assert_eq!(
+            diagnostics[0].to_string(),
+            format!("events/timeline.md:1:1: error: id (from the file name) 'timeline' {anchor_message}")
+        );
     }
 
     #[test]

@@ -36,6 +36,35 @@ pub const TAG_PAGE_EVENTS: usize = 500;
 /// How many tags (the most used) the front page lists.
 pub const FRONT_PAGE_TAGS: usize = 60;
 
+/// The ids the default templates give the pages' own elements, besides the years' and months'
+/// (see [`is_page_anchor`]).
+const PAGE_IDS: [&str; 4] = [
+    "timeline",
+    "subscribe-heading",
+    "glance-heading",
+    "years-heading",
+];
+
+/// Whether the default pages give `id` to an element of their own: one of `PAGE_IDS`, a year's
+/// heading (`year-2025`), a month's (`month-2025-09`) or the group of the events known only by
+/// year (`sometime-2025`). An event's article carries its id (`#<id>` is its permanent link), so
+/// an event with such an id would share it with that element.
+pub fn is_page_anchor(id: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if PAGE_IDS.contains(&id) {
+        return true;
+    }
+    if let Some(year) = id
+        .strip_prefix("year-")
+        .or_else(|| id.strip_prefix("sometime-"))
+    {
+        return digits(year, 4);
+    }
+    id.strip_prefix("month-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(year, month)| digits(year, 4) && digits(month, 2))
+}
+
 /// The template every page is rendered with.
 pub const PAGE_TEMPLATE: &str = "index.html";
 
@@ -710,6 +739,28 @@ mod tests {
         );
         assert_eq!(shown_events(&view, Page::Tag).len(), TAG_PAGE_EVENTS);
         assert_eq!(shown_events(&view, Page::Year(2025)).len(), 1000);
+    }
+
+    #[test]
+    fn page_anchors_are_recognised() {
+        for id in [
+            "timeline",
+            "year-2025",
+            "month-2025-09",
+            "sometime-0999",
+            "glance-heading",
+        ] {
+            assert!(is_page_anchor(id), "{id}");
+        }
+        for id in [
+            "timelines",
+            "year-25",
+            "month-2025-9",
+            "sometime-2025-01",
+            "2025-09-03-talks",
+        ] {
+            assert!(!is_page_anchor(id), "{id}");
+        }
     }
 
     #[test]
