@@ -15,6 +15,7 @@ apt_packages=(
     procps    # tests/serve: kill, to send SIGTERM to the server
     vdirsyncer # tests: syncs a calendar one item per event, from a file and over HTTP
     khal       # tests/cli/external.rs: khal printics reads a calendar as khal users see it
+    default-jre-headless  # runs the Nu Html Checker (npm vnu-jar) over the timeline pages
 )
 
 missing=()
@@ -34,8 +35,8 @@ if [ "${CI:-}" = true ] && [ ! -f ../shared/tools/w3c-feedvalidator/validate ]; 
     exit 1
 fi
 
-# Python feedparser, icalendar and html5lib (for the W3C validator), npm ical.js (pinned in
-# tests/external).
+# Python feedparser, icalendar and html5lib (for the W3C validator), npm ical.js and vnu-jar
+# (pinned in tests/external).
 if [ -x tests/external/install.sh ]; then
     tests/external/install.sh
 fi

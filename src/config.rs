@@ -81,7 +81,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
                 if let Some(msg) = crate::check::forbidden_characters(v.get_ref(), false) {
                     errors.push(file.error(v.span().start, format!("{name} {msg}")));
                 }
-                v.into_inner().trim().to_string()
+                crate::load::normalize::nfc(v.into_inner().trim()).into_owned()
             }
             None if required && !unreadable.iter().any(|f| f == name) => {
                 errors.push(file.error(0, format!("missing {name}")));
@@ -242,6 +242,18 @@ mod tests {
                 .starts_with("id 'timeline' is not an absolute URI"),
             "{}",
             errs[0].message
+        );
+    }
+
+    #[test]
+    fn text_is_kept_in_nfc() {
+        let s = parse(
+            "title = \"Cro\\u0302nica\"\ndescription = \"Sa\\u0303o\"\nauthor = \"Jose\\u0301\"\nbase_url = \"https://example.org/\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            [s.title, s.description, s.author],
+            ["Cr\u{f4}nica", "S\u{e3}o", "Jos\u{e9}"]
         );
     }
 

@@ -26,13 +26,18 @@ fn root() -> PathBuf {
 
 /// Builds a collection into a fresh folder with the real binary.
 fn build(events: &str) -> tempfile::TempDir {
+    build_at(events, "1767225600")
+}
+
+/// [`build`] with `SOURCE_DATE_EPOCH` set to `epoch`.
+fn build_at(events: &str, epoch: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("temp dir");
     let status = Command::new(env!("CARGO_BIN_EXE_chronicle"))
         .args(["build", "--quiet", "--events"])
         .arg(root().join(events))
         .arg("--out")
         .arg(out.path())
-        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .env("SOURCE_DATE_EPOCH", epoch)
         .status()
         .expect("run chronicle");
     assert!(status.success(), "chronicle build --events {events} failed");
@@ -139,7 +144,8 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
                     time[0].value().attr("datetime"),
                     Some(event.date.iso().as_str())
                 );
-                assert_eq!(text(&time[0]), event.date.to_string());
+                let period = event.date.period(event.end.as_ref());
+                assert_eq!(text(&time[0]), period.start);
             }
         }
         // The front page: the events (all of them here), the years, the subscribe links.
@@ -347,7 +353,7 @@ fn statuses_ranges_and_precision_are_shown() {
     assert_eq!(
         times("talks"),
         [
-            ("2025-09-10".to_string(), "10 September 2025".to_string()),
+            ("2025-09-10".to_string(), "10".to_string()),
             ("2025-09-12".to_string(), "12 September 2025".to_string())
         ]
     );
@@ -356,7 +362,7 @@ fn statuses_ranges_and_precision_are_shown() {
         [
             (
                 "2025-09-03T12:00:00-06:00".to_string(),
-                "3 September 2025, 12:00 CST".to_string()
+                "3 September 2025, 12:00".to_string()
             ),
             (
                 "2025-09-03T14:00:00-06:00".to_string(),
@@ -369,7 +375,16 @@ fn statuses_ranges_and_precision_are_shown() {
         [("2025-03".to_string(), "March 2025".to_string())]
     );
     let months: Vec<String> = select(&html, ".month-heading").iter().map(text).collect();
-    assert_eq!(months, ["March 2025", "September 2025", "October 2025"]);
+    assert_eq!(
+        months,
+        [
+            "March 2025",
+            "May 2025",
+            "June 2025",
+            "September 2025",
+            "October 2025"
+        ]
+    );
     // 23:30 on 31 December in Mexico City is 2025 in UTC, but its page is 2024's.
     let html = page(out.path(), "years/2024/index.html");
     assert_eq!(select(&html, "article[id=\"december\"]").len(), 1);
@@ -377,6 +392,132 @@ fn statuses_ranges_and_precision_are_shown() {
         times_of(&html, "sometime-in-2024"),
         [("2024".to_string(), "2024".to_string())]
     );
+}
+
+/// Issue 4, in the feeds: each entry's footnote links lead to its own notes, and no two entries
+/// of a feed share an id.
+#[test]
+fn feed_entries_have_their_own_footnote_ids() {
+    let out = build(PAGES);
+    for feed_path in ["rss.xml", "atom.xml", "feed.json"] {
+        let bytes = std::fs::read(out.path().join(feed_path)).expect("feed written");
+        let feed =
+            feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{feed_path}: {e}"));
+        let mut ids = BTreeSet::new();
+        let mut notes = 0;
+        for entry in feed.entries {
+            let body = entry
+                .content
+                .and_then(|c| c.body)
+                .or_else(|| entry.summary.map(|s| s.content))
+                .expect("entry HTML");
+            let html = Html::parse_fragment(&body);
+            let own: BTreeSet<String> = select(&html, "[id]")
+                .iter()
+                .filter_map(|e| e.value().attr("id").map(str::to_string))
+                .collect();
+            for link in hrefs(&html, "a[href^=\"#\"]") {
+                assert!(
+                    own.contains(&link[1..]),
+                    "{feed_path}: {link} not in its entry"
+                );
+                notes += 1;
+            }
+            for id in own {
+                assert!(ids.insert(id.clone()), "{feed_path}: id {id:?} twice");
+            }
+        }
+        assert!(notes >= 2, "{feed_path}: only {notes} note links");
+    }
+}
+
+/// Every page a build wrote, relative to `out`.
+fn html_pages(out: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .map(|entry| entry.expect("walkable"))
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "html"))
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(out).expect("below out");
+            relative.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
+}
+
+/// Issue 4: an event known only by year used its year's heading id (`year-2024`) as its group's
+/// anchor, and two events' footnotes shared `id="1"`. Every other id is one an event cannot
+/// take (see `check`).
+#[test]
+fn ids_are_unique_on_every_page() {
+    for events in [SAMPLE, PAGES] {
+        let out = build(events);
+        for path in html_pages(out.path()) {
+            let html = page(out.path(), &path);
+            let mut seen = BTreeSet::new();
+            for element in select(&html, "[id]") {
+                let id = element.value().attr("id").unwrap_or_default();
+                assert!(
+                    seen.insert(id.to_string()),
+                    "{events} {path}: id {id:?} twice"
+                );
+                // Besides the events' articles and notes, only ids `check` keeps events from.
+                let event_own = element.value().name() == "article" || id.contains(':');
+                assert!(
+                    event_own || chronicle::render::html::is_page_anchor(id),
+                    "{events} {path}: id {id:?} is not known as one of the pages' own"
+                );
+            }
+        }
+    }
+}
+
+/// The "when" line of each event, as read: issue reports of ranges written out in full on both
+/// sides, and of times shown in the collection's zone rather than at their written offset.
+#[test]
+fn dates_read_as_a_newspaper_writes_them() {
+    let out = build(PAGES);
+    let html = page(out.path(), "years/2025/index.html");
+    let when = |id: &str| text(&select(&html, &format!("article[id=\"{id}\"] .when"))[0]);
+    assert_eq!(when("talks"), "10–12 September 2025");
+    assert_eq!(when("meeting"), "3 September 2025, 12:00–14:00 CST");
+    assert_eq!(when("one-day-period"), "5 May 2025");
+    assert_eq!(times_of(&html, "one-day-period").len(), 1);
+    assert_eq!(when("written-offset"), "1 June 2025, 19:00 UTC−3");
+    assert_eq!(
+        times_of(&html, "written-offset"),
+        [(
+            "2025-06-01T19:00:00-03:00".to_string(),
+            "1 June 2025, 19:00 UTC−3".to_string()
+        )]
+    );
+    assert_eq!(when("own-zone"), "2 June 2025, 14:00 CEST");
+}
+
+/// Issue: the front page's "At a glance" list showed only the first day of a period.
+#[test]
+fn the_glance_list_shows_whole_periods() {
+    let out = build(PAGES);
+    let html = page(out.path(), "index.html");
+    let glance: Vec<String> = select(&html, ".glance-list li").iter().map(text).collect();
+    assert!(
+        glance.contains(&"10–12 September 2025 Trade talks over three days Tentative".to_string()),
+        "{glance:?}"
+    );
+    assert!(
+        glance.contains(&"3 September 2025, 12:00–14:00 CST Two-hour meeting".to_string()),
+        "{glance:?}"
+    );
+}
+
+/// Issue: a page's "updated" day was the UTC day: an entry published on 20 November at 18:00
+/// -06:00 (00:00 UTC on the 21st) showed "21 November".
+#[test]
+fn the_updated_day_is_the_collection_s() {
+    let out = build_at(PAGES, "1763683200");
+    let html = page(out.path(), "index.html");
+    let updated = &select(&html, ".colophon time")[0];
+    assert_eq!(text(updated), "20 November 2025");
+    assert_eq!(updated.value().attr("datetime"), Some("2025-11-20"));
 }
 
 fn times_of(html: &Html, id: &str) -> Vec<(String, String)> {

@@ -12,9 +12,11 @@ use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
+use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::query::tag_slug;
+use crate::render::html::is_page_anchor;
 
 mod templates;
 
@@ -522,14 +524,24 @@ impl EventRules<'_> {
             None => Some(default_zone),
         };
         let zone = timezone.unwrap_or(default_zone);
+        // An event's own time zone says where its times are shown, whatever offset they were
+        // written with; without one, a time is shown at the offset it was written with.
+        let shown = |when: When| match raw.timezone {
+            Some(_) => when.shown_in(zone),
+            None => when,
+        };
         let date = match &raw.date {
-            Some(d) => self.when(d, "date", zone),
+            Some(d) => self.when(d, "date", zone).map(shown),
             None => {
                 self.missing(missing_at, "date");
                 None
             }
         };
-        let end = raw.end.as_ref().and_then(|e| self.when(e, "end", zone));
+        let end = raw
+            .end
+            .as_ref()
+            .and_then(|e| self.when(e, "end", zone))
+            .map(shown);
         if let (Some(date), Some(end), Some(end_raw)) = (&date, &end, &raw.end) {
             if end.start(zone) < date.start(zone) {
                 self.error(
@@ -615,7 +627,7 @@ impl EventRules<'_> {
             updated,
             draft: raw.draft.is_some_and(|d| *d.get_ref()),
             sources,
-            body: Body::new(body),
+            body: Body::new(&nfc(body)),
             path: self.file.relative.clone(),
         })
     }
@@ -638,7 +650,7 @@ impl EventRules<'_> {
             self.error(at, format!("{name} has only invisible characters"));
             return None;
         }
-        Some(text.trim().to_string())
+        Some(nfc(text.trim()).into_owned())
     }
 
     /// A date of any form, read in `zone`, within the range every output can hold.
@@ -745,7 +757,13 @@ impl EventRules<'_> {
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if valid {
+        if valid && is_page_anchor(&id) {
+            self.error(
+                at,
+                format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id"),
+            );
+            None
+        } else if valid {
             Some(id)
         } else {
             self.error(
@@ -768,7 +786,8 @@ impl EventRules<'_> {
         };
         let url = match raw.url {
             Some(u) => {
-                let url = u.get_ref().trim().to_string();
+                // An IRI is compared in NFC too (RFC 3987, section 5.3.2.2).
+                let url = nfc(u.get_ref().trim()).into_owned();
                 match check_absolute_url(&url) {
                     Ok(()) => Some(url),
                     Err(msg) => {
@@ -948,6 +967,50 @@ mod tests {
         assert_eq!(event.tags, ["a", "b"]);
         assert_eq!(event.status, Status::Tentative);
         assert_eq!(event.body.text(), "Body\n");
+    }
+
+    /// Issue 4: text not in Unicode Normalization Form C drew the Nu Html Checker's warning,
+    /// and one tag written two ways was two tags.
+    #[test]
+    fn event_text_is_kept_in_nfc() {
+        let (event, diagnostics) = check(
+            "+++\ntitle = \"Cafe\\u0301\"\ndate = 2025-09-03\nlocation = \"Sa\\u0303o Paulo\"\ntags = [\"cafe\\u0301\", \"caf\\u00e9\"]\npublished = 2025-09-03T10:00:00Z\n[[sources]]\ntitle = \"Re\\u0301sume\\u0301\"\nurl = \"https://example.org/cafe\\u0301\"\npublisher = \"Sa\\u0303o\"\n+++\nNe\u{301}e\n",
+        );
+        assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+        let event = event.expect("valid event");
+        assert_eq!(event.title, "Caf\u{e9}");
+        assert_eq!(event.location.as_deref(), Some("S\u{e3}o Paulo"));
+        assert_eq!(event.tags, ["caf\u{e9}"]);
+        assert_eq!(event.body.text(), "N\u{e9}e\n");
+        let source = &event.sources[0];
+        assert_eq!(source.title, "R\u{e9}sum\u{e9}");
+        assert_eq!(source.url, "https://example.org/caf\u{e9}");
+        assert_eq!(source.publisher.as_deref(), Some("S\u{e3}o"));
+    }
+
+    /// Issue 4 (duplicate ids): an event's article carries its id, so an event named like one
+    /// of the pages' own anchors would share it.
+    #[test]
+    fn ids_of_the_pages_own_anchors_are_refused() {
+        let event = "+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z\n";
+        let anchor_message = "is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id";
+        assert_eq!(
+            messages(&format!("{event}id = \"month-2025-09\"\n+++\n")),
+            [format!(
+                "events/e.md:5:6: error: id 'month-2025-09' {anchor_message}"
+            )]
+        );
+        let file = SourceFile::new(
+            "events/timeline.md".into(),
+            "timeline.md".into(),
+            format!("{event}+++\n"),
+        );
+        let (checked, diagnostics) = check_event_file(&file, chrono_tz::UTC);
+        assert!(checked.is_none());
+        assert_eq!(
+            diagnostics[0].to_string(),
+            format!("events/timeline.md:1:1: error: id (from the file name) 'timeline' {anchor_message}")
+        );
     }
 
     #[test]

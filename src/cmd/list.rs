@@ -55,10 +55,7 @@ fn truncate(text: &str, width: usize) -> String {
 /// The row's date, title and tags, as shown: the title and tags are the collection's text,
 /// escaped for the terminal.
 fn row(event: &Event) -> [String; 3] {
-    let mut date = event.date.to_string();
-    if let Some(end) = &event.end {
-        date = format!("{date} – {end}");
-    }
+    let date = event.date.period(event.end.as_ref()).to_string();
     let mut title = escape(&event.title).into_owned();
     match event.status {
         crate::model::Status::Confirmed => {}

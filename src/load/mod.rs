@@ -9,6 +9,7 @@
 //! It reports what it cannot read as diagnostics and never stops at the first one.
 
 pub mod front_matter;
+pub mod normalize;
 pub mod source;
 pub mod templates;
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
-pub use self::when::{day_start, When, WhenError};
+pub use self::when::{day_start, Clock, PeriodText, When, WhenError};
 use crate::config::Settings;
 
 /// An event's status, as in RFC 5545 `STATUS` for VEVENT.

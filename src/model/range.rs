@@ -163,6 +163,8 @@ mod tests {
             ("\"0001\"", UTC),
             ("\"0001-01\"", UTC),
             ("0001-01-01T00:00:00Z", UTC),
+            // Shown at its written offset: its day is 0001-01-01, not 0000-12-31 in Mexico.
+            ("0001-01-01T00:00:00Z", Mexico_City),
             ("0001-01-01T10:00:00", Tokyo),
             ("9999-12-30", UTC),
             ("9999-12-30", Tokyo),
@@ -185,7 +187,7 @@ mod tests {
                 OutOfRange::EarlyInstant(utc("0000-12-31T14:41:01Z")),
             ),
             (
-                "0001-01-01T00:00:00Z",
+                "0000-12-31T23:00:00-06:00",
                 Mexico_City,
                 OutOfRange::EarlyDay(day(0, 12, 31)),
             ),
@@ -202,10 +204,11 @@ mod tests {
                 Mexico_City,
                 OutOfRange::LateUtcDay(day(9999, 12, 31)),
             ),
+            // Its day as written: 9999-12-31 (in UTC, already 10000-01-01).
             (
                 "9999-12-31T23:00:00-06:00",
                 UTC,
-                OutOfRange::LateDay(day(10000, 1, 1)),
+                OutOfRange::LateDay(day(9999, 12, 31)),
             ),
         ];
         for (src, zone, err) in out {

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 /// A point or period in time, as precise as the collection knows it.
 ///
 /// Dates and periods are calendar days in the event's time zone; `Instant` is an exact moment
-/// kept with the zone it is shown in.
+/// kept with the clock it is shown on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
     /// `"2025"`: some day in that year.
@@ -20,8 +20,49 @@ pub enum When {
     Month(i32, u32),
     /// `2025-03-04`: an all-day date.
     Date(NaiveDate),
-    /// An exact moment (offset date-time, or local date-time read in `zone`).
-    Instant { at: DateTime<Utc>, zone: Tz },
+    /// An exact moment (offset date-time, or local date-time read in a zone), and the clock
+    /// its day and time are shown on.
+    Instant { at: DateTime<Utc>, clock: Clock },
+}
+
+/// The clock an instant's day and time are read on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// A named zone: the event's `timezone`, or the collection's for a local time.
+    Zone(Tz),
+    /// The offset an instant was written with, when it is not the zone's own at that moment
+    /// and the event names no `timezone`: shown as the reporter wrote it.
+    Offset(FixedOffset),
+}
+
+impl Clock {
+    /// The wall-clock date and time of `at` on this clock.
+    fn local(self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        let offset = match self {
+            Clock::Zone(zone) => zone.offset_from_utc_datetime(&at.naive_utc()).fix(),
+            Clock::Offset(offset) => offset,
+        };
+        at.with_timezone(&offset)
+    }
+
+    /// The clock's name at `at`: the zone's abbreviation ("CST", "CEST"), or the offset from
+    /// UTC ("UTC−3", "UTC+5:30", "UTC").
+    fn name(self, at: DateTime<Utc>) -> String {
+        match self {
+            Clock::Zone(zone) => at.with_timezone(&zone).format("%Z").to_string(),
+            Clock::Offset(offset) => {
+                let seconds = offset.local_minus_utc();
+                // U+2212 MINUS SIGN: the typographic minus, which no line breaks after.
+                let sign = if seconds < 0 { '\u{2212}' } else { '+' };
+                let (hours, minutes) = (seconds.abs() / 3600, seconds.abs() / 60 % 60);
+                match (hours, minutes) {
+                    (0, 0) => "UTC".to_string(),
+                    (h, 0) => format!("UTC{sign}{h}"),
+                    (h, m) => format!("UTC{sign}{h}:{m:02}"),
+                }
+            }
+        }
+    }
 }
 
 /// Why a written date could not be read.
@@ -39,7 +80,9 @@ pub enum WhenError {
 
 impl When {
     /// Reads a TOML date value: a local date, an offset or local date-time, or a string of
-    /// reduced precision (`"2025-03"`, `"2025"`, or a full `"2025-03-04"`).
+    /// reduced precision (`"2025-03"`, `"2025"`, or a full `"2025-03-04"`). A local time is
+    /// read in `zone`; an offset date-time is shown on `zone`'s clock when that has the written
+    /// offset at that moment, else at the written offset (see [`When::shown_in`]).
     pub fn from_toml(value: &toml::Value, zone: Tz) -> Result<When, WhenError> {
         match value {
             toml::Value::Datetime(dt) => When::from_datetime(dt, zone),
@@ -66,20 +109,42 @@ impl When {
         )
         .ok_or_else(|| WhenError::NoSuchDate(written.clone()))?;
         let naive = NaiveDateTime::new(day, naive_time);
-        let at = match dt.offset {
-            Some(toml::value::Offset::Z) => Utc.from_utc_datetime(&naive),
-            Some(toml::value::Offset::Custom { minutes }) => {
-                let offset = FixedOffset::east_opt(i32::from(minutes) * 60)
-                    .ok_or_else(|| WhenError::Form(written.clone()))?;
-                offset
-                    .from_local_datetime(&naive)
-                    .single()
-                    .ok_or_else(|| WhenError::Form(written.clone()))?
-                    .with_timezone(&Utc)
+        let offset = match dt.offset {
+            None => {
+                let at = local_to_utc(naive, zone).ok_or(WhenError::SkippedTime(written, zone))?;
+                let clock = Clock::Zone(zone);
+                return Ok(When::Instant { at, clock });
             }
-            None => local_to_utc(naive, zone).ok_or(WhenError::SkippedTime(written, zone))?,
+            Some(toml::value::Offset::Z) => FixedOffset::east_opt(0),
+            Some(toml::value::Offset::Custom { minutes }) => {
+                FixedOffset::east_opt(i32::from(minutes) * 60)
+            }
+        }
+        .ok_or_else(|| WhenError::Form(written.clone()))?;
+        let at = offset
+            .from_local_datetime(&naive)
+            .single()
+            .ok_or_else(|| WhenError::Form(written.clone()))?
+            .with_timezone(&Utc);
+        let clock = if Clock::Zone(zone).local(at).offset().fix() == offset {
+            Clock::Zone(zone)
+        } else {
+            Clock::Offset(offset)
         };
-        Ok(When::Instant { at, zone })
+        Ok(When::Instant { at, clock })
+    }
+
+    /// The same date, an instant shown on `zone`'s clock: an event's own `timezone` says where
+    /// its times are read, whatever offset they were written with.
+    #[must_use]
+    pub fn shown_in(self, zone: Tz) -> When {
+        match self {
+            When::Instant { at, .. } => When::Instant {
+                at,
+                clock: Clock::Zone(zone),
+            },
+            other => other,
+        }
     }
 
     fn from_reduced(s: &str) -> Result<When, WhenError> {
@@ -118,7 +183,7 @@ impl When {
             When::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January exists"),
             When::Month(y, m) => NaiveDate::from_ymd_opt(y, m, 1).expect("checked month"),
             When::Date(d) => d,
-            When::Instant { at, zone } => at.with_timezone(&zone).date_naive(),
+            When::Instant { at, clock } => clock.local(at).date_naive(),
         }
     }
 
@@ -165,11 +230,11 @@ impl When {
             When::Year(y) => format!("{y:04}"),
             When::Month(y, m) => format!("{y:04}-{m:02}"),
             When::Date(d) => d.format("%Y-%m-%d").to_string(),
-            When::Instant { at, zone } => {
-                let local = at.with_timezone(&zone);
+            When::Instant { at, clock } => {
+                let local = clock.local(at);
                 // RFC 3339 offsets are whole minutes; local mean time (before a zone's standard
                 // time) has seconds, and a rounded offset would name another instant.
-                if local.offset().fix().local_minus_utc() % 60 == 0 {
+                if local.offset().local_minus_utc() % 60 == 0 {
                     local.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
                 } else {
                     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
@@ -179,20 +244,114 @@ impl When {
     }
 }
 
-/// For people: `2025`, `March 2025`, `3 September 2025`, `3 September 2025, 12:00 CST`.
+/// For people: `2025`, `March 2025`, `3 September 2025`, `3 September 2025, 12:00 CST`,
+/// `2 January 2000, 19:00 UTC−3`.
 impl fmt::Display for When {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             When::Year(y) => write!(f, "{y}"),
             When::Month(y, m) => write!(f, "{} {y}", month_name(m)),
             When::Date(d) => write!(f, "{}", d.format("%-d %B %Y")),
-            When::Instant { at, zone } => {
+            When::Instant { at, clock } => {
+                let local = clock.local(at);
                 write!(
                     f,
-                    "{}",
-                    at.with_timezone(&zone).format("%-d %B %Y, %H:%M %Z")
+                    "{}, {} {}",
+                    local.format("%-d %B %Y"),
+                    local.format("%H:%M"),
+                    clock.name(at)
                 )
             }
+        }
+    }
+}
+
+/// A date, or a period from a date to an end, as people read it (see [`When::period`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodText {
+    /// The start, without what the end repeats: "10" of "10–12 September 2025".
+    pub start: String,
+    /// What stands between the two ("–", or " – " between parts with spaces in them), and the
+    /// end; none when the end adds nothing to the start.
+    pub end: Option<(&'static str, String)>,
+}
+
+impl fmt::Display for PeriodText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.start)?;
+        if let Some((dash, end)) = &self.end {
+            write!(f, "{dash}{end}")?;
+        }
+        Ok(())
+    }
+}
+
+impl PeriodText {
+    fn single(when: &When) -> Self {
+        PeriodText {
+            start: when.to_string(),
+            end: None,
+        }
+    }
+
+    /// A start that is one word or number is joined to the end by a bare en dash
+    /// ("10–12 September 2025"), a longer one by a spaced dash ("30 August – 2 September 2025").
+    fn range(start: String, end: String) -> Self {
+        let dash = if start.contains(' ') { " – " } else { "–" };
+        PeriodText {
+            start,
+            end: Some((dash, end)),
+        }
+    }
+}
+
+impl When {
+    /// The period from this date to `end` as a newspaper writes it, naming once what both ends
+    /// share: "10–12 September 2025", "30 August – 2 September 2025", "March–May 2025",
+    /// "3 September 2025, 12:30–13:45 CST"; an end equal to the start adds nothing
+    /// ("5 May 2025"). Every output that shows a "when" to people writes it with this.
+    pub fn period(&self, end: Option<&When>) -> PeriodText {
+        let Some(end) = end.filter(|end| *end != self) else {
+            return PeriodText::single(self);
+        };
+        let full_end = end.to_string();
+        match (*self, *end) {
+            (When::Year(a), When::Year(_)) => PeriodText::range(a.to_string(), full_end),
+            (When::Month(a, m), When::Month(b, _)) if a == b => {
+                PeriodText::range(month_name(m).to_string(), full_end)
+            }
+            (When::Date(a), When::Date(b)) if (a.year(), a.month()) == (b.year(), b.month()) => {
+                PeriodText::range(a.day().to_string(), full_end)
+            }
+            (When::Date(a), When::Date(b)) if a.year() == b.year() => {
+                PeriodText::range(a.format("%-d %B").to_string(), full_end)
+            }
+            (When::Instant { at: a, clock: ca }, When::Instant { at: b, clock: cb })
+                if self.first_day() == end.first_day() =>
+            {
+                let (start, finish) = (ca.local(a), cb.local(b));
+                let (name_a, name_b) = (ca.name(a), cb.name(b));
+                let day_and_time =
+                    format!("{}, {}", start.format("%-d %B %Y"), start.format("%H:%M"));
+                let end_time = format!("{} {name_b}", finish.format("%H:%M"));
+                if name_a == name_b {
+                    // One clock name for both times: "12:30–13:45 CST".
+                    PeriodText {
+                        start: day_and_time,
+                        end: Some(("–", end_time)),
+                    }
+                } else {
+                    // The clocks changed in between: each time with its own name.
+                    PeriodText {
+                        start: format!("{day_and_time} {name_a}"),
+                        end: Some((" – ", end_time)),
+                    }
+                }
+            }
+            _ => PeriodText {
+                start: self.to_string(),
+                end: Some((" – ", full_end)),
+            },
         }
     }
 }
@@ -254,10 +413,21 @@ mod tests {
                 "2025-09-03T12:00:00-06:00",
                 "3 September 2025, 12:00 CST",
             ),
+            // Written at another offset than the zone's: shown as written.
             (
                 "2025-09-03T18:00:00Z",
-                "2025-09-03T12:00:00-06:00",
-                "3 September 2025, 12:00 CST",
+                "2025-09-03T18:00:00+00:00",
+                "3 September 2025, 18:00 UTC",
+            ),
+            (
+                "2025-09-03T14:00:00-04:00",
+                "2025-09-03T14:00:00-04:00",
+                "3 September 2025, 14:00 UTC−4",
+            ),
+            (
+                "2025-09-03T23:45:00+05:30",
+                "2025-09-03T23:45:00+05:30",
+                "3 September 2025, 23:45 UTC+5:30",
             ),
             ("\"2025-03\"", "2025-03", "March 2025"),
             ("\"2025\"", "2025", "2025"),
@@ -279,6 +449,94 @@ mod tests {
         let written: toml::value::Datetime = when.iso().parse().expect("RFC 3339");
         let again = When::from_toml(&toml::Value::Datetime(written), Tz::UTC).expect("read");
         assert_eq!(again.start(Tz::UTC), when.start(Tz::UTC));
+    }
+
+    /// Issue: "2000-01-02T19:00:00-03:00" with no `timezone` in a collection in Berlin was
+    /// shown as "23:00 CET"; an event's own `timezone` still says where it is shown.
+    #[test]
+    fn an_offset_time_is_shown_as_written_unless_the_event_names_its_zone() {
+        let table: toml::Table = toml::from_str("v = 2000-01-02T19:00:00-03:00").unwrap();
+        let when = When::from_toml(&table["v"], chrono_tz::Europe::Berlin).unwrap();
+        assert_eq!(when.to_string(), "2 January 2000, 19:00 UTC−3");
+        assert_eq!(when.iso(), "2000-01-02T19:00:00-03:00");
+        let shown = when.shown_in(chrono_tz::Europe::Berlin);
+        assert_eq!(shown.to_string(), "2 January 2000, 23:00 CET");
+        assert_eq!(shown.start(chrono_tz::UTC), when.start(chrono_tz::UTC));
+        // Its day is the day it was written on, not the day in Berlin.
+        let table: toml::Table = toml::from_str("v = 2000-01-02T23:00:00-03:00").unwrap();
+        let late = When::from_toml(&table["v"], chrono_tz::Europe::Berlin).unwrap();
+        assert_eq!(late.first_day().to_string(), "2000-01-02");
+        assert_eq!(
+            late.shown_in(chrono_tz::Europe::Berlin)
+                .first_day()
+                .to_string(),
+            "2000-01-03"
+        );
+    }
+
+    /// Issue: ranges were written out in full on both sides ("3 September 2025, 12:30 CST –
+    /// 3 September 2025, 13:45 CST", "5 May 2025 – 5 May 2025").
+    #[test]
+    fn periods_read_as_a_newspaper_writes_them() {
+        let cases = [
+            ("2025-05-05", "2025-05-05", "5 May 2025"),
+            ("2025-09-02", "2025-09-19", "2–19 September 2025"),
+            ("2025-08-30", "2025-09-02", "30 August – 2 September 2025"),
+            (
+                "2024-12-30",
+                "2025-01-02",
+                "30 December 2024 – 2 January 2025",
+            ),
+            (
+                "2025-09-03T12:30:00",
+                "2025-09-03T13:45:00",
+                "3 September 2025, 12:30–13:45 CST",
+            ),
+            (
+                "2025-09-03T12:30:00",
+                "2025-09-03T12:30:00-06:00",
+                "3 September 2025, 12:30 CST",
+            ),
+            (
+                "2025-09-03T22:00:00",
+                "2025-09-04T01:00:00",
+                "3 September 2025, 22:00 CST – 4 September 2025, 01:00 CST",
+            ),
+            (
+                "2025-09-03",
+                "2025-09-04T01:00:00",
+                "3 September 2025 – 4 September 2025, 01:00 CST",
+            ),
+            ("\"2025-03\"", "\"2025-05\"", "March–May 2025"),
+            (
+                "\"2024-11\"",
+                "\"2025-02\"",
+                "November 2024 – February 2025",
+            ),
+            ("\"2025-03\"", "\"2025-03\"", "March 2025"),
+            ("\"2024\"", "\"2025\"", "2024–2025"),
+            ("\"2024\"", "2025-03-01", "2024 – 1 March 2025"),
+        ];
+        for (date, end, shown) in cases {
+            let (date, end) = (parse(date).unwrap(), parse(end).unwrap());
+            assert_eq!(date.period(Some(&end)).to_string(), shown, "{date:?}");
+        }
+        assert_eq!(
+            parse("2025-09-03").unwrap().period(None).to_string(),
+            "3 September 2025"
+        );
+        // Clocks going back within the day: each time keeps its own name.
+        let table: toml::Table =
+            toml::from_str("a = 2025-11-02T00:30:00\nb = 2025-11-02T03:00:00").unwrap();
+        let zone = chrono_tz::America::New_York;
+        let (a, b) = (
+            When::from_toml(&table["a"], zone).unwrap(),
+            When::from_toml(&table["b"], zone).unwrap(),
+        );
+        assert_eq!(
+            a.period(Some(&b)).to_string(),
+            "2 November 2025, 00:30 EDT – 03:00 EST"
+        );
     }
 
     #[test]

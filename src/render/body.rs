@@ -19,17 +19,23 @@ fn parser(markdown: &str) -> Parser<'_> {
     )
 }
 
-/// The Markdown body as HTML, with raw HTML escaped and unsafe link destinations dropped.
-pub fn markdown_html(markdown: &str, link_base: &str) -> String {
+/// The Markdown body of the event `event_id` as HTML, with raw HTML escaped and unsafe link
+/// destinations dropped.
+pub fn markdown_html(markdown: &str, link_base: &str, event_id: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 5 / 4);
-    push_markdown_html(&mut out, markdown, link_base);
+    push_markdown_html(&mut out, markdown, link_base, event_id);
     out
 }
 
 /// [`markdown_html`], appended to `out`.
-pub fn push_markdown_html(out: &mut String, markdown: &str, link_base: &str) {
+pub fn push_markdown_html(out: &mut String, markdown: &str, link_base: &str, event_id: &str) {
     let mut dropped_links = Vec::new();
+    let mut notes = FootnoteIds::new(event_id);
     let events = parser(markdown).filter_map(|event| match event {
+        Md::FootnoteReference(label) => Some(Md::FootnoteReference(notes.id(&label))),
+        Md::Start(Tag::FootnoteDefinition(label)) => {
+            Some(Md::Start(Tag::FootnoteDefinition(notes.id(&label))))
+        }
         Md::Html(raw) | Md::InlineHtml(raw) => Some(Md::Text(raw)),
         Md::Start(Tag::Link {
             link_type,
@@ -57,6 +63,38 @@ pub fn push_markdown_html(out: &mut String, markdown: &str, link_base: &str) {
         other => Some(other),
     });
     html::push_html(out, events);
+}
+
+/// Footnote ids unique on a page and in a feed of many events: `<event id>:fn<n>`, n counting
+/// the labels in the order they first appear (as pulldown-cmark numbers the notes). Its HTML
+/// writer uses the label itself as the id, so two events' `[^1]` would share `id="1"`, and a
+/// label with a space would make an id no HTML allows. `:` is never in an event id nor in the
+/// page's own anchors, so no other id on the page can be the same.
+struct FootnoteIds<'a> {
+    event_id: &'a str,
+    /// Labels in order of first appearance, compared as the parser matches them (ignoring case).
+    labels: Vec<String>,
+}
+
+impl<'a> FootnoteIds<'a> {
+    fn new(event_id: &'a str) -> Self {
+        FootnoteIds {
+            event_id,
+            labels: Vec::new(),
+        }
+    }
+
+    fn id(&mut self, label: &str) -> CowStr<'static> {
+        let label = label.to_lowercase();
+        let n = match self.labels.iter().position(|l| *l == label) {
+            Some(at) => at + 1,
+            None => {
+                self.labels.push(label);
+                self.labels.len()
+            }
+        };
+        CowStr::from(format!("{}:fn{n}", self.event_id))
+    }
 }
 
 fn is_absolute_link(url: &str) -> bool {
@@ -136,12 +174,9 @@ fn end_block(out: &mut String) {
     }
 }
 
-/// A one-line account of when and where: "3 September 2025 – 4 September 2025 · Mexico City".
+/// A one-line account of when and where: "3–4 September 2025 · Mexico City".
 pub fn when_and_where(event: &Event) -> String {
-    let mut line = event.date.to_string();
-    if let Some(end) = &event.end {
-        let _ = write!(line, " – {end}");
-    }
+    let mut line = event.date.period(event.end.as_ref()).to_string();
     if event.date.is_reduced() {
         line.push_str(" (exact day not known)");
     }
@@ -186,7 +221,7 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
         escape_html(&when_and_where(event))
     );
     let body_start = out.len();
-    push_markdown_html(&mut out, &markdown, link_base);
+    push_markdown_html(&mut out, &markdown, link_base, &event.id);
     let body = body_start..out.len();
     if !event.sources.is_empty() {
         out.push_str("<p>Sources:</p>\n<ul>\n");
@@ -236,6 +271,7 @@ mod tests {
         let html = markdown_html(
             "Hi <script>alert(1)</script> & <b>x</b>\n",
             "https://e.org/",
+            "e",
         );
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -247,6 +283,7 @@ mod tests {
         let html = markdown_html(
             "[a](javascript:alert(1)) [b](/years/2025/) [c](https://x.org/?a=1&b=2)\n",
             "https://e.org/t/",
+            "e",
         );
         assert!(!html.contains("javascript"), "{html}");
         assert!(
@@ -254,6 +291,23 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("https://x.org/?a=1&amp;b=2"), "{html}");
+    }
+
+    /// Issue 4: two events' footnotes were both `id="1"`, so on a page or in a feed holding
+    /// both, the second event's note link jumped to the first event's note.
+    #[test]
+    fn footnote_ids_are_the_event_s_own() {
+        let markdown = "A claim.[^1] Another.[^source b]\n\n[^1]: The note.\n\n[^source b]: B.\n";
+        let first = markdown_html(markdown, "https://e.org/", "talks");
+        let second = markdown_html(markdown, "https://e.org/", "meeting");
+        for (html, id) in [(&first, "talks"), (&second, "meeting")] {
+            assert!(html.contains(&format!("href=\"#{id}:fn1\"")), "{html}");
+            assert!(html.contains(&format!("id=\"{id}:fn1\"")), "{html}");
+            // A label with a space still makes an id without whitespace.
+            assert!(html.contains(&format!("href=\"#{id}:fn2\"")), "{html}");
+            assert!(html.contains(&format!("id=\"{id}:fn2\"")), "{html}");
+            assert!(!html.contains("\"1\"") && !html.contains("#1\""), "{html}");
+        }
     }
 
     #[test]

@@ -36,6 +36,35 @@ pub const TAG_PAGE_EVENTS: usize = 500;
 /// How many tags (the most used) the front page lists.
 pub const FRONT_PAGE_TAGS: usize = 60;
 
+/// The ids the default templates give the pages' own elements, besides the years' and months'
+/// (see [`is_page_anchor`]).
+const PAGE_IDS: [&str; 4] = [
+    "timeline",
+    "subscribe-heading",
+    "glance-heading",
+    "years-heading",
+];
+
+/// Whether the default pages give `id` to an element of their own: one of `PAGE_IDS`, a year's
+/// heading (`year-2025`), a month's (`month-2025-09`) or the group of the events known only by
+/// year (`sometime-2025`). An event's article carries its id (`#<id>` is its permanent link), so
+/// an event with such an id would share it with that element.
+pub fn is_page_anchor(id: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if PAGE_IDS.contains(&id) {
+        return true;
+    }
+    if let Some(year) = id
+        .strip_prefix("year-")
+        .or_else(|| id.strip_prefix("sometime-"))
+    {
+        return digits(year, 4);
+    }
+    id.strip_prefix("month-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(year, month)| digits(year, 4) && digits(month, 2))
+}
+
 /// The template every page is rendered with.
 pub const PAGE_TEMPLATE: &str = "index.html";
 
@@ -233,7 +262,8 @@ struct SiteInfo<'a> {
     author: &'a str,
     /// The front page, relative to this page.
     home: String,
-    /// When the page's events last changed (the newest entry `updated` of its view).
+    /// When the page's events last changed (the newest entry `updated` of its view), as a day
+    /// in the collection's time zone.
     updated: Moment,
 }
 
@@ -292,7 +322,8 @@ struct YearGroup {
 
 #[derive(Debug, Serialize)]
 struct MonthGroup {
-    /// An anchor for the month: `month-2025-09`, or `year-2025` for events known only by year.
+    /// An anchor for the month: `month-2025-09`, or `sometime-2025` for events known only by
+    /// year (`year-2025` is the year's own heading).
     anchor: String,
     /// "September 2025", or "Sometime in 2025" for events known only by year.
     name: String,
@@ -305,7 +336,8 @@ struct MonthGroup {
 /// A date for people and for machines.
 #[derive(Debug, Serialize)]
 struct Moment {
-    /// "3 September 2025, 12:00 CST", "March 2025", "2025".
+    /// "3 September 2025, 12:00 CST", "March 2025", "2025"; the start of a period only as much
+    /// as its end does not say ("10" of "10–12 September 2025").
     text: String,
     /// ISO 8601 at the same precision, for `<time datetime>`.
     iso: String,
@@ -325,8 +357,8 @@ struct EventItem {
     id: String,
     title: String,
     date: Moment,
-    /// The last day or moment of a period, shown as a range.
-    end: Option<Moment>,
+    /// The last day or moment of a period, when it is not the date itself.
+    end: Option<RangeEnd>,
     /// Month or year precision: the day is not known.
     reduced: bool,
     /// `confirmed`, `tentative` or `cancelled`.
@@ -340,6 +372,17 @@ struct EventItem {
     permalink: String,
     /// The absolute permanent link, as in the feeds.
     url: String,
+}
+
+/// The end of a period, written as [`When::period`] writes it ("12 September 2025" of
+/// "10–12 September 2025", "14:00 CST" of a meeting from 12:00).
+#[derive(Debug, Serialize)]
+struct RangeEnd {
+    /// What stands between the start and the end: "–" or " – ".
+    dash: &'static str,
+    text: String,
+    /// ISO 8601 at the written precision, for `<time datetime>`.
+    iso: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -412,10 +455,9 @@ fn page_context<'a>(
             } else {
                 root.clone()
             },
-            updated: Moment {
-                text: updated.format("%-d %B %Y").to_string(),
-                iso: updated.format("%Y-%m-%d").to_string(),
-            },
+            updated: Moment::of(&When::Date(
+                updated.with_timezone(&settings.timezone).date_naive(),
+            )),
         },
         page: PageInfo {
             kind,
@@ -546,7 +588,7 @@ fn group_by_year_and_month(
                 .into_iter()
                 .map(|(month, indices)| MonthGroup {
                     anchor: if month == 0 {
-                        format!("year-{year:04}")
+                        format!("sometime-{year:04}")
                     } else {
                         format!("month-{year:04}-{month:02}")
                     },
@@ -605,11 +647,22 @@ fn event_item(
         Some(html) => html.body_str().to_string(),
         None => site.body_html(index).into_owned(),
     };
+    let period = event.date.period(event.end.as_ref());
     EventItem {
         id: event.id.clone(),
         title: event.title.clone(),
-        date: Moment::of(&event.date),
-        end: event.end.as_ref().map(|end| end_moment(event, end)),
+        date: Moment {
+            text: period.start,
+            iso: event.date.iso(),
+        },
+        end: event
+            .end
+            .zip(period.end)
+            .map(|(end, (dash, text))| RangeEnd {
+                dash,
+                text,
+                iso: end.iso(),
+            }),
         reduced: event.date.is_reduced(),
         status: event.status.as_str(),
         location: event.location.clone(),
@@ -652,17 +705,6 @@ fn month_name(month: u32) -> String {
         .map_or_else(|| month.to_string(), |m| m.name().to_string())
 }
 
-/// The end of a range; on the same day as the start, only its time ("14:00 CST").
-fn end_moment(event: &Event, end: &When) -> Moment {
-    let mut moment = Moment::of(end);
-    if let (When::Instant { .. }, When::Instant { at, zone }) = (&event.date, end) {
-        if event.date.first_day() == end.first_day() {
-            moment.text = at.with_timezone(zone).format("%H:%M %Z").to_string();
-        }
-    }
-    moment
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,6 +739,28 @@ mod tests {
         );
         assert_eq!(shown_events(&view, Page::Tag).len(), TAG_PAGE_EVENTS);
         assert_eq!(shown_events(&view, Page::Year(2025)).len(), 1000);
+    }
+
+    #[test]
+    fn page_anchors_are_recognised() {
+        for id in [
+            "timeline",
+            "year-2025",
+            "month-2025-09",
+            "sometime-0999",
+            "glance-heading",
+        ] {
+            assert!(is_page_anchor(id), "{id}");
+        }
+        for id in [
+            "timelines",
+            "year-25",
+            "month-2025-9",
+            "sometime-2025-01",
+            "2025-09-03-talks",
+        ] {
+            assert!(!is_page_anchor(id), "{id}");
+        }
     }
 
     #[test]

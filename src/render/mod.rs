@@ -201,10 +201,14 @@ impl<'a> Site<'a> {
     pub fn body_html(&self, index: usize) -> Cow<'_, str> {
         match &self.held_html {
             Some(held) => Cow::Borrowed(held[index].body_str()),
-            None => Cow::Owned(body::markdown_html(
-                &self.events()[index].body.text(),
-                &self.link_base,
-            )),
+            None => {
+                let event = &self.events()[index];
+                Cow::Owned(body::markdown_html(
+                    &event.body.text(),
+                    &self.link_base,
+                    &event.id,
+                ))
+            }
         }
     }
 

@@ -89,8 +89,9 @@ fn time_in_year_10000_in_utc_is_refused_not_written_a_year_early() {
     refused_everywhere(
         &project,
         &[
+            // Shown at its written offset, its day is 9999-12-31 (in UTC, already 10000).
             "events/e.md:3:8: error: date (9999-12-31T23:00:00-06:00) lasts until \
-           +10000-01-01, after 9999-12-30, the last day a date may cover (calendars need the \
+           9999-12-31, after 9999-12-30, the last day a date may cover (calendars need the \
            day after it to end an event)",
         ],
     );

@@ -18,6 +18,7 @@ mod export;
 mod external;
 mod harness;
 mod hostile;
+mod html_checker;
 mod ids;
 mod list;
 mod parsers;

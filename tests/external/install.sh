@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the third-party parsers that check_outputs.py runs chronicle's output through:
 #   - a Python venv at tests/external/.venv with feedparser and icalendar (exact pins below);
-#   - node_modules/ from package.json + package-lock.json (ical.js).
+#   - node_modules/ from package.json + package-lock.json (ical.js; vnu-jar, the Nu Html Checker,
+#     which runs on the system's Java: install Java first, or its install script fetches one).
 # Idempotent: each half is skipped when a stamp shows it is already installed with the same pins.
 # Usage: bash tests/external/install.sh   (from anywhere; PYTHON=... picks the interpreter)
 set -euo pipefail
@@ -43,7 +44,7 @@ fi
 # node_modules is current when the lock it was installed from is byte-identical to the committed one.
 node_stamp="$here/node_modules/.chronicle-lock"
 if [ -f package-lock.json ] && [ -f "$node_stamp" ] && cmp -s package-lock.json "$node_stamp" \
-    && [ -f node_modules/ical.js/package.json ]; then
+    && [ -f node_modules/ical.js/package.json ] && [ -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
     echo "node: node_modules already matches package-lock.json"
 else
     if [ -f package-lock.json ]; then
@@ -54,7 +55,8 @@ else
         npm install --no-audit --no-fund --loglevel=error
     fi
     cp package-lock.json "$node_stamp"
-    echo "node: installed ical.js $(node -p 'require("./node_modules/ical.js/package.json").version')"
+    echo "node: installed ical.js $(node -p 'require("./node_modules/ical.js/package.json").version')" \
+        "and vnu-jar $(node -p 'require("./node_modules/vnu-jar/package.json").version')"
 fi
 
 echo "external checkers ready: $venv/bin/python $here/check_outputs.py --help"
