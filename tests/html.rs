@@ -729,6 +729,9 @@ fn pages_render_in_chromium() {
                     &[
                         format!("--screenshot={}", shot.display()),
                         format!("--window-size={width},2000"),
+                        // Wait for the page to load and lay out before the shot, however busy
+                        // the machine: without it a loaded machine gave a blank screenshot.
+                        "--virtual-time-budget=10000".to_string(),
                     ],
                     &url,
                 );
