@@ -62,12 +62,16 @@ pub(crate) fn one_event_per_item(items: &[String]) -> Vec<String> {
         .iter()
         .map(|item| {
             let unfolded = item.replace("\r\n ", "");
+            // Whole lines only: an escaped value may end with the text `BEGIN:VEVENT`.
             assert_eq!(
-                unfolded.matches("BEGIN:VEVENT\r\n").count(),
+                unfolded
+                    .split("\r\n")
+                    .filter(|line| *line == "BEGIN:VEVENT")
+                    .count(),
                 1,
                 "an item with other than one event:\n{item}"
             );
-            let vevent = &unfolded[unfolded.find("BEGIN:VEVENT").unwrap_or(0)..];
+            let vevent = &unfolded[unfolded.find("\r\nBEGIN:VEVENT\r\n").unwrap_or(0)..];
             vevent
                 .lines()
                 .find_map(|line| line.strip_prefix("UID:"))
