@@ -214,8 +214,11 @@ fn snapshot_dir_if_any(dir: &Path) -> Vec<String> {
 fn builds_of_two_collections_into_one_folder_leave_one_whole_set() {
     // Issue 7: two builds into one --out at once left a mix of both, and a manifest listing
     // deleted files.
-    let project = Project::fixture("sample");
-    hostile::write_collection(&project.path("other"), 600, 20);
+    // Two collections of the same size, so that the builds overlap: their outputs hold
+    // different entries, and their archive pages differ in number.
+    let project = Project::empty();
+    hostile::write_collection(&project.events(), 600, 20);
+    hostile::write_collection(&project.path("other"), 600, 7);
     let build = |events: &str, out: &str| {
         let mut command = project.command(&["build", "--quiet", "--events", events, "--out", out]);
         command.env("SOURCE_DATE_EPOCH", "1757000000");
