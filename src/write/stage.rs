@@ -15,7 +15,7 @@
 //! stage a killed build did not remove) are recognisable by their prefix and removed by the
 //! next build into the folder.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,8 @@ use std::sync::{Mutex, PoisonError};
 use tempfile::TempDir;
 
 use super::{
-    context, folder_in_the_way, manifest_text, read_manifest, remove_stale_outputs, OutputLock,
-    WriteError, MANIFEST,
+    context, folder_in_the_way, manifest_text, passes_through_link, read_manifest,
+    remove_stale_outputs, OutputLock, WriteError, MANIFEST,
 };
 
 /// The name of each staging folder starts with this, followed by a random part: a folder with
@@ -94,6 +94,7 @@ impl Stage {
         fs::create_dir_all(out).map_err(context(out))?;
         let lock = OutputLock::acquire(out, on_wait)?;
         remove_leftovers(out)?;
+        remove_old_temporaries(out, &read_manifest(out)?)?;
         let dir = tempfile::Builder::new()
             .prefix(STAGE_PREFIX)
             .tempdir_in(out)
@@ -387,6 +388,50 @@ fn remove_leftovers(out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Removes the temporary files that builds of earlier versions left when killed: they wrote
+/// each output through `.<name>.<process id>.tmp` in its folder. Only files named so for an
+/// output the manifest lists, or for the manifest itself, are removed.
+fn remove_old_temporaries(out: &Path, listed: &[String]) -> Result<(), WriteError> {
+    let mut names_by_folder: BTreeMap<PathBuf, HashSet<&str>> = BTreeMap::new();
+    names_by_folder
+        .entry(out.to_path_buf())
+        .or_default()
+        .insert(MANIFEST);
+    for path in listed {
+        if relative_path(path).is_none() || passes_through_link(out, path) {
+            continue;
+        }
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        names_by_folder
+            .entry(out.join(folder))
+            .or_default()
+            .insert(name);
+    }
+    for (folder, names) in names_by_folder {
+        // A folder the outputs no longer have holds nothing to remove.
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.map_err(context(&folder))?;
+            let name = entry.file_name();
+            let is_old_temporary = name
+                .to_str()
+                .and_then(|n| n.strip_prefix('.')?.strip_suffix(".tmp")?.rsplit_once('.'))
+                .is_some_and(|(output, pid)| {
+                    !pid.is_empty()
+                        && pid.bytes().all(|b| b.is_ascii_digit())
+                        && names.contains(output)
+                });
+            if is_old_temporary && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(context(&path))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `path` (`/`-separated) as a relative path that stays inside the folder it is joined to.
 fn relative_path(path: &str) -> Option<PathBuf> {
     path.split('/')
@@ -509,6 +554,35 @@ mod tests {
                 "third/d.txt"
             ]
         );
+    }
+
+    #[test]
+    fn temporary_files_of_earlier_versions_are_removed() {
+        // Issue 7: builds killed before this version left `.<name>.<pid>.tmp` files for good.
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let out = tmp.path().join("out");
+        build(&out, &[("a.txt", "a1"), ("tags/x/rss.xml", "x1")]).expect("first");
+        let left = [
+            ".a.txt.1234.tmp",
+            "tags/x/.rss.xml.99.tmp",
+            "..chronicle-outputs.5.tmp",
+        ];
+        let others = [
+            ".a.txt.12x.tmp",
+            ".mine.txt.1.tmp",
+            "tags/x/.rss.xml.tmp",
+            "tags/.rss.xml.7.tmp",
+        ];
+        for name in left.iter().chain(&others) {
+            fs::write(out.join(name), "temporary").expect("planted");
+        }
+        build(&out, &[("a.txt", "a2"), ("tags/x/rss.xml", "x2")]).expect("second");
+        for name in left {
+            assert!(!out.join(name).exists(), "{name} is removed");
+        }
+        for name in others {
+            assert!(out.join(name).exists(), "{name} is not chronicle's");
+        }
     }
 
     #[test]
