@@ -121,7 +121,8 @@ pub struct ExportArgs {
     pub format: ExportFormat,
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Write to this file (atomically) instead of stdout
+    /// Write to this file instead of stdout (a regular file is replaced atomically; a device,
+    /// pipe or link such as /dev/stdout is written through)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -3,7 +3,7 @@
 //!
 //! Data flow: `events/` -> [`load`] (source files, front matter) -> [`check`] (diagnostics,
 //! validated events) -> [`model::Collection`] -> [`query`] -> [`render`] (pure, bytes) ->
-//! [`write`](mod@write) (atomic files in `public/`).
+//! [`write`](mod@write) (a staged set, committed into `public/`).
 
 pub mod check;
 pub mod cli;

@@ -25,7 +25,7 @@ use toml::Spanned;
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{self, SourceFile};
 use crate::model::{Collection, Event};
-use crate::write::{write_atomically, WriteError};
+use crate::write::{Stage, WriteError};
 
 /// The record's file name in the output folder.
 pub const RECORD: &str = ".chronicle-ids";
@@ -160,10 +160,11 @@ fn parse_record(path: &Path, bytes: &[u8]) -> Result<Record, RecordError> {
     serde_json::from_slice(bytes).map_err(syntax)
 }
 
-/// Writes this build's record of `collection` into the output folder `out`, atomically.
-pub fn write_record(out: &Path, collection: &Collection) -> Result<(), WriteError> {
+/// Stages this build's record of `collection` with its outputs: it is put in place with them,
+/// or not at all.
+pub fn stage_record(stage: &Stage, collection: &Collection) -> Result<(), WriteError> {
     let record = Record::of(collection);
-    write_atomically(&out.join(RECORD), |w| write_json(&record, w))
+    stage.write(RECORD, |w| write_json(&record, w))
 }
 
 /// The record as JSON with one event per line.

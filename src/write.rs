@@ -1,11 +1,20 @@
-//! Writes outputs into the output directory, each file atomically: rendered into a temporary
-//! file beside it, then renamed over the old one, so a reader sees the old file or the new one,
-//! never half of one. Files chronicle did not write are never touched.
+//! Writes outputs to disk. `build` stages its whole set in the output folder and commits it
+//! ([`Stage`]); `export -o` writes one file ([`write_file`]). A regular file is replaced
+//! atomically: its bytes go to a temporary file beside it, created exclusively under an
+//! unpredictable name (a link planted in advance is never followed), which is then renamed over
+//! it, so a reader sees the old file or the new one, never half of one. Files chronicle did not
+//! write are never touched.
+
+mod lock;
+mod stage;
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
+use std::fs::{self, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+pub use lock::{OutputLock, LOCK};
+pub use stage::{CommitError, Stage, StagedFile, STAGE_PREFIX};
 
 /// Lists what the last build wrote, so a later build can remove outputs that no longer exist
 /// (a tag that was dropped) without touching anything else in the directory.
@@ -27,121 +36,144 @@ fn context(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
-/// Writes `path` atomically with what `fill` writes; on failure the old file stays as it was.
+/// Writes `path` with what `fill` writes. A regular file (or a missing one) is replaced
+/// atomically; anything else that is not a folder (a device such as `/dev/null`, a named pipe,
+/// a symbolic link such as `/dev/stdout`) is written through, as a shell's `>` would, and
+/// never replaced.
+pub fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    match fs::symlink_metadata(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => write_atomically(path, fill),
+        Err(err) => Err(context(path)(err)),
+        Ok(meta) if meta.is_file() => write_atomically(path, fill),
+        Ok(meta) if meta.is_dir() => Err(context(path)(folder_in_the_way())),
+        Ok(_) => write_through(path, fill),
+    }
+}
+
+fn folder_in_the_way() -> io::Error {
+    io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way")
+}
+
+/// Opens what `path` names (following a symbolic link) and writes into it: no temporary file,
+/// no rename, no new file created.
+fn write_through(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .map_err(context(path))?;
+    let mut writer = BufWriter::new(file);
+    fill(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(context(path))
+}
+
+/// Writes `path` atomically with what `fill` writes; on failure the old file stays as it was
+/// and the temporary file is removed.
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    let mut file = AtomicFile::create(path)?;
-    fill(file.writer()).map_err(context(path))?;
-    file.commit()
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).map_err(context(dir))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    // O_EXCL with a random part (the tempfile crate): nothing planted at the name is opened.
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // What `File::create` gives (0666 less the umask), not tempfile's private 0600: outputs
+    // are meant to be read by others.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir).map_err(context(path))?;
+    let mut writer = BufWriter::with_capacity(256 * 1024, temp);
+    fill(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(context(path))?;
+    let temp = writer
+        .into_inner()
+        .map_err(|err| context(path)(err.into_error()))?;
+    temp.persist(path).map_err(|err| context(path)(err.error))?;
+    Ok(())
 }
 
-/// A file being written atomically: its bytes go through a buffer into a temporary file beside
-/// it, which [`AtomicFile::commit`] renames over `path`. Dropped without a commit, the temporary
-/// file is removed and `path` stays as it was. Several can be open at once, for outputs written
-/// side by side.
-#[derive(Debug)]
-pub struct AtomicFile {
-    path: PathBuf,
-    temp: PathBuf,
-    writer: Option<BufWriter<File>>,
-}
-
-impl AtomicFile {
-    /// Creates the temporary file (and the folders above `path`).
-    pub fn create(path: &Path) -> Result<AtomicFile, WriteError> {
-        AtomicFile::with_buffer(path, 256 * 1024)
-    }
-
-    /// [`AtomicFile::create`] with a buffer of `capacity` bytes: smaller for files written
-    /// side by side, whose buffers are all held at once.
-    pub fn with_buffer(path: &Path, capacity: usize) -> Result<AtomicFile, WriteError> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(context(dir))?;
-        let name = path
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = File::create(&temp).map_err(context(path))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            temp,
-            writer: Some(BufWriter::with_capacity(capacity, file)),
-        })
-    }
-
-    /// Where the bytes go.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer
-            .as_mut()
-            .expect("the writer is only taken by commit, which consumes the file")
-    }
-
-    /// The file's final path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Flushes the bytes and renames the temporary file over the final path.
-    pub fn commit(mut self) -> Result<(), WriteError> {
-        let writer = self
-            .writer
-            .take()
-            .expect("the writer is only taken by commit, which consumes the file");
-        let result = writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
-            .and_then(|_file| fs::rename(&self.temp, &self.path));
-        if result.is_err() {
-            let _ = fs::remove_file(&self.temp);
-        }
-        result.map_err(context(&self.path))
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        // Not committed (an error on the way): leave no temporary file behind. After a commit
-        // the temporary file no longer exists and this fails harmlessly.
-        if self.writer.take().is_some() {
-            let _ = fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Removes the outputs the previous build listed that this build no longer writes, then
-/// records this build's list.
-pub fn update_manifest(out_dir: &Path, written: &[String]) -> Result<(), WriteError> {
+/// The outputs the manifest in `out_dir` lists; none when there is no manifest.
+pub fn read_manifest(out_dir: &Path) -> Result<Vec<String>, WriteError> {
     let manifest = out_dir.join(MANIFEST);
-    let now: BTreeSet<&str> = written.iter().map(String::as_str).collect();
-    if let Ok(previous) = fs::read_to_string(&manifest) {
-        for stale in previous
+    match fs::read_to_string(&manifest) {
+        Ok(text) => Ok(text
             .lines()
-            .filter(|l| !l.is_empty() && !now.contains(l))
-        {
-            if stale.split('/').any(|part| part == ".." || part.is_empty()) {
-                continue;
-            }
-            let path = out_dir.join(stale);
-            match fs::remove_file(&path) {
-                Ok(()) => {
-                    if let Some(parent) = path.parent() {
-                        // Only removes directories left empty.
-                        let _ = fs::remove_dir(parent);
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(context(&manifest)(err)),
+    }
+}
+
+/// The manifest's text for `outputs`: one path a line, sorted.
+pub fn manifest_text<'a>(outputs: impl IntoIterator<Item = &'a str>) -> String {
+    let sorted: BTreeSet<&str> = outputs.into_iter().collect();
+    sorted.into_iter().flat_map(|p| [p, "\n"]).collect()
+}
+
+/// Removes the outputs of `previous` that are not in `now` (each a path relative to `out_dir`,
+/// as the manifest lists them), and the folders that leaves empty. A path that leaves the
+/// folder, or passes through a symbolic link, is not followed.
+pub fn remove_stale_outputs(
+    out_dir: &Path,
+    previous: &[String],
+    now: &BTreeSet<&str>,
+) -> Result<(), WriteError> {
+    for stale in previous.iter().filter(|p| !now.contains(p.as_str())) {
+        if stale.split('/').any(|part| part == ".." || part.is_empty()) {
+            continue;
+        }
+        let path = out_dir.join(stale);
+        if passes_through_link(out_dir, stale) {
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                // Only removes folders left empty, up to the output folder.
+                for parent in path.ancestors().skip(1) {
+                    if parent == out_dir || fs::remove_dir(parent).is_err() {
+                        break;
                     }
                 }
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => return Err(context(&path)(err)),
             }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(context(&path)(err)),
         }
     }
-    write_atomically(&manifest, |w| {
-        for path in &now {
-            writeln!(w, "{path}")?;
+    Ok(())
+}
+
+/// Whether a folder on the way from `out_dir` to `relative` is a symbolic link.
+fn passes_through_link(out_dir: &Path, relative: &str) -> bool {
+    let mut path = out_dir.to_path_buf();
+    let mut parts = relative.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            break;
         }
-        Ok(())
-    })
+        path.push(part);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -167,17 +199,58 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
-    fn manifest_removes_only_stale_outputs() {
+    fn a_link_planted_at_the_old_temporary_name_is_not_followed() {
+        // Issue 5: temporary files were `.<name>.<pid>.tmp`, opened through a link another
+        // user planted at that name.
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "secret").unwrap();
+        let path = dir.path().join("rss.xml");
+        let planted = dir
+            .path()
+            .join(format!(".rss.xml.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomically(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "secret");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert!(fs::symlink_metadata(&planted).unwrap().is_symlink());
+    }
+
+    #[test]
+    fn stale_outputs_are_removed_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path();
-        for name in ["rss.xml", "tags/a/rss.xml", "mine.txt"] {
+        for name in ["rss.xml", "tags/a/rss.xml", "tags/b/rss.xml", "mine.txt"] {
             write_atomically(&out.join(name), |w| w.write_all(b"x")).unwrap();
         }
-        update_manifest(out, &["rss.xml".into(), "tags/a/rss.xml".into()]).unwrap();
-        update_manifest(out, &["rss.xml".into()]).unwrap();
+        let previous = [
+            "rss.xml",
+            "tags/a/rss.xml",
+            "tags/b/rss.xml",
+            "../x",
+            "tags//y",
+        ]
+        .map(String::from);
+        let now = BTreeSet::from(["rss.xml", "tags/b/rss.xml"]);
+        remove_stale_outputs(out, &previous, &now).unwrap();
         assert!(out.join("rss.xml").exists());
-        assert!(!out.join("tags/a").exists());
+        assert!(!out.join("tags/a").exists(), "the emptied folder goes too");
+        assert!(out.join("tags/b/rss.xml").exists());
         assert!(out.join("mine.txt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_outputs_behind_a_link_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, elsewhere) = (dir.path().join("out"), dir.path().join("elsewhere"));
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::write(elsewhere.join("rss.xml"), "not chronicle's").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("tags")).unwrap();
+        remove_stale_outputs(&out, &["tags/rss.xml".into()], &BTreeSet::new()).unwrap();
+        assert!(elsewhere.join("rss.xml").exists());
     }
 }

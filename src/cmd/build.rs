@@ -17,11 +17,11 @@ use crate::model::Collection;
 use crate::published::{self, RecordError};
 use crate::render::{self, Format, Output, Page, SharedHtml, Site, View};
 use crate::terminal::escape_path;
-use crate::write::{update_manifest, write_atomically, AtomicFile};
+use crate::write::Stage;
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    refuse_to_overwrite_collection(&args.events.events, &args.out)?;
+    refuse_nested_folders(&args.events.events, &args.out)?;
     let source_date_epoch = super::source_date_epoch()?;
     let progress = progress_bar(args.quiet);
     progress.set_message(format!("checking {}", escape_path(&args.events.events)));
@@ -35,6 +35,18 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         progress.finish_and_clear();
         return Ok(super::invalid());
     };
+    // Locked before the published ids are compared: a build that waits compares them with
+    // what the build it waited for published.
+    let stage = Stage::create(&args.out, || {
+        if !args.quiet {
+            progress.suspend(|| {
+                eprintln!(
+                    "waiting for another build into {} to finish",
+                    escape_path(&args.out)
+                );
+            });
+        }
+    })?;
     if !progress.suspend(|| guard_published_ids(&collection, args))? {
         progress.finish_and_clear();
         return Ok(super::invalid());
@@ -63,18 +75,18 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             // One job at a time is handed out: a year's job is long, and rayon's adaptive
             // splitting would otherwise leave several in one thread's run while the other idles.
             jobs.par_iter().with_max_len(1).try_for_each(|job| {
-                job.run(&site, &args.out)?;
+                job.run(&site, &stage)?;
                 progress.inc(job.outputs());
                 anyhow::Ok(())
             })
         },
-        || write_calendars(&site, &calendars, &args.out, &|n| progress.inc(n as u64)),
+        || write_calendars(&site, &calendars, &stage, &|n| progress.inc(n as u64)),
     );
     written?;
     calendars_written?;
-    let written: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
-    update_manifest(&args.out, &written)?;
-    published::write_record(&args.out, &collection)?;
+    published::stage_record(&stage, &collection)?;
+    progress.set_message("putting the outputs in place");
+    stage.commit()?;
     progress.finish_and_clear();
     if !args.quiet {
         eprintln!(
@@ -187,23 +199,23 @@ impl Job<'_> {
         }
     }
 
-    fn run(&self, site: &Site, out: &Path) -> anyhow::Result<()> {
+    fn run(&self, site: &Site, stage: &Stage) -> anyhow::Result<()> {
         match self {
             Job::One(output) => {
-                write_atomically(&out.join(&output.path), |w| render::render(site, output, w))?;
+                stage.write(&output.path, |w| render::render(site, output, w))?;
             }
             // Its entries' HTML is rendered as the documents need it, once for both.
-            Job::Archive(archive) => archive.write(site, &SharedHtml::default(), out)?,
+            Job::Archive(archive) => archive.write(site, &SharedHtml::default(), stage)?,
             Job::Year { page, archives } => {
                 let Format::Html(kind) = page.format else {
                     unreachable!("a year job's page is a timeline page")
                 };
                 let mut shared = SharedHtml::render(site, &page.view.events);
                 for archive in archives {
-                    archive.write(site, &shared, out)?;
+                    archive.write(site, &shared, stage)?;
                 }
                 // Last, as the page takes each event's HTML out of `shared` as it uses it.
-                write_atomically(&out.join(&page.path), |w| {
+                stage.write(&page.path, |w| {
                     render::html::render_page_with(site, &page.view, kind, Some(&mut shared), w)
                 })?;
             }
@@ -214,12 +226,12 @@ impl Job<'_> {
 
 impl ArchivePage<'_> {
     /// Writes both documents, with the HTML of the entries `shared` holds taken from it.
-    fn write(&self, site: &Site, shared: &SharedHtml, out: &Path) -> anyhow::Result<()> {
+    fn write(&self, site: &Site, shared: &SharedHtml, stage: &Stage) -> anyhow::Result<()> {
         let entries = site.entries_with_html(self.rss.view.events.clone(), Some(shared));
-        write_atomically(&out.join(&self.rss.path), |w| {
+        stage.write(&self.rss.path, |w| {
             render::archive::render_rss_archive(site, &self.rss.view, self.number, &entries, w)
         })?;
-        write_atomically(&out.join(&self.atom.path), |w| {
+        stage.write(&self.atom.path, |w| {
             render::archive::render_atom_archive(site, &self.atom.view, self.number, &entries, w)
         })?;
         Ok(())
@@ -307,13 +319,13 @@ const CALENDAR_BUFFER: usize = 64 * 1024;
 fn write_calendars(
     site: &Site,
     calendars: &[&Output],
-    out: &Path,
+    stage: &Stage,
     progress: &(dyn Fn(usize) + Sync),
 ) -> anyhow::Result<()> {
     for group in calendars.chunks(CALENDARS_AT_ONCE) {
         let mut files = group
             .iter()
-            .map(|output| AtomicFile::with_buffer(&out.join(&output.path), CALENDAR_BUFFER))
+            .map(|output| stage.file(&output.path, CALENDAR_BUFFER))
             .collect::<Result<Vec<_>, _>>()?;
         let views: Vec<&View> = group.iter().map(|o| o.view.as_ref()).collect();
         let mut writers: Vec<&mut (dyn Write + Send)> = files
@@ -323,15 +335,17 @@ fn write_calendars(
         render::ical::render_icals(site, &views, &mut writers, progress)
             .with_context(|| format!("cannot write the calendars from {}", group[0].path))?;
         for file in files {
-            file.commit()?;
+            file.finish()?;
         }
     }
     Ok(())
 }
 
 /// The output folder must not be, or lie inside, the collection: outputs would be mixed with
-/// the user's files (and a collection's own template could be replaced).
-fn refuse_to_overwrite_collection(events: &Path, out: &Path) -> anyhow::Result<()> {
+/// the user's files (and a collection's own template could be replaced). Nor may the
+/// collection lie inside the output folder: a tag's outputs (`tags/<tag>/`) would land on the
+/// collection's own files.
+fn refuse_nested_folders(events: &Path, out: &Path) -> anyhow::Result<()> {
     let events = events
         .canonicalize()
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;
@@ -349,6 +363,13 @@ fn refuse_to_overwrite_collection(events: &Path, out: &Path) -> anyhow::Result<(
             "the output folder {} is inside the collection {}; choose another --out",
             out.display(),
             events.display()
+        );
+    }
+    if events.starts_with(&resolved) {
+        bail!(
+            "the collection {} is inside the output folder {}; choose another --out",
+            events.display(),
+            out.display()
         );
     }
     Ok(())
@@ -410,9 +431,11 @@ mod tests {
         let written: u64 = jobs.iter().map(Job::outputs).sum();
         assert_eq!(written, others.len() as u64, "each output written once");
         let out = tmp.path().join("out");
+        let stage = Stage::create(&out, || {}).expect("stage");
         for job in &jobs {
-            job.run(&site, &out).expect("written");
+            job.run(&site, &stage).expect("written");
         }
+        stage.commit().expect("committed");
         for output in others {
             let alone = render::render_to_vec(&site, output).expect("rendered");
             let file = std::fs::read(out.join(&output.path)).expect("written");

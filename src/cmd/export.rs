@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::model::Collection;
 use crate::render::{self, site, Format, Output, Site};
-use crate::write::write_atomically;
+use crate::write::write_file;
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let epoch = super::source_date_epoch()?;
@@ -18,7 +18,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let selected = filter.select(&collection);
     let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
     match &args.output {
-        Some(path) => write_atomically(path, write)?,
+        Some(path) => write_file(path, write)?,
         None => {
             let stdout = io::stdout();
             let mut w = io::BufWriter::new(stdout.lock());

@@ -1,6 +1,8 @@
 //! `chronicle export`: one format to stdout or a file, with filters.
 
-use crate::harness::Project;
+use std::fs;
+
+use crate::harness::{stderr, Project};
 
 #[test]
 fn unfiltered_exports_equal_the_built_files() {
@@ -123,4 +125,84 @@ fn output_file_is_written_atomically() {
     let ics = project.read("out/tariffs.ics");
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn output_writes_through_a_link_a_pipe_and_a_device() {
+    // Issue 6: `export -o` replaced `/dev/null` (as root) and `/dev/stdout` with regular files.
+    // The same kinds of file are made in the project, so a regression cannot harm the system's.
+    use std::os::unix::fs::FileTypeExt;
+
+    let project = Project::fixture("sample");
+    let csv = project.ok(&["export", "--format", "csv"]);
+    let export_to = |path: &str| project.ok(&["export", "--format", "csv", "-o", path]);
+
+    std::os::unix::fs::symlink("/proc/self/fd/1", project.path("stdout")).expect("link");
+    assert_eq!(
+        export_to("stdout"),
+        csv,
+        "written through the link to stdout"
+    );
+    assert!(fs::symlink_metadata(project.path("stdout"))
+        .expect("link")
+        .is_symlink());
+
+    let status = std::process::Command::new("mkfifo")
+        .arg(project.path("pipe"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let (sent, received) = std::sync::mpsc::channel();
+    let pipe = project.path("pipe");
+    // The reader opens the pipe first; a regression that replaces it leaves the reader
+    // waiting, which the timeout below turns into a failure.
+    std::thread::spawn(move || {
+        let _ = sent.send(fs::read_to_string(pipe).expect("read the pipe"));
+    });
+    let exported = project.chronicle(&["export", "--format", "csv", "-o", "pipe"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let read = received.recv_timeout(std::time::Duration::from_secs(10));
+    assert_eq!(read.as_deref(), Ok(csv.as_str()), "written into the pipe");
+    let meta = fs::symlink_metadata(project.path("pipe")).expect("pipe");
+    assert!(meta.file_type().is_fifo());
+
+    // A device node needs root to make; the null device swallows what is written.
+    let made = std::process::Command::new("mknod")
+        .arg(project.path("null"))
+        .args(["c", "1", "3"])
+        .status();
+    if made.is_ok_and(|status| status.success()) {
+        assert_eq!(export_to("null"), "");
+        let meta = fs::symlink_metadata(project.path("null")).expect("device");
+        assert!(meta.file_type().is_char_device(), "still the null device");
+    } else {
+        eprintln!("not root: the device case is skipped");
+    }
+}
+
+#[test]
+fn output_refuses_a_folder() {
+    let project = Project::fixture("sample");
+    fs::create_dir(project.path("out")).expect("folder");
+    let out = project.chronicle(&["export", "--format", "csv", "-o", "out"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "chronicle: error: cannot write out\n  caused by: a folder is in the way\n"
+    );
+}
+
+#[test]
+fn output_replaces_a_regular_file_and_leaves_no_temporary_file() {
+    let project = Project::fixture("sample");
+    project.write("out/events.csv", "old\n");
+    let csv = project.ok(&["export", "--format", "csv"]);
+    project.ok(&["export", "--format", "csv", "-o", "out/events.csv"]);
+    assert_eq!(project.read("out/events.csv"), csv);
+    let names: Vec<_> = fs::read_dir(project.path("out"))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["events.csv"]);
 }

@@ -65,6 +65,26 @@ impl Project {
             .expect("run chronicle")
     }
 
+    /// `chronicle <args>` started in the project directory, with no SOURCE_DATE_EPOCH, its
+    /// stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start chronicle")
+    }
+
+    /// `chronicle <args>` to run in the project directory, with no SOURCE_DATE_EPOCH.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"));
+        command
+            .current_dir(self.dir.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .args(args);
+        command
+    }
+
     /// Runs a command that must succeed and returns its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.chronicle(args);

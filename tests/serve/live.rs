@@ -196,7 +196,7 @@ fn long_body(seed: u64, bytes: usize) -> String {
             state ^= state >> 7;
             state ^= state << 17;
             body.push_str(WORDS[(state % 16) as usize]);
-            body.push_str(if state % 11 == 0 { ". " } else { " " });
+            body.push_str(if state.is_multiple_of(11) { ". " } else { " " });
         }
         body.push_str("\n\n");
     }
