@@ -110,6 +110,25 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Writes a new file at `path` and never over an existing one (`init` and `new`): the bytes go
+/// into a temporary file beside it, which is then hard-linked to `path`. link(2) fails with
+/// `AlreadyExists` when `path` is taken, where a rename would replace it, so a reader sees the
+/// whole file or none, and a file that appeared meanwhile is kept.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let mut file = AtomicFile::with_buffer(path, bytes.len())?;
+    file.writer().write_all(bytes).map_err(context(path))?;
+    let writer = file
+        .writer
+        .take()
+        .expect("the writer is only taken here and by commit, which consumes the file");
+    let linked = writer
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)
+        .and_then(|_file| fs::hard_link(&file.temp, path));
+    let _ = fs::remove_file(&file.temp);
+    linked.map_err(context(path))
+}
+
 /// Removes the outputs the previous build listed that this build no longer writes, then
 /// records this build's list.
 pub fn update_manifest(out_dir: &Path, written: &[String]) -> Result<(), WriteError> {
