@@ -109,8 +109,8 @@ fn write_example(
 ) -> anyhow::Result<Option<std::path::PathBuf>> {
     let slug = title_slug(&event.title).context("the example event's title names a file")?;
     let year = written_year(&event.date).context("the example event is dated by a day")?;
-    let taken = super::new::collection_ids(dir)?;
-    let written = super::new::write_event(event, &dir.join(&year), &year, &slug, &taken, zone)?;
+    let existing = super::new::Existing::read(dir, zone)?;
+    let written = super::new::write_event(event, dir, &year, &slug, &existing, zone)?;
     Ok(written.ok())
 }
 

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use chrono_tz::Tz;
 
-use crate::check::{check_event_file, read_settings};
+use crate::check::{check_event_file, check_tag_pages, read_settings};
 use crate::cli::NewArgs;
 use crate::create::event::{at_time, event_text, numbered, title_slug, written_year, NewEvent};
 use crate::load::{self, front_matter::parse_event_file, SourceFile};
+use crate::model::Event;
 use crate::terminal::escape_path;
 use crate::write::write_new;
 
@@ -63,9 +64,8 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
         published: super::now()?,
         body: String::new(),
     };
-    let taken_ids = collection_ids(dir)?;
-    let folder = dir.join(&year);
-    let path = match write_event(&event, &folder, &year, &slug, &taken_ids, settings.timezone)? {
+    let existing = Existing::read(dir, settings.timezone)?;
+    let path = match write_event(&event, dir, &year, &slug, &existing, settings.timezone)? {
         Ok(path) => path,
         Err(problems) => {
             for problem in &problems {
@@ -81,31 +81,60 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the event under the first free name (`slug`, `slug-2`, …): free when no file has it
-/// in the year's folder and no event in the collection has it as id, so the new event's id is
-/// unique. Returns the path, or what `check` would find wrong with the file.
+/// What a new event must not clash with: the ids and the tags of the collection's events.
+#[derive(Debug, Default)]
+pub struct Existing {
+    /// Every event's id (as written, or from its file name), its file valid or not.
+    ids: HashSet<String>,
+    /// The events whose files are valid: the tags that name pages.
+    events: Vec<Event>,
+}
+
+impl Existing {
+    /// Reads every event file of the collection in `dir` (`zone`: the settings' time zone).
+    pub fn read(dir: &Path, zone: Tz) -> anyhow::Result<Existing> {
+        let loaded = load::load_with(dir, None, |file| {
+            let written = parse_event_file(file)
+                .ok()
+                .and_then(|parsed| parsed.raw.id.map(toml::Spanned::into_inner));
+            let id = written.unwrap_or_else(|| {
+                Path::new(&file.relative)
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            (id, check_event_file(file, zone).0)
+        })
+        .with_context(|| format!("cannot read the collection in {}", dir.display()))?;
+        let mut existing = Existing::default();
+        for (id, event) in loaded.files.into_iter().filter_map(|f| f.value.ok()) {
+            existing.ids.insert(id);
+            existing.events.extend(event);
+        }
+        Ok(existing)
+    }
+}
+
+/// Writes the event into `dir`/`year`/ under the first free name (`slug`, `slug-2`, …): free
+/// when no file has it in that folder and no event of the collection has it as id, so the new
+/// event's id is unique. Returns the path, or what `check` would find wrong with the file.
 pub fn write_event(
     event: &NewEvent,
-    folder: &Path,
+    dir: &Path,
     year: &str,
     slug: &str,
-    taken_ids: &HashSet<String>,
+    existing: &Existing,
     zone: Tz,
 ) -> anyhow::Result<Result<PathBuf, Vec<String>>> {
     for n in 1.. {
         let name = numbered(slug, n);
-        let path = folder.join(format!("{name}.md"));
-        if taken_ids.contains(&name) || path.symlink_metadata().is_ok() {
+        let path = dir.join(year).join(format!("{name}.md"));
+        if existing.ids.contains(&name) || path.symlink_metadata().is_ok() {
             continue;
         }
         let text = event_text(event, &name)?;
         let file = SourceFile::new(path.clone(), format!("{year}/{name}.md"), text);
-        let (_, diagnostics) = check_event_file(&file, zone);
-        let errors: Vec<String> = diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.clone())
-            .collect();
+        let errors = check_new_file(&file, dir, existing, zone);
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -119,25 +148,20 @@ pub fn write_event(
     unreachable!("the names slug-N are endless")
 }
 
-/// Every id the collection's events have (as written, or from the file name), errors or not.
-pub fn collection_ids(dir: &Path) -> anyhow::Result<HashSet<String>> {
-    let loaded = load::load_with(dir, None, |file| {
-        let written = parse_event_file(file)
-            .ok()
-            .and_then(|parsed| parsed.raw.id.map(toml::Spanned::into_inner));
-        written.unwrap_or_else(|| {
-            Path::new(&file.relative)
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        })
-    })
-    .with_context(|| format!("cannot read the collection in {}", dir.display()))?;
-    Ok(loaded
-        .files
-        .into_iter()
-        .filter_map(|f| f.value.ok())
-        .collect())
+/// What `check` would report as errors in the new file: its own rules, and whether its tags
+/// would share a page with another event's different tag.
+fn check_new_file(file: &SourceFile, dir: &Path, existing: &Existing, zone: Tz) -> Vec<String> {
+    let (event, mut diagnostics) = check_event_file(file, zone);
+    if let Some(event) = &event {
+        // The new event last: a clash is reported at the later event, this one.
+        let all = existing.events.iter().chain(std::iter::once(event));
+        check_tag_pages(all, |e| dir.join(&e.path), &mut diagnostics);
+    }
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect()
 }
 
 /// `$VISUAL`, else `$EDITOR`, as other command-line tools pick the editor.

@@ -150,6 +150,11 @@ fn bad_init_flags_are_usage_errors_and_write_nothing() {
     ] {
         let out = project.chronicle(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: invalid value "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert!(!project.events().exists(), "{args:?} wrote something");
     }
 }

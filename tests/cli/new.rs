@@ -351,3 +351,31 @@ fn edit_opens_visual_or_editor_on_the_new_file() {
     );
     assert_eq!(snapshot_dir(&project.events()), before);
 }
+
+#[test]
+fn a_tag_sharing_another_tags_page_is_a_usage_error() {
+    let project = collection();
+    new_ok(
+        &project,
+        &["Language C", "--date", "2025-09-03", "--tag", "C"],
+    );
+    // Another spelling of the same tag is one tag.
+    new_ok(
+        &project,
+        &["Lowercase", "--date", "2025-09-03", "--tag", "c"],
+    );
+    let before = snapshot_dir(&project.events());
+    let out = new(
+        &project,
+        &["Language C++", "--date", "2025-09-03", "--tag", "C++"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "chronicle: error: tag 'C++' has the page of tag 'C' (tags/c/) in \
+         events/2025/language-c.md: rename one, or spell them alike\n"
+    );
+    assert_eq!(snapshot_dir(&project.events()), before);
+    check_passes(&project);
+}
