@@ -158,3 +158,54 @@ fn bad_init_flags_are_usage_errors_and_write_nothing() {
         assert!(!project.events().exists(), "{args:?} wrote something");
     }
 }
+
+/// At a terminal (util-linux `script` gives it one), init asks for each setting no flag gave,
+/// asks again after an invalid answer, and keeps the default on an empty one.
+#[test]
+fn init_at_a_terminal_asks_for_what_no_flag_gave() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let project = Project::empty();
+    let command = format!(
+        "'{}' init --language es-MX",
+        env!("CARGO_BIN_EXE_chronicle")
+    );
+    let mut script = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(project.dir.path())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    script
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"Asked \"title\"\nnot-a-url\nhttps://example.net/x\nMars/Base\n\n")
+        .expect("answers");
+    let out = script.wait_with_output().expect("script ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let read = settings(&project, "events");
+    assert_eq!(read["title"].as_str(), Some("Asked \"title\""));
+    assert_eq!(read["base_url"].as_str(), Some("https://example.net/x/"));
+    assert_eq!(read["language"].as_str(), Some("es-MX"));
+    assert_eq!(read["timezone"].as_str(), Some("UTC"));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("Title [My timeline]: "), "{shown}");
+    assert!(
+        !shown.contains("Language"),
+        "asked for a flag's value: {shown}"
+    );
+    assert_eq!(
+        shown.matches("Base URL [https://example.org/]: ").count(),
+        2,
+        "{shown}"
+    );
+}
