@@ -27,15 +27,15 @@ pub enum Command {
     /// and they are not given; otherwise takes the defaults. Overwrites nothing, and refuses a
     /// folder that already holds a collection.
     ///
-    /// Example: chronicle init events --title "US-Mexico security" --base-url https://example.org/security/ --timezone America/Mexico_City
+    /// Example: `chronicle init events --title "US-Mexico security" --base-url https://example.org/security/ --timezone America/Mexico_City`
     Init(InitArgs),
     /// Write a new event file with its front matter filled in, and print its path
     ///
-    /// Writes <events>/<YYYY>/<slug>.md (the slug made from the title, also the event's id),
+    /// Writes EVENTS/YYYY/SLUG.md (SLUG made from the title, also the event's id),
     /// published now (or at SOURCE_DATE_EPOCH). A taken name gets a numbered suffix (-2, -3…);
     /// nothing is ever overwritten.
     ///
-    /// Example: chronicle new "Rubio visits Mexico City" --date 2025-09-03 --time 10:00 --tag security --source https://example.org/report
+    /// Example: `chronicle new "Rubio visits Mexico City" --date 2025-09-03 --time 10:00 --tag security --source https://example.org/report`
     New(NewArgs),
     /// Validate the collection and report every problem as path:line:col
     ///
@@ -84,7 +84,8 @@ pub struct InitArgs {
     /// The collection's name [default: My timeline]
     #[arg(long, value_parser = parse_line_text)]
     pub title: Option<String>,
-    /// The absolute http(s) URL the outputs will be published at [default: https://example.org/]
+    /// The absolute http(s) URL the outputs will be published at [default:
+    /// `https://example.org/`]
     #[arg(long, value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
     /// A BCP 47 language tag, like en or es-MX [default: en]
