@@ -379,3 +379,18 @@ fn a_tag_sharing_another_tags_page_is_a_usage_error() {
     assert_eq!(snapshot_dir(&project.events()), before);
     check_passes(&project);
 }
+
+#[test]
+fn new_needs_valid_settings_and_writes_nothing_without_them() {
+    let project = collection();
+    project.write("events/chronicle.toml", "title = \"T\"\n");
+    let out = new(&project, &["X", "--date", "2025-09-03"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "events/chronicle.toml:1:1: error: missing base_url (the absolute URL the outputs are \
+         published at, ending with '/')\n\
+         chronicle: error: cannot add an event to events: its settings have errors\n"
+    );
+    assert!(!project.events().join("2025").exists());
+}
