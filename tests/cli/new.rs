@@ -82,8 +82,9 @@ fn new_with_every_flag_combination_round_trips_through_check_and_export() {
             "2025-09-03T12:00:00+09:00",
         ),
         (
+            // An offset date-time keeps the offset it was written with.
             "2025-09-03T12:00:00+09:00",
-            "2025-09-02T21:00:00-06:00",
+            "2025-09-03T12:00:00+09:00",
             "2025-09-03T12:00:00+09:00",
         ),
     ];
