@@ -13,6 +13,7 @@ apt_packages=(
     fonts-dejavu-core # a font for chromium's screenshots
     newsboat  # tests/serve: a real feed reader, run headless against chronicle serve
     procps    # tests/serve: kill, to send SIGTERM to the server
+    bsdutils  # tests/cli/init.rs: script, a terminal for the questions init asks
     vdirsyncer # tests: syncs a calendar one item per event, from a file and over HTTP
     khal       # tests/cli/external.rs: khal printics reads a calendar as khal users see it
     default-jre-headless  # runs the Nu Html Checker (npm vnu-jar) over the timeline pages

@@ -20,6 +20,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a collection: chronicle.toml, with every setting explained, and one example event
+    ///
+    /// Gives the collection a new permanent id (urn:uuid:…), from which every feed and calendar
+    /// id derives. Asks for the title, base URL, language and time zone when run at a terminal
+    /// and they are not given; otherwise takes the defaults. Overwrites nothing, and refuses a
+    /// folder that already holds a collection.
+    ///
+    /// Example: `chronicle init events --title "US-Mexico security" --base-url https://example.org/security/ --timezone America/Mexico_City`
+    Init(InitArgs),
+    /// Write a new event file with its front matter filled in, and print its path
+    ///
+    /// Writes EVENTS/YYYY/SLUG.md (SLUG made from the title, also the event's id),
+    /// published now (or at SOURCE_DATE_EPOCH). A taken name gets a numbered suffix (-2, -3…);
+    /// nothing is ever overwritten.
+    ///
+    /// Example: `chronicle new "Rubio visits Mexico City" --date 2025-09-03 --time 10:00 --tag security --source https://example.org/report`
+    New(NewArgs),
     /// Validate the collection and report every problem as path:line:col
     ///
     /// Example: chronicle check --events events
@@ -57,6 +74,60 @@ pub struct EventsArg {
     /// The collection folder (holds chronicle.toml and the event files)
     #[arg(long, value_name = "DIR", default_value = "events")]
     pub events: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to start the collection in (created if missing)
+    #[arg(value_name = "DIR", default_value = "events")]
+    pub dir: PathBuf,
+    /// The collection's name [default: My timeline]
+    #[arg(long, value_parser = parse_line_text)]
+    pub title: Option<String>,
+    /// The absolute http(s) URL the outputs will be published at [default:
+    /// `https://example.org/`]
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+    /// A BCP 47 language tag, like en or es-MX [default: en]
+    #[arg(long, value_name = "TAG", value_parser = parse_language)]
+    pub language: Option<String>,
+    /// The IANA time zone dates are read in, like America/Mexico_City [default: UTC]
+    #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The event's title (one line)
+    #[arg(value_parser = parse_line_text)]
+    pub title: String,
+    /// When it happened: 2025-09-03, 2025-09-03T12:00 (local), 2025-09-03T12:00:00-06:00, 2025-09
+    /// or 2025
+    #[arg(long, value_name = "DATE", value_parser = parse_event_date)]
+    pub date: toml::Value,
+    /// When it ended, in the same forms
+    #[arg(long, value_name = "DATE", value_parser = parse_event_date)]
+    pub end: Option<toml::Value>,
+    /// The local time of day it started (HH:MM), with a --date that is a day
+    #[arg(long, value_name = "HH:MM", value_parser = parse_time)]
+    pub time: Option<chrono::NaiveTime>,
+    /// The IANA time zone its local date and time are in [default: the collection's]
+    #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
+    pub timezone: Option<String>,
+    /// A tag (repeat for more)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Where it happened
+    #[arg(long, value_name = "PLACE", value_parser = parse_line_text)]
+    pub location: Option<String>,
+    /// The absolute URL of a source (repeat for more)
+    #[arg(long, value_name = "URL", value_parser = parse_source_url)]
+    pub source: Vec<String>,
+    /// Open $VISUAL (or $EDITOR) on the new file
+    #[arg(long)]
+    pub edit: bool,
+    #[command(flatten)]
+    pub events: EventsArg,
 }
 
 #[derive(Debug, Args)]
@@ -157,9 +228,53 @@ pub struct ServeArgs {
 
 /// `--base-url`: what the settings' `base_url` must be (a slash is added at the end if missing).
 /// A bad value is a usage error, reported by clap like any other.
-fn parse_base_url(url: &str) -> Result<String, String> {
+pub fn parse_base_url(url: &str) -> Result<String, String> {
     crate::check::check_base_url(url)?;
     Ok(url.to_string())
+}
+
+/// A one-line text value (title, location): what `check` accepts in such a field.
+pub fn parse_line_text(text: &str) -> Result<String, String> {
+    if let Some(problem) = crate::check::forbidden_characters(text, false) {
+        return Err(format!("the text {problem}"));
+    }
+    if !crate::check::has_visible_character(text) {
+        return Err("the text is empty or only invisible characters".into());
+    }
+    Ok(text.trim().to_string())
+}
+
+/// `--language`: a BCP 47 tag, as the settings' `language` must be.
+pub fn parse_language(text: &str) -> Result<String, String> {
+    crate::config::check_language(text)?;
+    Ok(text.to_string())
+}
+
+/// `--timezone`: an IANA time zone name.
+pub fn parse_timezone(text: &str) -> Result<String, String> {
+    text.parse::<chrono_tz::Tz>()
+        .map(|_| text.to_string())
+        .map_err(|_| {
+            format!("unknown time zone '{text}' (use an IANA name like America/Mexico_City)")
+        })
+}
+
+/// `--date`, `--end`: an event file's date forms (see [`crate::create::event::date_value`]).
+fn parse_event_date(text: &str) -> Result<toml::Value, String> {
+    crate::create::event::date_value(text)
+}
+
+/// `--time`: a time of day, HH:MM (or HH:MM:SS).
+fn parse_time(text: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(text, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(text, "%H:%M:%S"))
+        .map_err(|_| format!("{text} is not a time of day: use HH:MM, like 09:30 or 18:00"))
+}
+
+/// `--source`: an absolute http(s) URL, as a source's `url` must be.
+fn parse_source_url(text: &str) -> Result<String, String> {
+    crate::check::check_absolute_url(text.trim())?;
+    Ok(text.trim().to_string())
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
 /// `language` must be a valid BCP 47 tag (RFC 5646 §2.2.9: well-formed, and every subtag in
 /// the IANA registry the crate carries): feeds, the calendar and the pages carry it as
 /// `xml:lang`, `<language>`, `LANGUAGE` and `lang`.
-fn check_language(language: &str) -> Result<(), String> {
+pub fn check_language(language: &str) -> Result<(), String> {
     if language.is_empty() {
         return Ok(());
     }

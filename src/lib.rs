@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod create;
 pub mod diag;
 pub mod identity;
 pub mod load;
@@ -25,15 +26,22 @@ use std::process::ExitCode;
 /// Runs one parsed command line; the one place that knows every command.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let events = match &cli.command {
-        cli::Command::Check(args) => &args.events,
-        cli::Command::Build(args) => &args.events,
-        cli::Command::Export(args) => &args.events,
-        cli::Command::List(args) => &args.events,
-        cli::Command::Serve(args) => &args.events,
+        // init makes its folder: the one command that needs none.
+        cli::Command::Init(_) => None,
+        cli::Command::New(args) => Some(&args.events),
+        cli::Command::Check(args) => Some(&args.events),
+        cli::Command::Build(args) => Some(&args.events),
+        cli::Command::Export(args) => Some(&args.events),
+        cli::Command::List(args) => Some(&args.events),
+        cli::Command::Serve(args) => Some(&args.events),
     };
-    // Every command reads the collection first: a missing folder is one message for all.
-    load::require_folder(&events.events)?;
+    // Every other command reads the collection first: a missing folder is one message for all.
+    if let Some(events) = events {
+        load::require_folder(&events.events)?;
+    }
     match cli.command {
+        cli::Command::Init(args) => cmd::init::run(&args),
+        cli::Command::New(args) => cmd::new::run(&args),
         cli::Command::Check(args) => cmd::check::run(&args),
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Export(args) => cmd::export::run(&args),

@@ -80,6 +80,29 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
+    let temp = filled_temp_file(path, fill)?;
+    temp.persist(path).map_err(|err| context(path)(err.error))?;
+    Ok(())
+}
+
+/// Writes a new file at `path` and never over an existing one (`init` and `new`): the bytes go
+/// into a temporary file beside it, which is then linked to `path` (tempfile's
+/// `persist_noclobber`). The link fails with `AlreadyExists` when `path` is taken, where a
+/// rename would replace it, so a reader sees the whole file or none, and a file that appeared
+/// meanwhile is kept.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let temp = filled_temp_file(path, |w| w.write_all(bytes))?;
+    temp.persist_noclobber(path)
+        .map_err(|err| context(path)(err.error))?;
+    Ok(())
+}
+
+/// A temporary file beside `path` (its folders made first) holding what `fill` writes; removed
+/// when dropped.
+fn filled_temp_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<tempfile::NamedTempFile, WriteError> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -101,11 +124,9 @@ pub fn write_atomically(
     fill(&mut writer)
         .and_then(|()| writer.flush())
         .map_err(context(path))?;
-    let temp = writer
+    writer
         .into_inner()
-        .map_err(|err| context(path)(err.into_error()))?;
-    temp.persist(path).map_err(|err| context(path)(err.error))?;
-    Ok(())
+        .map_err(|err| context(path)(err.into_error()))
 }
 
 /// The outputs the manifest in `out_dir` lists; none when there is no manifest.
@@ -179,6 +200,21 @@ fn passes_through_link(out_dir: &Path, relative: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_new_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        write_new(&path, b"first").unwrap();
+        let err = write_new(&path, b"second").unwrap_err();
+        assert_eq!(err.source.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "first");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.md"], "a temporary file was left behind");
+    }
 
     #[test]
     fn a_failed_render_leaves_the_old_file() {

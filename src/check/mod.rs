@@ -404,7 +404,7 @@ fn reread_event_file(path: &Path) -> Option<(SourceFile, RawEvent)> {
 /// spellings of one tag, which differ only in case and in how words are joined (`Press
 /// conference`, `press-conference`), but `C++`, `C#` and `C` would merge silently: such a
 /// tag is an error at the later file (by path), naming the earlier one.
-fn check_tag_pages<'e>(
+pub fn check_tag_pages<'e>(
     events: impl IntoIterator<Item = &'e Event>,
     shown: impl Fn(&Event) -> PathBuf,
     diagnostics: &mut Vec<Diagnostic>,

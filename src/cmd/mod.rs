@@ -4,7 +4,9 @@
 pub mod build;
 pub mod check;
 pub mod export;
+pub mod init;
 pub mod list;
+pub mod new;
 pub mod serve;
 
 use std::path::Path;
@@ -66,6 +68,19 @@ pub fn filter(args: &FilterArgs) -> Filter {
         since: args.since,
         until: args.until,
     }
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` when it is set: when `init` and `new` date what they write.
+pub fn now() -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    Ok(source_date_epoch()?
+        .and_then(range::instant_from_epoch)
+        .unwrap_or_else(chrono::Utc::now))
+}
+
+/// Reports a value that cannot be used as a usage error (exit 2, as clap's own are).
+pub fn usage_error(message: &str) -> ExitCode {
+    eprintln!("chronicle: error: {}", crate::terminal::escape(message));
+    ExitCode::from(2)
 }
 
 /// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now":

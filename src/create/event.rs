@@ -1,0 +1,261 @@
+//! The text of a new event file, its file name and its id, from the values given to `new`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::model::{When, WhenError};
+
+/// The longest file name stem (and id) made from a title, in ASCII characters: long enough to
+/// tell events apart, well within a file name's 255 bytes once a `-N` suffix is added.
+pub const MAX_SLUG_LEN: usize = 80;
+
+/// An event as given on the command line, every date as it will be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub title: String,
+    /// A TOML local date or date-time, an offset date-time, or a string (`"2025-09"`,
+    /// `"2025"`): see [`date_value`].
+    pub date: toml::Value,
+    pub end: Option<toml::Value>,
+    /// IANA name, written only when given.
+    pub timezone: Option<String>,
+    pub location: Option<String>,
+    pub tags: Vec<String>,
+    /// Source URLs; each source's title is its URL until someone writes a better one.
+    pub sources: Vec<String>,
+    /// When the event is first published (now, or `SOURCE_DATE_EPOCH`), written in UTC.
+    pub published: DateTime<Utc>,
+    /// The Markdown body.
+    pub body: String,
+}
+
+#[derive(Serialize)]
+struct FrontMatter<'a> {
+    title: &'a str,
+    date: &'a toml::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<&'a toml::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timezone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tags: &'a [String],
+    published: toml::value::Datetime,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sources: Vec<SourceEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourceEntry<'a> {
+    title: &'a str,
+    url: &'a str,
+}
+
+/// Why an event file's text could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("cannot write the front matter as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+    #[error("cannot write published ({0}) as a TOML date-time")]
+    Published(String),
+}
+
+/// The event file's text: `+++`, the front matter, `+++`, the body.
+pub fn event_text(event: &NewEvent, id: &str) -> Result<String, ComposeError> {
+    // RFC 3339 in UTC, whole seconds: the form `published` is read in (an offset date-time).
+    let published = event.published.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let front = FrontMatter {
+        title: &event.title,
+        date: &event.date,
+        end: event.end.as_ref(),
+        timezone: event.timezone.as_deref(),
+        location: event.location.as_deref(),
+        tags: &event.tags,
+        published: published
+            .parse()
+            .map_err(|_| ComposeError::Published(published.clone()))?,
+        id,
+        sources: event
+            .sources
+            .iter()
+            .map(|url| SourceEntry { title: url, url })
+            .collect(),
+    };
+    let front = toml::to_string(&front)?;
+    Ok(format!("+++\n{front}+++\n{}", event.body))
+}
+
+/// The file name stem and id a title gives: its slug (lowercase ASCII letters, digits and `-`,
+/// the slug crate's, as tag pages use), cut at a word boundary to [`MAX_SLUG_LEN`]; `None` when
+/// the title has no letter or digit.
+pub fn title_slug(title: &str) -> Option<String> {
+    let slug = slug::slugify(title);
+    let mut cut = slug.as_str();
+    if cut.len() > MAX_SLUG_LEN {
+        cut = &cut[..MAX_SLUG_LEN];
+        if let Some(at) = cut.rfind('-') {
+            cut = &cut[..at];
+        }
+    }
+    let cut = cut.trim_matches('-');
+    (!cut.is_empty()).then(|| cut.to_string())
+}
+
+/// The `n`th candidate name for a slug: `slug`, then `slug-2`, `slug-3`, …
+pub fn numbered(slug: &str, n: usize) -> String {
+    if n <= 1 {
+        slug.to_string()
+    } else {
+        format!("{slug}-{n}")
+    }
+}
+
+/// Reads a `--date`/`--end` argument into the value the front matter holds: a day
+/// (`2025-09-03`) or a date-time (`2025-09-03T12:00:00-06:00`, or local `2025-09-03T12:00`) as
+/// a TOML date, a month or year (`2025-09`, `2025`) as a string. The date rules are the event
+/// file's ([`When::from_toml`]); a local time the clocks skip is reported by `check`'s rules
+/// once the time zone is known.
+pub fn date_value(text: &str) -> Result<toml::Value, String> {
+    let hint = || {
+        format!(
+            "{text} is not a date: use 2025-09-03, 2025-09-03T12:00, 2025-09-03T12:00:00-06:00, \
+             2025-09 or 2025"
+        )
+    };
+    let text = text.trim();
+    if text.len() <= 10 {
+        // A day, month or year: read by the event file's rules for a quoted date, which say
+        // which day does not exist; a day is then written as a TOML date.
+        let reduced = toml::Value::String(text.to_string());
+        return match When::from_toml(&reduced, chrono_tz::UTC) {
+            Ok(When::Date(_)) => text.parse().map(toml::Value::Datetime).map_err(|_| hint()),
+            Ok(_) => Ok(reduced),
+            Err(WhenError::NoSuchDate(_)) => Err(format!("{text} does not exist")),
+            Err(_) => Err(hint()),
+        };
+    }
+    let mut datetime: toml::value::Datetime = text.parse().map_err(|_| hint())?;
+    if datetime.date.is_none() || datetime.time.is_none() {
+        return Err(hint());
+    }
+    // Seconds written out: TOML 1.0 readers require them (TOML 1.1 made them optional).
+    if let Some(time) = &mut datetime.time {
+        time.second.get_or_insert(0);
+    }
+    let value = toml::Value::Datetime(datetime);
+    // A local time the clocks skip depends on the zone, known later: check's rules say so then.
+    match When::from_toml(&value, chrono_tz::UTC) {
+        Ok(_) | Err(WhenError::SkippedTime(..)) => Ok(value),
+        Err(_) => Err(hint()),
+    }
+}
+
+/// The year a date value is written in: the folder its event file goes into.
+pub fn written_year(date: &toml::Value) -> Option<String> {
+    match date {
+        toml::Value::Datetime(dt) => dt.date.map(|d| format!("{:04}", d.year)),
+        toml::Value::String(s) => s.get(..4).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// A day (`--date 2025-09-03`) at a local time of day (`--time 18:30`): the date-time read in
+/// the event's time zone.
+pub fn at_time(date: &toml::Value, time: chrono::NaiveTime) -> Option<toml::Value> {
+    let toml::Value::Datetime(datetime) = date else {
+        return None;
+    };
+    let (Some(day), None) = (datetime.date, datetime.time) else {
+        return None;
+    };
+    let text = format!("{day}T{}", time.format("%H:%M:%S"));
+    text.parse().ok().map(toml::Value::Datetime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_event_file;
+    use crate::load::SourceFile;
+
+    fn event(title: &str) -> NewEvent {
+        NewEvent {
+            title: title.into(),
+            date: date_value("2025-09-03").expect("a day"),
+            end: None,
+            timezone: None,
+            location: None,
+            tags: Vec::new(),
+            sources: Vec::new(),
+            published: DateTime::from_timestamp(1_756_900_000, 0).expect("in range"),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn date_forms_are_the_event_files() {
+        for (text, written) in [
+            ("2025-09-03", "2025-09-03"),
+            ("2025-09-03T12:00", "2025-09-03T12:00:00"),
+            ("2025-09-03T12:00:00-06:00", "2025-09-03T12:00:00-06:00"),
+            ("2025-09", "\"2025-09\""),
+            ("2025", "\"2025\""),
+        ] {
+            let value = date_value(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(value.to_string(), written, "{text}");
+        }
+        for bad in ["2025/09", "09-03-2025", "\"2025\"", "2025-9", "T12:00", ""] {
+            assert!(date_value(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            date_value("2025-02-29").unwrap_err(),
+            "2025-02-29 does not exist"
+        );
+    }
+
+    #[test]
+    fn a_time_goes_only_with_a_day() {
+        let noon = chrono::NaiveTime::from_hms_opt(12, 30, 0).expect("a time");
+        let day = date_value("2025-09-03").expect("a day");
+        assert_eq!(
+            at_time(&day, noon).map(|v| v.to_string()),
+            Some("2025-09-03T12:30:00".into())
+        );
+        for other in ["2025-09", "2025-09-03T08:00"] {
+            assert_eq!(at_time(&date_value(other).expect("a date"), noon), None);
+        }
+    }
+
+    #[test]
+    fn slugs_are_short_file_names() {
+        assert_eq!(
+            title_slug("Rubio visits Mexico City").as_deref(),
+            Some("rubio-visits-mexico-city")
+        );
+        assert_eq!(title_slug("¿Qué pasó?").as_deref(), Some("que-paso"));
+        assert_eq!(title_slug("+++ \"\" \\ ..."), None);
+        let long = title_slug(&"word ".repeat(100)).expect("a slug");
+        assert!(long.len() <= MAX_SLUG_LEN && !long.ends_with('-'), "{long}");
+        assert_eq!(numbered("a", 1), "a");
+        assert_eq!(numbered("a", 3), "a-3");
+    }
+
+    #[test]
+    fn hostile_titles_read_back_as_written() {
+        for title in [
+            "Quotes \" and 'single' and \\ backslashes",
+            "+++",
+            "\"\"\" ''' +++\\n",
+            "[[sources]] = 1",
+            "Ünïcödé 東京 🎉",
+        ] {
+            let text = event_text(&event(title), "x").expect("serializable");
+            let file = SourceFile::new("x.md".into(), "x.md".into(), text.clone());
+            let (checked, diagnostics) = check_event_file(&file, chrono_tz::UTC);
+            assert!(diagnostics.is_empty(), "{title}: {diagnostics:?}\n{text}");
+            assert_eq!(checked.expect("valid").title, title);
+        }
+    }
+}
