@@ -50,6 +50,14 @@ pub enum Command {
     ///
     /// Example: chronicle serve --events events --addr 127.0.0.1:8080
     Serve(ServeArgs),
+    /// Print a shell's completion script for chronicle
+    ///
+    /// Example (bash): source <(chronicle completions bash)
+    Completions(CompletionsArgs),
+    /// Print chronicle's man page, or one command's, as roff
+    ///
+    /// Example: chronicle man build | man -l -
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +140,20 @@ pub struct ListArgs {
     pub events: EventsArg,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print [default: chronicle's own page]
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -25,19 +25,26 @@ use std::process::ExitCode;
 /// Runs one parsed command line; the one place that knows every command.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let events = match &cli.command {
-        cli::Command::Check(args) => &args.events,
-        cli::Command::Build(args) => &args.events,
-        cli::Command::Export(args) => &args.events,
-        cli::Command::List(args) => &args.events,
-        cli::Command::Serve(args) => &args.events,
+        cli::Command::Check(args) => Some(&args.events),
+        cli::Command::Build(args) => Some(&args.events),
+        cli::Command::Export(args) => Some(&args.events),
+        cli::Command::List(args) => Some(&args.events),
+        cli::Command::Serve(args) => Some(&args.events),
+        // These describe chronicle itself and read no collection.
+        cli::Command::Completions(_) | cli::Command::Man(_) => None,
     };
-    // Every command reads the collection first: a missing folder is one message for all.
-    load::require_folder(&events.events)?;
+    // Every command that reads the collection reads it first: a missing folder is one message
+    // for all.
+    if let Some(events) = events {
+        load::require_folder(&events.events)?;
+    }
     match cli.command {
         cli::Command::Check(args) => cmd::check::run(&args),
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Export(args) => cmd::export::run(&args),
         cli::Command::List(args) => cmd::list::run(&args),
         cli::Command::Serve(args) => cmd::serve::run(&args),
+        cli::Command::Completions(args) => cmd::completions::run(&args),
+        cli::Command::Man(args) => cmd::man::run(&args),
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod export;
 pub mod list;
+pub mod man;
 pub mod serve;
 
 use std::path::Path;

@@ -22,5 +22,6 @@ mod html_checker;
 mod ids;
 mod list;
 mod parsers;
+mod shell;
 mod terminal;
 mod usage;
