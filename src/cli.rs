@@ -140,6 +140,20 @@ pub struct ListArgs {
     pub events: EventsArg,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// How the events are shown
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns under a header; titles fit the terminal's width (full when piped)
+    Table,
+    /// Tab-separated values under a header row; tabs, newlines and backslashes in a field are
+    /// written \t, \n and \\
+    Tsv,
+    /// A JSON array with one object per event
+    Json,
 }
 
 #[derive(Debug, Args)]
