@@ -7,7 +7,7 @@ use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::cli::{ListArgs, ListFormat};
-use crate::model::Event;
+use crate::model::{Event, Status};
 use crate::terminal::{acts_on_terminal, escape};
 
 pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
@@ -38,7 +38,8 @@ pub fn run(args: &ListArgs) -> anyhow::Result<ExitCode> {
 struct Row {
     date: String,
     title: String,
-    status: &'static str,
+    #[serde(serialize_with = "status_name")]
+    status: Status,
     tags: Vec<String>,
     id: String,
     path: String,
@@ -49,7 +50,7 @@ impl Row {
         Row {
             date: event.date.period(event.end.as_ref()).to_string(),
             title: event.title.clone(),
-            status: event.status.as_str(),
+            status: event.status,
             tags: event.tags.clone(),
             id: event.id.clone(),
             path: event.path.clone(),
@@ -60,10 +61,14 @@ impl Row {
     fn shown_title(&self) -> String {
         let title = escape(&self.title);
         match self.status {
-            "confirmed" => title.into_owned(),
-            status => format!("{title} [{status}]"),
+            Status::Confirmed => title.into_owned(),
+            status => format!("{title} [{}]", status.as_str()),
         }
     }
+}
+
+fn status_name<S: serde::Serializer>(status: &Status, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.as_str())
 }
 
 const HEADER: [&str; 3] = ["DATE", "TITLE", "TAGS"];
@@ -167,7 +172,7 @@ fn tsv(rows: &[Row]) -> String {
         let fields = [
             row.date.clone(),
             row.title.clone(),
-            row.status.to_string(),
+            row.status.as_str().to_string(),
             row.tags.join(", "),
             row.id.clone(),
             row.path.clone(),

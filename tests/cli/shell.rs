@@ -79,13 +79,14 @@ fn completions_load_in_bash_zsh_and_fish() {
         &[
             "--no-config",
             "-c",
-            "source; complete -C 'chronicle li'; complete -C 'chronicle build --q'",
+            "source; complete -C 'chronicle li'; complete -C 'chronicle build --q'; complete -C 'chronicle list --f'",
         ],
         fish.as_bytes(),
     );
     assert!(ok && err.is_empty(), "{err}");
     assert!(out.lines().any(|l| l.starts_with("list\t")), "{out}");
     assert!(out.lines().any(|l| l.starts_with("--quiet\t")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("--format\t")), "{out}");
 }
 
 #[test]
