@@ -17,6 +17,9 @@ apt_packages=(
     vdirsyncer # tests: syncs a calendar one item per event, from a file and over HTTP
     khal       # tests/cli/external.rs: khal printics reads a calendar as khal users see it
     default-jre-headless  # runs the Nu Html Checker (npm vnu-jar) over the timeline pages
+    zsh        # tests/cli/shell.rs: the zsh completion script loads
+    fish       # tests/cli/shell.rs: the fish completion script loads
+    groff-base # tests/cli/shell.rs: the man pages render without warnings
 )
 
 missing=()

@@ -67,6 +67,14 @@ pub enum Command {
     ///
     /// Example: chronicle serve --events events --addr 127.0.0.1:8080
     Serve(ServeArgs),
+    /// Print a shell's completion script for chronicle
+    ///
+    /// Example (bash): source <(chronicle completions bash)
+    Completions(CompletionsArgs),
+    /// Print chronicle's man page, or one command's, as roff
+    ///
+    /// Example: chronicle man build | man -l -
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +212,34 @@ pub struct ListArgs {
     pub events: EventsArg,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// How the events are shown
+    #[arg(long, short, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns under a header; titles fit the terminal's width (full when piped)
+    Table,
+    /// Tab-separated values under a header row; tabs, newlines and backslashes in a field are
+    /// written \t, \n and \\
+    Tsv,
+    /// A JSON array with one object per event
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print [default: chronicle's own page]
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -34,8 +34,11 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Export(args) => Some(&args.events),
         cli::Command::List(args) => Some(&args.events),
         cli::Command::Serve(args) => Some(&args.events),
+        // These describe chronicle itself and read no collection.
+        cli::Command::Completions(_) | cli::Command::Man(_) => None,
     };
-    // Every other command reads the collection first: a missing folder is one message for all.
+    // Every command that reads the collection reads it first: a missing folder is one message
+    // for all.
     if let Some(events) = events {
         load::require_folder(&events.events)?;
     }
@@ -47,5 +50,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Export(args) => cmd::export::run(&args),
         cli::Command::List(args) => cmd::list::run(&args),
         cli::Command::Serve(args) => cmd::serve::run(&args),
+        cli::Command::Completions(args) => cmd::completions::run(&args),
+        cli::Command::Man(args) => cmd::man::run(&args),
     }
 }

@@ -41,7 +41,7 @@ pub fn escape_path(path: &Path) -> String {
 /// terminal), the line and paragraph separators U+2028 and U+2029, and the explicit bidi
 /// formatting characters of Unicode TR9 §2 (embeddings, overrides, isolates and marks), which
 /// reorder the rest of the line ("Trojan Source", CVE-2021-42574).
-fn acts_on_terminal(c: char) -> bool {
+pub fn acts_on_terminal(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

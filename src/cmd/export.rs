@@ -16,6 +16,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let filter = super::filter(&args.filter);
     let selected = filter.select(&collection);
+    super::say_when_nothing_matches(&collection, &filter, &selected);
     let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
     match &args.output {
         Some(path) => write_file(path, write)?,

@@ -3,9 +3,11 @@
 
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod export;
 pub mod init;
 pub mod list;
+pub mod man;
 pub mod new;
 pub mod serve;
 
@@ -17,7 +19,8 @@ use anyhow::{bail, Context};
 use crate::check::{check_collection, Checked};
 use crate::cli::FilterArgs;
 use crate::model::{range, Collection};
-use crate::query::Filter;
+use crate::query::{tag_slug, Filter};
+use crate::terminal::escape;
 
 /// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
 /// Returns the collection, or `None` when there was an error.
@@ -81,6 +84,36 @@ pub fn now() -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
 pub fn usage_error(message: &str) -> ExitCode {
     eprintln!("chronicle: error: {}", crate::terminal::escape(message));
     ExitCode::from(2)
+}
+
+/// Says on stderr why a filter selected nothing, so an empty listing or export is not taken
+/// for a broken collection: a tag no event has is named with the tags there are, as
+/// "no event has the tag 'unknown' (tags: cartels, security)". Not an error: the exit code
+/// stays 0, as for any query with no results.
+pub fn say_when_nothing_matches(collection: &Collection, filter: &Filter, selected: &[usize]) {
+    if !selected.is_empty() {
+        return;
+    }
+    if let Some(tag) = &filter.tag {
+        // Each tag once, by page name, in its first spelling.
+        let mut tags = std::collections::BTreeMap::new();
+        for name in collection.events.iter().flat_map(|e| &e.tags) {
+            tags.entry(tag_slug(name)).or_insert_with(|| escape(name));
+        }
+        if !tags.contains_key(&tag_slug(tag)) {
+            let names: Vec<_> = tags.into_values().collect();
+            let known = if names.is_empty() {
+                "no event has any tag".to_string()
+            } else {
+                format!("tags: {}", names.join(", "))
+            };
+            eprintln!("no event has the tag '{}' ({known})", escape(tag));
+            return;
+        }
+    }
+    if filter.tag.is_some() || filter.since.is_some() || filter.until.is_some() {
+        eprintln!("no event matches the filters");
+    }
 }
 
 /// `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention for "now":

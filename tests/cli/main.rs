@@ -24,5 +24,6 @@ mod init;
 mod list;
 mod new;
 mod parsers;
+mod shell;
 mod terminal;
 mod usage;

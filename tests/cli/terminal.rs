@@ -70,7 +70,8 @@ fn issue_10_list_escapes_bidi_overrides_in_titles_and_tags() {
     let out = project.ok(&["list"]);
     assert_eq!(
         out,
-        "1 January 2025  invoice \\u{202e}fdp.exe  x\\u{2066}y\n"
+        "DATE            TITLE                    TAGS\n\
+         1 January 2025  invoice \\u{202e}fdp.exe  x\\u{2066}y\n"
     );
     assert_no_control_characters(&out);
 }
