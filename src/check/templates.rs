@@ -5,10 +5,13 @@
 //!
 //! A template fails at run time on a value it prints but the page lacks (`{{ totl }}`), a
 //! template including itself, an inheritance cycle, a macro calling itself without end, or
-//! work beyond the bound. Such errors depend on the data only through the shape of the events
-//! shown (which fields are set), so rendering a few pages covers every page `build` writes:
-//! the front page, the largest year and tag pages (the most work), and one page of each kind
-//! holding one event of every shape in the collection.
+//! work beyond the bound. With the default templates such errors depend on the data only
+//! through the shape of the events shown (which fields are set), so rendering a few pages
+//! covers every page `build` writes: the front page, the largest year and tag pages (the most
+//! work), and one page of each kind holding one event of every shape in the collection. The
+//! collection's own templates may also depend on the page itself (`{% if page.year == 2019 %}`),
+//! so with any of them every page `build` writes is rendered too: then nothing `check`
+//! accepts fails in `build`, at the cost of rendering the pages twice.
 
 use std::collections::{BTreeMap, HashSet};
 use std::mem::discriminant;
@@ -70,7 +73,7 @@ pub fn check_pages(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let site = Site::new(collection, &collection.settings.base_url, None);
-    let pages = covering_pages(collection);
+    let pages = covering_pages(collection, !templates.own.is_empty());
     // Rendered on rayon's workers, as `build` renders them.
     let errors: Vec<minijinja::Error> = pages
         .par_iter()
@@ -113,8 +116,9 @@ fn runs_out_of_fuel(err: &minijinja::Error) -> bool {
 }
 
 /// The pages rendered to check the templates: the front page, the largest year page and the
-/// largest tag page, then a page of every kind showing one event of each shape.
-fn covering_pages(collection: &Collection) -> Vec<(View, Page)> {
+/// largest tag page (every year and tag page with `every_page`), then a page of every kind
+/// showing one event of each shape.
+fn covering_pages(collection: &Collection, every_page: bool) -> Vec<(View, Page)> {
     let whole = collection_view(collection);
     let years = year_views(collection);
     let tags = tag_views(collection);
@@ -126,6 +130,14 @@ fn covering_pages(collection: &Collection) -> Vec<(View, Page)> {
         .iter()
         .max_by_key(|view| (view.events.len(), std::cmp::Reverse(&view.home_path)));
     let shapes = one_event_of_each_shape(collection);
+    if every_page {
+        for (year, view) in &years {
+            pages.push((view.clone(), Page::Year(*year)));
+        }
+        for view in &tags {
+            pages.push((view.clone(), Page::Tag));
+        }
+    }
     if let Some((year, view)) = largest_year {
         pages.push((view.clone(), Page::Year(*year)));
         // The shapes page is a year page of the first shape's year, with events of any year.
@@ -306,6 +318,37 @@ mod tests {
             found,
             [format!(
                 "{}:2:4: error: template render error: undefined value: `e.end.text` is undefined",
+                tmp.path().join("templates/index.html").display()
+            )]
+        );
+        assert!(checked.collection.is_none());
+    }
+
+    /// A template of the collection's own that fails on one page only (the 2020 year page,
+    /// neither the front page, the largest year page nor the shapes page) fails `check`, as it
+    /// would `build`.
+    #[test]
+    fn an_own_template_failing_on_one_page_only_fails_check() {
+        let tmp = collection_with_one_event_unlike_the_others(
+            "{% if page.year == 2020 %}\n{{ only_in_2020 }}{% endif %}\n",
+        );
+        // The shapes page is a page of the first event's year: one in 2019 makes it 2019's.
+        std::fs::write(
+            tmp.path().join("older.md"),
+            "+++\ntitle = \"Older\"\ndate = 2019-01-01\npublished = 2025-01-01T00:00:00Z\n+++\n",
+        )
+        .expect("event");
+        let checked = check_collection(tmp.path()).expect("readable");
+        let found: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [format!(
+                "{}:2:4: error: template render error: undefined value: `only_in_2020` is \
+                 undefined",
                 tmp.path().join("templates/index.html").display()
             )]
         );
