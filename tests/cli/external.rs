@@ -198,7 +198,7 @@ fn check_with_vdirsyncer(project: &Project, tags: usize) {
         .into_iter()
         .filter(|(path, _)| path.ends_with("calendar.ics"))
         .filter(|(path, _)| path == "calendar.ics" || path.starts_with("tags/"))
-        .take(tags + 1);
+        .take(tags.saturating_add(1));
     for (path, bytes) in calendars {
         let synced = tempfile::tempdir().expect("temporary directory");
         let items = vdirsyncer_items(
