@@ -302,6 +302,15 @@ mod tests {
         tmp
     }
 
+    /// Each diagnostic as `check` prints it.
+    fn shown(checked: &crate::check::Checked) -> Vec<String> {
+        checked
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     #[test]
     fn an_event_shape_seen_on_no_large_page_is_rendered_too() {
         let tmp = collection_with_one_event_unlike_the_others(
@@ -309,13 +318,8 @@ mod tests {
              {{ e.end.text }}{% endfor %}{% endfor %}{% endfor %}\n",
         );
         let checked = check_collection(tmp.path()).expect("readable");
-        let found: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         assert_eq!(
-            found,
+            shown(&checked),
             [format!(
                 "{}:2:4: error: template render error: undefined value: `e.end.text` is undefined",
                 tmp.path().join("templates/index.html").display()
@@ -339,13 +343,8 @@ mod tests {
         )
         .expect("event");
         let checked = check_collection(tmp.path()).expect("readable");
-        let found: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         assert_eq!(
-            found,
+            shown(&checked),
             [format!(
                 "{}:2:4: error: template render error: undefined value: `only_in_2020` is \
                  undefined",
