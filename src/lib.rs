@@ -3,7 +3,8 @@
 //!
 //! Data flow: `events/` -> [`load`] (source files, front matter) -> [`check`] (diagnostics,
 //! validated events) -> [`model::Collection`] -> [`query`] -> [`render`] (pure, bytes) ->
-//! [`write`](mod@write) (a staged set, committed into `public/`).
+//! [`pipeline`] (the one build, for `build` and `serve`) -> [`write`](mod@write) (a staged set,
+//! committed into the output folder).
 
 pub mod check;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod diag;
 pub mod identity;
 pub mod load;
 pub mod model;
+pub mod pipeline;
 pub mod published;
 pub mod query;
 pub mod render;

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use tempfile::TempDir;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::{
     context, folder_in_the_way, manifest_text, passes_through_link, read_manifest,
@@ -45,8 +46,21 @@ pub struct Stage {
     out: PathBuf,
     /// Declared before the lock, so it is removed while the lock is still held.
     dir: TempDir,
-    finished: Mutex<Vec<String>>,
+    finished: Mutex<Vec<Written>>,
+    /// Whether each output's digest is taken as it is written (see [`Stage::digesting`]).
+    digesting: bool,
     _lock: OutputLock,
+}
+
+/// One output a stage wrote: its path, its length and, when the stage takes them, the digest
+/// of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Relative to the output folder, `/`-separated.
+    pub path: String,
+    pub len: u64,
+    /// The 128-bit xxh3 of the bytes (see [`Stage::digesting`]).
+    pub digest: Option<[u8; 16]>,
 }
 
 /// Why a commit failed, and what the output folder holds after it.
@@ -107,8 +121,22 @@ impl Stage {
             out: out.to_path_buf(),
             dir,
             finished: Mutex::new(Vec::new()),
+            digesting: false,
             _lock: lock,
         })
+    }
+
+    /// The same stage, taking each output's digest as its bytes are written: `serve` makes
+    /// its entity tags from them without reading the files again. Not a cryptographic hash:
+    /// it tells versions of the collection's own outputs apart.
+    pub fn digesting(mut self) -> Stage {
+        self.digesting = true;
+        self
+    }
+
+    /// Where the output at `path` (relative to the output folder) goes.
+    pub fn destination(&self, path: &str) -> PathBuf {
+        self.out.join(path)
     }
 
     /// Starts the output at `path` (relative to the output folder, `/`-separated), written
@@ -130,6 +158,11 @@ impl Stage {
             .create_new(true)
             .open(&staged)
             .map_err(context(&destination))?;
+        let file = CountingFile {
+            file,
+            len: 0,
+            digest: self.digesting.then(Xxh3::new),
+        };
         Ok(StagedFile {
             stage: self,
             path: path.to_owned(),
@@ -149,14 +182,33 @@ impl Stage {
     }
 
     /// Puts every finished output in place, removes the outputs of the previous build that
-    /// this one did not write, and records the new set in the manifest.
-    pub fn commit(mut self) -> Result<(), CommitError> {
-        let finished = std::mem::take(
+    /// this one did not write, and records the new set in the manifest. Returns what was
+    /// written, sorted by path.
+    pub fn commit(self) -> Result<Vec<Written>, CommitError> {
+        self.commit_into(None)
+    }
+
+    /// Puts the finished outputs in place as part of the set `complete` (every path of the
+    /// new set, these included): the outputs `complete` holds but this stage did not write
+    /// are left as they are, and those of the previous set it does not hold are removed.
+    /// How `serve` updates its folder after an edit, writing only what changed.
+    pub fn commit_part(self, complete: &BTreeSet<&str>) -> Result<Vec<Written>, CommitError> {
+        self.commit_into(Some(complete))
+    }
+
+    fn commit_into(
+        mut self,
+        complete: Option<&BTreeSet<&str>>,
+    ) -> Result<Vec<Written>, CommitError> {
+        let mut finished = std::mem::take(
             self.finished
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        let now: BTreeSet<&str> = finished.iter().map(String::as_str).collect();
+        finished.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        let written: BTreeSet<&str> = finished.iter().map(|w| w.path.as_str()).collect();
+        let mut now = written.clone();
+        now.extend(complete.into_iter().flatten().copied());
         let kept = |source| CommitError::Kept {
             out: self.out.clone(),
             source,
@@ -164,7 +216,7 @@ impl Stage {
         let previous = read_manifest(&self.out).map_err(kept)?;
         check_destinations(
             &self.out,
-            std::iter::once(MANIFEST).chain(now.iter().copied()),
+            std::iter::once(MANIFEST).chain(written.iter().copied()),
         )
         .map_err(kept)?;
         // The manifest goes first and lists both sets: if the commit is cut short, it names
@@ -180,7 +232,7 @@ impl Stage {
             .map_err(kept)?;
         let mut moves = Moves::default();
         for (number, path) in std::iter::once(MANIFEST)
-            .chain(now.iter().copied())
+            .chain(written.iter().copied())
             .enumerate()
         {
             if let Err(source) = self.put(path, number, &mut moves) {
@@ -198,7 +250,7 @@ impl Stage {
         let manifest = self.out.join(MANIFEST);
         fs::rename(self.dir.path().join(NEW).join(MANIFEST), &manifest)
             .map_err(|err| unfinished(context(&manifest)(err)))?;
-        Ok(())
+        Ok(finished)
     }
 
     /// Renames the staged `path` over its destination, after a hard link to what it replaces
@@ -230,12 +282,43 @@ impl Stage {
 pub struct StagedFile<'s> {
     stage: &'s Stage,
     path: String,
-    writer: BufWriter<File>,
+    writer: BufWriter<CountingFile>,
+}
+
+/// A staged file that counts, and may digest, the bytes written to it.
+pub struct CountingFile {
+    file: File,
+    len: u64,
+    digest: Option<Xxh3>,
+}
+
+impl std::fmt::Debug for CountingFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingFile")
+            .field("file", &self.file)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Write for CountingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.len += n as u64;
+        if let Some(digest) = &mut self.digest {
+            digest.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl StagedFile<'_> {
     /// Where the bytes go.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut BufWriter<CountingFile> {
         &mut self.writer
     }
 
@@ -246,14 +329,19 @@ impl StagedFile<'_> {
             path,
             writer,
         } = self;
-        writer
+        let file = writer
             .into_inner()
             .map_err(|err| context(&stage.out.join(&path))(err.into_error()))?;
+        let written = Written {
+            path,
+            len: file.len,
+            digest: file.digest.map(|d| d.digest128().to_be_bytes()),
+        };
         stage
             .finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(path);
+            .push(written);
         Ok(())
     }
 }
@@ -450,7 +538,7 @@ mod tests {
                 .write(path, |w| w.write_all(text.as_bytes()))
                 .expect("staged");
         }
-        stage.commit()
+        stage.commit().map(drop)
     }
 
     fn read(out: &Path, path: &str) -> String {
@@ -491,6 +579,35 @@ mod tests {
                 "tags/y/rss.xml"
             ]
         );
+    }
+
+    #[test]
+    fn a_part_commit_keeps_the_rest_of_the_set_and_removes_what_left_it() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path();
+        build(
+            out,
+            &[("a.xml", "a1"), ("b.xml", "b1"), ("tags/t/c.xml", "c1")],
+        )
+        .expect("built");
+        let stage = Stage::create(out, || {}).expect("stage").digesting();
+        stage
+            .write("b.xml", |w| w.write_all(b"b2"))
+            .expect("staged");
+        let complete = BTreeSet::from(["a.xml", "b.xml"]);
+        let written = stage.commit_part(&complete).expect("committed");
+        assert_eq!(
+            written,
+            [Written {
+                path: "b.xml".into(),
+                len: 2,
+                digest: Some(xxhash_rust::xxh3::xxh3_128(b"b2").to_be_bytes()),
+            }]
+        );
+        assert_eq!(read(out, "a.xml"), "a1", "not written, still in the set");
+        assert_eq!(read(out, "b.xml"), "b2");
+        assert!(!out.join("tags").exists(), "outside the set: removed");
+        assert_eq!(read(out, MANIFEST), "a.xml\nb.xml\n");
     }
 
     #[test]

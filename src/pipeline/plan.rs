@@ -1,0 +1,1 @@
+//! Which outputs to write again after a change.
