@@ -1,4 +1,5 @@
-//! Times `serve`'s incremental rebuild without a server: builds the collection in memory, then
+//! Times `serve`'s incremental rebuild without a server: builds the collection into a temporary
+//! folder (or OUT, if set), then
 //! edits one event file (its title) a few times and rebuilds after each edit, as the watcher
 //! would, printing each rebuild's time. The file is put back at the end.
 //!
@@ -30,7 +31,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(dir);
     let path = dir.join(file);
     let original = std::fs::read_to_string(&path)?;
-    let mut builder = Builder::new(&dir, "http://127.0.0.1:8080/", None, true);
+    let private = tempfile::tempdir()?;
+    let out = std::env::var_os("OUT").map_or_else(|| private.path().to_path_buf(), PathBuf::from);
+    let mut builder = Builder::new(&dir, &out, "http://127.0.0.1:8080/", None, true);
     let started = Instant::now();
     let collection = builder
         .check_all()?

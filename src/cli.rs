@@ -253,6 +253,11 @@ pub struct ServeArgs {
     /// address]
     #[arg(long, value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
+    /// The folder the outputs are written into and served from, kept after the server stops
+    /// (it holds what `build --out` would write there) [default: a private temporary folder,
+    /// removed at the end]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Log no requests and no rebuilds; errors only
     #[arg(long, short)]
     pub quiet: bool,

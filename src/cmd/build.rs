@@ -151,7 +151,7 @@ fn bar_style() -> ProgressStyle {
 /// the user's files (and a collection's own template could be replaced). Nor may the
 /// collection lie inside the output folder: a tag's outputs (`tags/<tag>/`) would land on the
 /// collection's own files.
-fn refuse_nested_folders(events: &Path, out: &Path) -> anyhow::Result<()> {
+pub(super) fn refuse_nested_folders(events: &Path, out: &Path) -> anyhow::Result<()> {
     let events = events
         .canonicalize()
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;

@@ -1,5 +1,5 @@
-//! `chronicle serve`: check, build in memory, print the URLs to subscribe to, serve until
-//! stopped, rebuilding when an event file changes.
+//! `chronicle serve`: check, build into serve's folder, print the URLs to subscribe to, serve
+//! that folder until stopped, building again what changed when an event file changes.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,9 +21,25 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         path: events.clone(),
         source,
     })?;
+    // The folder the outputs are written into and served from: a private one unless --out
+    // names one (removed when the server stops, as the `TempDir` is dropped).
+    let private;
+    let out = match &args.out {
+        Some(out) => {
+            super::build::refuse_nested_folders(events, out)?;
+            out.clone()
+        }
+        None => {
+            private = tempfile::Builder::new()
+                .prefix("chronicle-serve-")
+                .tempdir()
+                .context("cannot create a folder for the outputs")?;
+            private.path().to_path_buf()
+        }
+    };
     // The link base needs the bound address, and the check comes first: a collection with
     // errors does not start. Binding first and checking after would hold the port meanwhile.
-    let mut builder = Builder::new(events, "", None, args.quiet);
+    let mut builder = Builder::new(events, &out, "", None, args.quiet);
     let checked = builder
         .check_all()
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;

@@ -58,6 +58,20 @@ impl Format {
         }
     }
 
+    /// Whether the document links to other outputs of the build, beyond its own view's: a
+    /// timeline page to every year and tag page (with their counts), a feed or an archive page
+    /// to the archive pages (RFC 5005). Such a document changes when the set of outputs does.
+    pub fn links_other_outputs(self) -> bool {
+        match self {
+            Format::Rss
+            | Format::Atom
+            | Format::Html(_)
+            | Format::RssArchive(_)
+            | Format::AtomArchive(_) => true,
+            Format::JsonFeed | Format::Ical => false,
+        }
+    }
+
     /// The file name of a view's document in this format; for an archive page, that of the
     /// subscription document it belongs to.
     pub fn file_name(self) -> &'static str {

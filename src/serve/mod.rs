@@ -9,8 +9,8 @@
 
 pub mod addresses;
 pub mod http;
-pub mod incremental;
 pub mod memory;
+pub mod rebuild;
 pub mod stall;
 pub mod state;
 pub mod watch;
@@ -32,7 +32,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch as signal_watch, Semaphore};
 
 use self::addresses::AddressSlots;
-pub use self::incremental::Builder;
+pub use self::rebuild::Builder;
 use self::stall::StallGuard;
 pub use self::state::{Served, State};
 pub use self::watch::Watch;

@@ -237,6 +237,26 @@ impl Resource {
         }
     }
 
+    /// A resource answered from the output at `path`, `len` bytes with the 128-bit `digest`.
+    pub fn from_file(
+        format: Format,
+        path: std::path::PathBuf,
+        len: u64,
+        digest: [u8; 16],
+        last_modified: DateTime<Utc>,
+    ) -> io::Result<Resource> {
+        let body = std::fs::read(&path)?;
+        if body.len() as u64 != len {
+            return Err(io::Error::other(format!("{} changed", path.display())));
+        }
+        Ok(Resource::identity(
+            format,
+            Payload::Whole(Bytes::from(body)),
+            &hex(&digest),
+            last_modified,
+        ))
+    }
+
     /// The same resource with its gzip and brotli variants made (each kept only when smaller).
     pub fn compress(&self) -> io::Result<Resource> {
         self.compress_yielding(&|| {})

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 
 use rayon::prelude::*;
 
-use super::incremental::{spellings, Builder};
+use super::rebuild::{spellings, Builder};
 use super::state::{Resource, State};
 
 /// Long enough to gather an editor's save (write, rename, chmod: a few milliseconds) into one

@@ -1,65 +1,45 @@
-//! Serve stage, incremental rebuild: the changed files of the collection -> a new [`Served`]
-//! set that re-renders only the outputs whose content can have changed.
+//! Serve stage, rebuild: the collection and the changes a watcher reports -> the outputs
+//! written into serve's own folder by the one build ([`pipeline`]), and the [`Served`] index of
+//! that folder.
 //!
-//! In: the paths a file-system watcher reported, the set being served. Out: the new set (its
-//! rebuilt resources in identity only: compressing them is left to the caller, after the swap),
-//! or, when the collection has an error, the diagnostics on stderr and nothing.
+//! In: the paths a file-system watcher reported, the set being served. Out: a new set, whose
+//! rebuilt outputs are in identity only (compressing them is left to the caller, after the
+//! swap), or, when the collection has an error, the diagnostics on stderr and nothing.
 //!
 //! What is kept between rebuilds, and why it is safe:
-//! - the checked event files ([`CheckedFiles`]): only the files the watcher named are read and
-//!   checked again;
+//! - the checked event files ([`CheckedFiles`], owned here): only the files the watcher named
+//!   are read and checked again;
 //! - the last good [`Collection`], updated in place: the events of the changed files are taken
 //!   out and their new versions put in at their place in the order;
-//! - per event file (keyed by its relative path): its HTML, its VEVENT and a version number that
-//!   changes whenever the file is read again. An event depends only on its file and the
-//!   settings, and its HTML and VEVENT on the event, the link base and the settings, so a
-//!   change to the settings or the templates (or anything the watcher cannot pin down) clears
-//!   everything and rebuilds in full;
-//! - per event version: its articles on the timeline pages ([`Articles`]), dropped with the
-//!   version;
-//! - per output: a signature listing everything it is rendered from (its view, the versions of
-//!   the events it shows, their feed `updated`, the view's date, the navigation for a page).
-//!   An output whose signature is unchanged keeps the resource already served.
+//! - a version per event file, new each time the file is read again, and the last build's plan
+//!   (its outputs): [`plan::changed`] picks the outputs to write again from their structure
+//!   alone. Outputs it leaves are not touched on disk and keep their index entries. A change to
+//!   the settings or the templates (or anything the watcher cannot pin down) writes everything.
 //!
 //! Must not touch the served state itself, nor read the clock for anything but the log line.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::state::{body_hash, digest, parts_hash, Payload, Resource, Served};
+use super::state::{Resource, Served};
 use crate::check::{self, Checked, CheckedFiles};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
-use crate::render::article::{ArticleMemo, Articles};
-use crate::render::{self, archive, html, ical, EventHtml, Format, Output, Page, Placement, Site};
-
-/// One event's rendered parts, kept while its file is unchanged.
-#[derive(Debug)]
-struct CachedEvent {
-    /// Changes each time the file is read again; outputs list it in their signatures.
-    version: u64,
-    html: EventHtml,
-    /// The event's VEVENT, as every calendar holding it writes it.
-    vevent: Bytes,
-    /// A digest of `vevent`, for the calendars' entity tags.
-    digest: [u8; 16],
-}
+use crate::pipeline::{self, plan};
+use crate::render::{self, Output, Site};
+use crate::write::{CommitError, Stage, WriteError, Written};
 
 /// What one rebuild did.
 #[derive(Debug)]
 pub struct Rebuilt {
     pub served: Served,
-    /// Outputs in the set, and how many of them were rendered this time.
+    /// Outputs in the set, and how many of them were written this time.
     pub outputs: usize,
     pub rendered: usize,
     pub events: usize,
@@ -68,40 +48,57 @@ pub struct Rebuilt {
     pub took: Duration,
 }
 
-/// Builds the served set, and rebuilds it after changes reusing what did not change.
+/// Why a rebuild failed (the set served before stays).
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("cannot read the collection")]
+    Read(#[from] io::Error),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Commit(#[from] CommitError),
+    /// An output the plan kept is missing from the set served before.
+    #[error("{0} was neither written again nor served before")]
+    Lost(String),
+}
+
+/// The last good build: what the next one is compared with.
+#[derive(Debug)]
+struct Last {
+    outputs: Vec<Output>,
+    keys: Vec<plan::EventKey>,
+}
+
+/// Builds serve's folder, and rebuilds it after changes, writing only what changed.
 #[derive(Debug)]
 pub struct Builder {
     /// The collection folder as given, and as the watcher may name it.
     events: PathBuf,
     spellings: Vec<PathBuf>,
+    /// The folder the outputs are written into and served from.
+    out: PathBuf,
     link_base: String,
     source_date_epoch: Option<i64>,
     quiet: bool,
     files: Option<CheckedFiles>,
-    /// The last good collection, from which the served set was built.
+    /// The collection of the last good build, taken out while a rebuild updates it.
     collection: Option<Collection>,
+    last: Option<Last>,
     /// Event files changed since `collection` was last brought up to date (relative paths).
     pending: FxHashSet<String>,
     /// Set when the last full check failed: until one succeeds, every rebuild is full.
     needs_full: bool,
-    /// Each event's kept parts, in the order of `collection`'s events (`None`: to be rendered).
-    /// By position rather than by path: after an edit that moves no event, every event keeps
-    /// its position, and a look-up by path for each of 100,000 events cost more than the rest of
-    /// the bookkeeping together (a hash and a string compare each, out of cache).
-    cache: Vec<Option<CachedEvent>>,
-    /// The events' articles on the timeline pages, by event version (see [`Articles`]).
-    articles: Arc<Articles>,
-    signatures: FxHashMap<String, Vec<u64>>,
-    /// What the last build derived from the place of its events, and its outputs: kept for a
-    /// rebuild after edits that moved no event (see [`Event::placement`]).
-    placement: Option<(Placement, Arc<Vec<Output>>)>,
+    /// Each event file's version (relative path), new whenever the file is read again.
+    versions: FxHashMap<String, u64>,
     next_version: u64,
 }
 
 impl Builder {
-    /// A builder for the collection in `events`, its links under `link_base`.
+    /// A builder for the collection in `events` writing into `out`, its links under
+    /// `link_base`.
     pub fn new(
         events: &Path,
+        out: &Path,
         link_base: &str,
         source_date_epoch: Option<i64>,
         quiet: bool,
@@ -109,17 +106,16 @@ impl Builder {
         Builder {
             events: events.to_path_buf(),
             spellings: spellings(events),
+            out: out.to_path_buf(),
             link_base: render::with_trailing_slash(link_base),
             source_date_epoch,
             quiet,
             files: None,
             collection: None,
+            last: None,
             pending: FxHashSet::default(),
             needs_full: true,
-            cache: Vec::new(),
-            articles: Arc::default(),
-            signatures: FxHashMap::default(),
-            placement: None,
+            versions: FxHashMap::default(),
             next_version: 0,
         }
     }
@@ -128,10 +124,12 @@ impl Builder {
     pub fn set_link_base(&mut self, link_base: &str, source_date_epoch: Option<i64>) {
         self.link_base = render::with_trailing_slash(link_base);
         self.source_date_epoch = source_date_epoch;
-        self.cache.clear();
-        self.articles.clear();
-        self.signatures.clear();
-        self.placement = None;
+        self.last = None;
+    }
+
+    /// The folder the outputs are written into.
+    pub fn out(&self) -> &Path {
+        &self.out
     }
 
     /// Checks the whole collection (reusing the checks of files unchanged since the last one,
@@ -158,14 +156,10 @@ impl Builder {
         })
     }
 
-    /// Renders every output of `collection` (from [`Builder::check_all`]) afresh.
-    pub fn build(&mut self, collection: Collection) -> io::Result<Rebuilt> {
-        self.cache.clear();
-        self.articles.clear();
-        self.signatures.clear();
-        self.placement = None;
+    /// Writes every output of `collection` (from [`Builder::check_all`]) afresh.
+    pub fn build(&mut self, collection: Collection) -> Result<Rebuilt, RebuildError> {
         self.pending.clear();
-        self.render(collection, None, Rendering::Full)
+        self.render(collection, None, true)
     }
 
     /// Rebuilds after the watcher reported `changed` (`None`: changes it could not name), on
@@ -196,7 +190,7 @@ impl Builder {
         }
     }
 
-    fn rebuild_all(&mut self, current: &Served) -> io::Result<Option<Rebuilt>> {
+    fn rebuild_all(&mut self, current: &Served) -> Result<Option<Rebuilt>, RebuildError> {
         let started = Instant::now();
         let checked = self.check_all()?;
         for diagnostic in &checked.diagnostics {
@@ -208,12 +202,8 @@ impl Builder {
             report_errors(checked.error_count());
             return Ok(None);
         };
-        self.cache.clear();
-        self.articles.clear();
-        self.signatures.clear();
-        self.placement = None;
         self.pending.clear();
-        let mut rebuilt = self.render(collection, Some(current), Rendering::Full)?;
+        let mut rebuilt = self.render(collection, Some(current), true)?;
         rebuilt.took = started.elapsed();
         Ok(Some(rebuilt))
     }
@@ -223,7 +213,7 @@ impl Builder {
         &mut self,
         changed: &[PathBuf],
         current: &Served,
-    ) -> Result<io::Result<Option<Rebuilt>>, Full> {
+    ) -> Result<Result<Option<Rebuilt>, RebuildError>, Full> {
         let started = Instant::now();
         let mut paths = Vec::new();
         let mut relatives = Vec::new();
@@ -252,7 +242,7 @@ impl Builder {
                 }
                 return Err(Full);
             }
-            Err(err) => return Ok(Err(err)),
+            Err(err) => return Ok(Err(err.into())),
         };
         self.pending
             .extend(relatives.into_iter().filter(|r| r.ends_with(".md")));
@@ -281,89 +271,31 @@ impl Builder {
         let Some(mut collection) = self.collection.take() else {
             return Err(Full);
         };
-        let rendering = if moves_no_event(&collection, &self.events, &files, &self.pending) {
-            Rendering::Unmoved
-        } else {
-            Rendering::Changed
-        };
-        // Where each kept part was, when events may move.
-        let paths_before: Option<Vec<String>> = (rendering != Rendering::Unmoved)
-            .then(|| collection.events.iter().map(|e| e.path.clone()).collect());
         update_events(&mut collection, &self.events, &files, &self.pending);
         self.files = Some(files);
-        if rendering != Rendering::Unmoved {
-            let mut moved_too_far = Vec::new();
-            check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
-            if !moved_too_far.is_empty() {
-                for diagnostic in &moved_too_far {
-                    eprintln!("{diagnostic}");
-                }
-                report_errors(moved_too_far.len());
-                // The collection is left behind: the next change checks everything again.
-                self.needs_full = true;
-                return Ok(Ok(None));
+        let mut moved_too_far = Vec::new();
+        check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
+        if !moved_too_far.is_empty() {
+            for diagnostic in &moved_too_far {
+                eprintln!("{diagnostic}");
             }
+            report_errors(moved_too_far.len());
+            // The collection is left behind: the next change checks everything again.
+            self.needs_full = true;
+            return Ok(Ok(None));
         }
-        let invalid = std::mem::take(&mut self.pending);
-        let kept = std::mem::take(&mut self.cache);
-        self.cache = self.realign(kept, paths_before, &collection, &invalid);
+        // The re-read files' events are new versions: every output showing them is written.
+        for path in std::mem::take(&mut self.pending) {
+            self.next_version += 1;
+            self.versions.insert(path, self.next_version);
+        }
         let result = self
-            .render(collection, Some(current), rendering)
+            .render(collection, Some(current), false)
             .map(|mut rebuilt| {
                 rebuilt.took = started.elapsed();
                 Some(rebuilt)
             });
         Ok(result)
-    }
-
-    /// The kept parts (`kept`, in the order of the events before, whose paths were
-    /// `paths_before`, or `None` when no event moved) in the order of `collection`'s events,
-    /// without those of the `invalid` files, which are read again.
-    fn realign(
-        &self,
-        mut kept: Vec<Option<CachedEvent>>,
-        paths_before: Option<Vec<String>>,
-        collection: &Collection,
-        invalid: &FxHashSet<String>,
-    ) -> Vec<Option<CachedEvent>> {
-        let forget = |part: Option<CachedEvent>| {
-            if let Some(gone) = part {
-                self.articles.forget(gone.version);
-            }
-        };
-        match paths_before {
-            // Every event where it was: only the re-read ones change.
-            None if kept.len() == collection.events.len() => {
-                // A few paths (no event moved): compared with each event's, most differ in
-                // length, which costs less than hashing every path.
-                let invalid: Vec<&String> = invalid.iter().collect();
-                for (event, part) in collection.events.iter().zip(&mut kept) {
-                    if invalid.contains(&&event.path) {
-                        forget(part.take());
-                    }
-                }
-                kept
-            }
-            None => Vec::new(),
-            Some(paths) => {
-                let mut by_path: FxHashMap<String, CachedEvent> = FxHashMap::default();
-                for (path, part) in paths.into_iter().zip(kept) {
-                    if invalid.contains(&path) {
-                        forget(part);
-                    } else if let Some(part) = part {
-                        by_path.insert(path, part);
-                    }
-                }
-                let aligned = collection
-                    .events
-                    .iter()
-                    .map(|e| by_path.remove(&e.path))
-                    .collect();
-                // Parts of events no longer in the collection.
-                by_path.into_values().for_each(|part| forget(Some(part)));
-                aligned
-            }
-        }
     }
 
     /// A path the watcher reported, relative to the collection folder.
@@ -374,209 +306,89 @@ impl Builder {
             .map(Path::to_path_buf)
     }
 
-    /// Renders the outputs of `collection` whose signature changed, reusing the cached event
-    /// parts and, from `current`, the resources of the others.
+    /// Writes the outputs of `collection` that changed since the last build (all of them when
+    /// `all`, or with no build before) into the folder, and indexes the new set: the outputs
+    /// written from what the stage wrote, the others from `current`.
     fn render(
         &mut self,
         collection: Collection,
         current: Option<&Served>,
-        rendering: Rendering,
-    ) -> io::Result<Rebuilt> {
-        let incremental = rendering != Rendering::Full;
-        let kept = match rendering {
-            Rendering::Unmoved => self.placement.take(),
-            _ => None,
-        };
-        self.placement = None;
-        let unmoved = kept.is_some();
-        let (placement, outputs) = match kept {
-            Some((placement, outputs)) => (Some(placement), outputs),
-            None => (None, Arc::new(render::outputs(&collection))),
-        };
+        all: bool,
+    ) -> Result<Rebuilt, RebuildError> {
         let started = Instant::now();
-        // Each event's kept parts, if its file did not change.
-        if self.cache.len() != collection.events.len() {
-            self.cache.clear();
-            self.cache.resize_with(collection.events.len(), || None);
+        if all {
+            // Every file counts as read again.
+            self.versions.clear();
         }
-        let cached: Vec<Option<&CachedEvent>> = self.cache.iter().map(Option::as_ref).collect();
-        let html: Vec<EventHtml> = collection
-            .events
-            .par_iter()
-            .zip(&cached)
-            .map(|(event, cached)| match cached {
-                Some(cached) => cached.html.clone(),
-                None => EventHtml::render(event, &self.link_base),
+        let site = Site::new(&collection, &self.link_base, self.source_date_epoch);
+        let outputs = render::outputs(&collection);
+        let keys = plan::event_keys(&site, |event: &Event| {
+            *self.versions.entry(event.path.clone()).or_insert_with(|| {
+                self.next_version += 1;
+                self.next_version
             })
-            .collect();
-        let mut site = Site::with_html(
-            &collection,
-            &self.link_base,
-            self.source_date_epoch,
-            html,
-            placement,
-        );
-        // The events whose files were read again (or not rendered before).
-        let missing: Vec<usize> = (0..cached.len()).filter(|&i| cached[i].is_none()).collect();
-        let mut next_version = self.next_version;
-        let fresh = missing
-            .par_iter()
-            .map(|&index| {
-                let vevent = ical::event_bytes(&site, index)?;
-                let html = site.held_html(index).clone();
-                Ok(CachedEvent {
-                    version: 0,
-                    html,
-                    digest: digest(&vevent),
-                    vevent: Bytes::from(vevent),
-                })
-            })
-            .collect::<io::Result<Vec<_>>>()?;
-        let mut fresh: Vec<(usize, CachedEvent)> = missing.into_iter().zip(fresh).collect();
-        for (_, event) in &mut fresh {
-            next_version += 1;
-            event.version = next_version;
-        }
-        let mut parts = cached;
-        for (index, event) in &fresh {
-            parts[*index] = Some(event);
-        }
-        let parts: Vec<&CachedEvent> = parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| p.ok_or_else(|| io::Error::other(format!("event {i} was not rendered"))))
-            .collect::<io::Result<_>>()?;
-        let versions: Vec<u64> = parts.iter().map(|p| p.version).collect();
-        site.article_memo = Some(ArticleMemo {
-            articles: Arc::clone(&self.articles),
-            versions: Arc::new(versions.clone()),
         });
-        let navigation = Navigation::of(&site);
-        // With no event moved, only the outputs holding a re-read event can have changed: the
-        // others keep their signatures and resources (their views, dates and navigation are
-        // those of the build before). Otherwise every signature is computed and compared.
-        let reread: Vec<usize> = fresh.iter().map(|(index, _)| *index).collect();
-        let only_holders_of: Option<&[usize]> =
-            (unmoved && reread.len() <= MAX_REREAD_SCANNED).then_some(&reread);
-        let previous = &mut self.signatures;
-        let unchanged: Vec<Option<Vec<u64>>> = outputs
+        let last = self.last.take();
+        let to_write: Vec<&Output> = match (&last, current) {
+            (Some(last), Some(_)) if !all => {
+                plan::changed(&last.outputs, &last.keys, &outputs, &keys)
+            }
+            _ => outputs.iter().collect(),
+        };
+        let stage = Stage::create(&self.out, || {})?.digesting();
+        pipeline::write_outputs(&site, &to_write, &stage, &|_| {})?;
+        crate::published::stage_record(&stage, &collection)?;
+        let complete: BTreeSet<&str> = outputs
             .iter()
-            .map(|output| match only_holders_of {
-                Some(reread) if !reread.iter().any(|i| output.view.events.contains(i)) => {
-                    previous.remove(&output.path)
-                }
-                _ => None,
-            })
+            .map(|o| o.path.as_str())
+            .chain([crate::published::RECORD])
             .collect();
-        let previous = std::mem::take(&mut self.signatures);
-        let signatures: Vec<(Vec<u64>, bool)> = outputs
-            .par_iter()
-            .zip(unchanged)
-            .map(|(output, unchanged)| match unchanged {
-                Some(signature) => (signature, true),
-                None => {
-                    let signature = signature(&site, output, &versions, &navigation);
-                    let same = previous.get(&output.path) == Some(&signature);
-                    (signature, same)
-                }
-            })
-            .collect();
-        drop(previous);
-        let kept: Vec<Option<Arc<Resource>>> = outputs
-            .iter()
-            .zip(&signatures)
-            .map(|(output, (_, same))| {
-                same.then(|| current.and_then(|c| c.output(&output.path)).cloned())
-                    .flatten()
-            })
-            .collect();
+        let written = stage.commit_part(&complete)?;
+        let written: FxHashMap<&str, &Written> =
+            written.iter().map(|w| (w.path.as_str(), w)).collect();
         let resources = outputs
-            .par_iter()
-            .zip(kept)
-            .map(|(output, kept)| match kept {
-                Some(resource) => Ok((output.path.clone(), resource, false)),
-                None => {
-                    // The size it had: its new bytes go into one buffer of about that size
-                    // instead of one doubled (and copied) a dozen times.
-                    let size_before = current
-                        .and_then(|c| c.output(&output.path))
-                        .map_or(0, |r| r.identity.body.len());
-                    let resource = render_output(&site, output, &parts, size_before)?;
-                    Ok((output.path.clone(), Arc::new(resource), true))
-                }
-            })
-            .collect::<io::Result<Vec<_>>>()?;
-        let rendered = resources.iter().filter(|(_, _, fresh)| *fresh).count();
-        let events = collection.events.len();
-        let served = Served::new(resources.into_iter().map(|(p, r, _)| (p, r)), events);
-        drop(parts);
-        self.next_version = next_version;
-        for (index, event) in fresh {
-            self.cache[index] = Some(event);
-        }
-        self.signatures = outputs
             .iter()
-            .map(|o| o.path.clone())
-            .zip(signatures.into_iter().map(|(signature, _)| signature))
-            .collect();
-        self.placement = Some((site.placement(), Arc::clone(&outputs)));
+            .map(|output| {
+                let resource = match written.get(output.path.as_str()) {
+                    Some(w) => Arc::new(Resource::from_file(
+                        output.format,
+                        self.out.join(&output.path),
+                        w.len,
+                        w.digest.expect("a digesting stage"),
+                        site.view_updated(&output.view),
+                    )?),
+                    None => current
+                        .and_then(|c| c.output(&output.path))
+                        .cloned()
+                        .ok_or_else(|| RebuildError::Lost(output.path.clone()))?,
+                };
+                Ok((output.path.clone(), resource))
+            })
+            .collect::<Result<Vec<_>, RebuildError>>()?;
+        let rendered = to_write.len();
+        let events = collection.events.len();
+        let served = Served::new(resources, events);
+        // Versions of files no longer in the collection.
+        if self.versions.len() > collection.events.len() {
+            let paths: FxHashSet<&str> =
+                collection.events.iter().map(|e| e.path.as_str()).collect();
+            self.versions
+                .retain(|path, _| paths.contains(path.as_str()));
+        }
         drop(site);
+        let count = outputs.len();
+        self.last = Some(Last { outputs, keys });
+        drop(last);
         self.collection = Some(collection);
         Ok(Rebuilt {
             served,
-            outputs: outputs.len(),
+            outputs: count,
             rendered,
             events,
-            incremental,
+            incremental: !all,
             took: started.elapsed(),
         })
     }
-}
-
-/// How much of the build before a render can rely on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rendering {
-    /// Nothing: every output is rendered.
-    Full,
-    /// The changed files' events moved (or came or went): every signature is compared.
-    Changed,
-    /// The changed files' events keep their places (see [`Event::placement`]).
-    Unmoved,
-}
-
-/// Above this many re-read events, finding the outputs that hold them costs more than
-/// comparing every output's signature.
-const MAX_REREAD_SCANNED: usize = 16;
-
-/// Whether the events of the `changed` files (relative paths) sit where they sat in
-/// `collection`, as read again in `files`: no event came, went or moved (see
-/// [`Event::placement`]).
-fn moves_no_event(
-    collection: &Collection,
-    collection_dir: &Path,
-    files: &CheckedFiles,
-    changed: &FxHashSet<String>,
-) -> bool {
-    if changed.len() > MAX_REREAD_SCANNED {
-        return false;
-    }
-    changed.iter().all(|relative| {
-        let before = collection.events.iter().find(|e| &e.path == relative);
-        let path = collection_dir.join(relative);
-        let after = files
-            .loaded
-            .files
-            .binary_search_by(|f| f.path.cmp(&path))
-            .ok()
-            .and_then(|at| files.loaded.files[at].value.as_ref().ok())
-            .and_then(|c| c.event.as_deref())
-            .filter(|e| !e.draft);
-        match (before, after) {
-            (Some(before), Some(after)) => before.placement() == after.placement(),
-            (None, None) => true,
-            _ => false,
-        }
-    })
 }
 
 /// `dir` as given and in the spellings a file-system watcher may use for it (absolute, with
@@ -588,6 +400,9 @@ pub fn spellings(dir: &Path) -> Vec<PathBuf> {
     spellings.dedup();
     spellings
 }
+
+/// Above this many changed files, finding them by comparing paths costs more than hashing.
+const MAX_REREAD_SCANNED: usize = 16;
 
 /// The rebuild cannot use the watcher's paths alone.
 struct Full;
@@ -651,112 +466,6 @@ fn update_events(
     }
 }
 
-/// What the timeline pages show besides their events, hashed once per build.
-struct Navigation {
-    /// Everything: the front page lists the tags too.
-    all: u64,
-    /// The years alone, which every page lists.
-    years: u64,
-}
-
-impl Navigation {
-    fn of(site: &Site) -> Navigation {
-        let mut all = DefaultHasher::new();
-        site.navigation.hash(&mut all);
-        let mut years = DefaultHasher::new();
-        site.navigation.years.hash(&mut years);
-        Navigation {
-            all: all.finish(),
-            years: years.finish(),
-        }
-    }
-}
-
-fn secs(at: DateTime<Utc>) -> u64 {
-    // Only compared for equality: the bit pattern will do.
-    at.timestamp() as u64
-}
-
-/// Everything `output` is rendered from besides the link base, the settings and the templates
-/// (a change to any of which rebuilds everything): equal signatures, equal bytes.
-fn signature(site: &Site, output: &Output, versions: &[u64], navigation: &Navigation) -> Vec<u64> {
-    let view = &output.view;
-    let mut head = DefaultHasher::new();
-    format!("{:?}", output.format).hash(&mut head);
-    view.title.hash(&mut head);
-    view.description.hash(&mut head);
-    view.home_path.hash(&mut head);
-    let mut signature = vec![
-        head.finish(),
-        secs(site.view_updated(view)),
-        view.events.len() as u64,
-    ];
-    let with_updated = |signature: &mut Vec<u64>, entries: &[usize]| {
-        for &i in entries {
-            signature.push(versions[i]);
-            signature.push(secs(site.entry_updated[i]));
-        }
-    };
-    match output.format {
-        // The whole collection's feeds also depend on the number of archive pages, which
-        // depends on the number of events: in the head already.
-        Format::Rss | Format::Atom | Format::JsonFeed => {
-            with_updated(&mut signature, &site.feed_entries(view));
-        }
-        // An archive page links the page after it only once that page exists.
-        Format::RssArchive(page) | Format::AtomArchive(page) => {
-            signature.push(u64::from(archive::next_page(site, page).is_some()));
-            with_updated(&mut signature, &view.events);
-        }
-        // A VEVENT does not use the feed `updated`.
-        Format::Ical => signature.extend(view.events.iter().map(|&i| versions[i])),
-        Format::Html(page) => {
-            signature.push(match page {
-                Page::Front => navigation.all,
-                Page::Year(_) | Page::Tag => navigation.years,
-            });
-            let shown = html::shown_events(view, page);
-            signature.extend(shown.iter().map(|&i| versions[i]));
-        }
-    }
-    signature
-}
-
-/// Renders one output; a calendar is put together from its events' kept VEVENTs.
-fn render_output(
-    site: &Site,
-    output: &Output,
-    parts: &[&CachedEvent],
-    size_hint: usize,
-) -> io::Result<Resource> {
-    let view = &output.view;
-    let (body, hash) = if output.format == Format::Ical {
-        let header = Bytes::from(ical::header_bytes(site, view)?);
-        let footer = Bytes::from(ical::footer_bytes()?);
-        let (header_digest, footer_digest) = (digest(&header), digest(&footer));
-        let digests = std::iter::once(&header_digest[..])
-            .chain(view.events.iter().map(|&i| &parts[i].digest[..]))
-            .chain(std::iter::once(&footer_digest[..]));
-        let hash = parts_hash(digests);
-        let mut chunks = Vec::with_capacity(view.events.len() + 2);
-        chunks.push(header);
-        chunks.extend(view.events.iter().map(|&i| parts[i].vevent.clone()));
-        chunks.push(footer);
-        (Payload::parts(chunks), hash)
-    } else {
-        let mut body = Vec::with_capacity(size_hint + size_hint / 16);
-        render::render(site, output, &mut body)?;
-        let hash = body_hash(&body);
-        (Payload::Whole(Bytes::from(body)), hash)
-    };
-    Ok(Resource::identity(
-        output.format,
-        body,
-        &hash,
-        site.view_updated(view),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -764,26 +473,42 @@ mod tests {
     const TARIFF: &str = "2025/03-04-fentanyl-tariff.md";
     const BASE: &str = "https://example.org/t/";
 
-    /// A copy of the sample collection.
-    fn sample() -> tempfile::TempDir {
+    /// A copy of the sample collection in `events/` of a temporary folder, beside which the
+    /// builds write (`out/`, `fresh/`).
+    struct Sample {
+        _tmp: tempfile::TempDir,
+        events: PathBuf,
+    }
+
+    impl Sample {
+        /// The collection folder.
+        fn path(&self) -> &Path {
+            &self.events
+        }
+    }
+
+    fn sample() -> Sample {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let events = tmp.path().join("events");
         for entry in walkdir::WalkDir::new(&from) {
             let entry = entry.expect("walk the sample");
-            let to = tmp
-                .path()
-                .join(entry.path().strip_prefix(&from).expect("inside"));
+            let to = events.join(entry.path().strip_prefix(&from).expect("inside"));
             if entry.file_type().is_dir() {
                 std::fs::create_dir_all(&to).expect("folder");
             } else {
                 std::fs::copy(entry.path(), &to).expect("copy");
             }
         }
-        tmp
+        Sample { _tmp: tmp, events }
     }
 
     fn full_build(dir: &Path) -> (Builder, Served) {
-        let mut builder = Builder::new(dir, BASE, None, true);
+        full_build_into(dir, &dir.with_file_name("out"))
+    }
+
+    fn full_build_into(dir: &Path, out: &Path) -> (Builder, Served) {
+        let mut builder = Builder::new(dir, out, BASE, None, true);
         let collection = builder
             .check_all()
             .expect("readable")
@@ -802,18 +527,40 @@ mod tests {
             .collect()
     }
 
-    /// Every output of `served` has the bytes and entity tag of a fresh full build.
+    /// Every file below `dir`, relative, with its bytes.
+    fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|entry| entry.expect("walk"))
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let relative = entry.path().strip_prefix(dir).expect("inside");
+                let bytes = std::fs::read(entry.path()).expect("read");
+                (relative_name(relative), bytes)
+            })
+            .collect()
+    }
+
+    /// Serve's folder holds the files of a fresh build, byte for byte, and `served` answers
+    /// each output with the entity tag and date of a fresh build.
     fn assert_same_as_fresh(dir: &Path, served: &Served) {
-        let (_, fresh) = full_build(dir);
+        let fresh_dir = dir.with_file_name("fresh");
+        let _ = std::fs::remove_dir_all(&fresh_dir);
+        let (_, fresh) = full_build_into(dir, &fresh_dir);
+        let (now, expected) = (files(&dir.with_file_name("out")), files(&fresh_dir));
+        assert_eq!(
+            now.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "the same files"
+        );
+        for (path, bytes) in &expected {
+            assert!(now[path] == *bytes, "{path} differs from a fresh build");
+        }
         let paths = paths(dir);
         assert_eq!(served.outputs, paths.len());
         for path in paths {
             let (a, b) = (served.output(&path), fresh.output(&path));
             let (a, b) = (a.expect("served"), b.expect("fresh"));
-            assert!(
-                a.identity.body.to_bytes() == b.identity.body.to_bytes(),
-                "{path} differs from a fresh build"
-            );
             assert_eq!(a.identity.etag, b.identity.etag, "{path}");
             assert_eq!(a.last_modified, b.last_modified, "{path}");
         }
@@ -1005,6 +752,87 @@ mod tests {
         std::fs::remove_file(&newest).expect("remove");
         let served = rebuilt_after(&mut builder, &newest, &served);
         assert!(served.output("archive/atom-2.xml").is_none());
+        assert_same_as_fresh(tmp.path(), &served);
+    }
+
+    /// Sets `key = value` in the front matter of `relative` (replacing the line that sets it,
+    /// or adding one after the title); `None` removes the line.
+    fn set_field(dir: &Path, relative: &str, key: &str, value: Option<&str>) -> PathBuf {
+        let path = dir.join(relative);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let (front, body) = text[4..].split_once("+++\n").expect("front matter");
+        let prefix = format!("{key} = ");
+        let mut lines: Vec<String> = front.lines().map(String::from).collect();
+        let at = lines.iter().position(|l| l.starts_with(&prefix));
+        match (at, value) {
+            (Some(at), Some(value)) => lines[at] = format!("{prefix}{value}"),
+            (Some(at), None) => {
+                lines.remove(at);
+            }
+            (None, Some(value)) => lines.insert(1, format!("{prefix}{value}")),
+            (None, None) => {}
+        }
+        let text = format!("+++\n{}\n+++\n{body}", lines.join("\n"));
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    /// Each field of an event changed in turn (and each change kept for the next), with archive
+    /// pages in the build: after each rebuild, serve's folder equals a fresh build, so every
+    /// output the plan left alone still holds the right bytes, and every index entry agrees.
+    #[test]
+    fn every_field_changed_in_turn_leaves_the_folder_equal_to_a_fresh_build() {
+        let tmp = sample();
+        edit(
+            tmp.path(),
+            "chronicle.toml",
+            "feed_limit = 50",
+            "feed_limit = 3",
+        );
+        let (mut builder, mut served) = full_build(tmp.path());
+        let other = "2025/02-27-first-cartel-transfer.md";
+        let changes: &[(&str, &str, Option<&str>)] = &[
+            (TARIFF, "title", Some("\"Tariff & <more>\"")),
+            (TARIFF, "date", Some("2025-03-06")),
+            (TARIFF, "end", Some("2025-03-08")),
+            (TARIFF, "timezone", Some("\"America/Mexico_City\"")),
+            (TARIFF, "location", Some("\"Washington, D.C.\"")),
+            (TARIFF, "tags", Some("[\"tariffs\", \"security\"]")),
+            (TARIFF, "status", Some("\"tentative\"")),
+            // The same instant as another event's: one of the two moves a second.
+            (TARIFF, "updated", Some("2025-08-13T11:20:00-06:00")),
+            (TARIFF, "published", Some("2025-08-01T10:00:00Z")),
+            (TARIFF, "id", Some("\"tariff-renamed\"")),
+            (TARIFF, "publisher", Some("\"Another publisher\"")),
+            (TARIFF, "draft", Some("true")),
+            (TARIFF, "draft", None),
+            (TARIFF, "date", Some("2024-12-30")),
+            (TARIFF, "end", None),
+            (TARIFF, "tags", None),
+            (other, "updated", None),
+            (TARIFF, "published", None),
+        ];
+        for &(relative, key, value) in changes {
+            let path = if key == "publisher" {
+                edit(
+                    tmp.path(),
+                    relative,
+                    "publisher = \"Mexico News Daily\"",
+                    &format!("publisher = {}", value.expect("a value")),
+                )
+            } else {
+                set_field(tmp.path(), relative, key, value)
+            };
+            let rebuilt = builder
+                .rebuild(Some(&[path]), &served)
+                .unwrap_or_else(|| panic!("rebuilt after {key} = {value:?}"));
+            assert!(rebuilt.incremental, "{key}");
+            served = rebuilt.served;
+            assert_same_as_fresh(tmp.path(), &served);
+        }
+        // And the body.
+        let path = edit(tmp.path(), TARIFF, "A 25% tariff", "A *25%* tariff");
+        served = rebuilt_after(&mut builder, &path, &served);
         assert_same_as_fresh(tmp.path(), &served);
     }
 
