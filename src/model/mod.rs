@@ -152,21 +152,6 @@ impl Event {
             .map_or_else(|| self.start(), |p| p.with_timezone(&Utc))
     }
 
-    /// Everything that decides the event's place: its position in the collection's order,
-    /// the views (tags, year, feed and archive order) it is in, and its feed `updated`. Two
-    /// versions of an event with equal placements sit in the same places.
-    pub fn placement(&self) -> impl PartialEq + '_ {
-        (
-            self.id.as_str(),
-            self.date,
-            self.timezone,
-            self.tags.as_slice(),
-            self.published,
-            self.updated,
-            self.draft,
-        )
-    }
-
     /// When the entry last changed: `updated`, or else when it was published.
     pub fn modified_at(&self) -> DateTime<Utc> {
         self.updated

@@ -483,14 +483,7 @@ fn page_context<'a>(
         tags,
         shown: events.len(),
         total: view.events.len(),
-        groups: group_by_year_and_month(
-            site,
-            &events,
-            &root,
-            current_year,
-            &view.home_path,
-            shared,
-        ),
+        groups: group_by_year_and_month(site, &events, &root, current_year, shared),
         generator: format!("chronicle {}", env!("CARGO_PKG_VERSION")),
     }
 }
@@ -560,7 +553,6 @@ fn group_by_year_and_month(
     events: &[usize],
     root: &str,
     current_year: Option<i32>,
-    page: &str,
     mut shared: Option<&mut SharedHtml>,
 ) -> Vec<YearGroup> {
     // Month 0 holds the events known only by year.
@@ -603,23 +595,15 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let mut object = || {
-                                let item = event_item(
-                                    site,
-                                    index,
-                                    root,
-                                    current_year,
-                                    &mut slugs,
-                                    shared.as_deref_mut(),
-                                );
-                                let fields = Value::from(Serde(&item));
-                                EventObject::value(fields, site.article_memo.as_ref(), index, page)
-                            };
-                            // An event's object depends on its version and the page alone.
-                            match &site.article_memo {
-                                Some(memo) => memo.object(index, page, object),
-                                None => object(),
-                            }
+                            let item = event_item(
+                                site,
+                                index,
+                                root,
+                                current_year,
+                                &mut slugs,
+                                shared.as_deref_mut(),
+                            );
+                            EventObject::value(Value::from(Serde(&item)))
                         })
                         .collect(),
                 })

@@ -34,30 +34,6 @@ pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
     write_footer(w)
 }
 
-/// The parts of a view's calendar, for a caller that keeps each event's VEVENT between builds
-/// (`serve`): the calendar is [`header_bytes`], then [`event_bytes`] of each of the view's
-/// events in order, then [`footer_bytes`], byte for byte what [`render_ical`] writes.
-pub fn header_bytes(site: &Site, view: &View) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(1024);
-    write_header(site, view, &mut bytes)?;
-    Ok(bytes)
-}
-
-/// One event's VEVENT (see [`header_bytes`]). It depends on the event, its `updated`, the
-/// link base and the settings only, not on the view it is in.
-pub fn event_bytes(site: &Site, index: usize) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(4096);
-    write_event(&mut ContentLines::new(&mut bytes), site, index)?;
-    Ok(bytes)
-}
-
-/// The end of every calendar (see [`header_bytes`]).
-pub fn footer_bytes() -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(16);
-    write_footer(&mut bytes)?;
-    Ok(bytes)
-}
-
 /// How many events [`render_icals`] renders (in parallel) before writing them out; two
 /// batches are held at once (one written while the next is rendered), about 6 MB.
 const BATCH: usize = 1024;

@@ -42,19 +42,13 @@ pub struct Site<'a> {
     /// Whether `now` was pinned by `SOURCE_DATE_EPOCH`, which then dates every output.
     pub pinned: bool,
     /// Each event's feed timestamp for `updated` (UTC), made unique across the collection.
-    pub entry_updated: Arc<Vec<DateTime<Utc>>>,
+    pub entry_updated: Vec<DateTime<Utc>>,
     /// Each event's place in the feeds' order (0 for the most recently published).
-    feed_rank: Arc<Vec<u32>>,
-    /// Each event's HTML, when the caller keeps them between builds (`serve`, see
-    /// [`Site::with_html`]); otherwise each renderer renders the HTML of the entries it writes
-    /// (see [`Site::event_html`]).
-    held_html: Option<Vec<EventHtml>>,
+    feed_rank: Vec<u32>,
     /// The timeline pages' templates: the defaults and the collection's own.
     pub templates: html::Templates,
     /// The years and tags every timeline page links to.
-    pub navigation: Arc<html::Navigation>,
-    /// The events' articles kept from earlier builds (`serve`); a build keeps none.
-    pub article_memo: Option<article::ArticleMemo>,
+    pub navigation: html::Navigation,
 }
 
 impl<'a> Site<'a> {
@@ -70,43 +64,7 @@ impl<'a> Site<'a> {
         link_base: &str,
         source_date_epoch: Option<i64>,
     ) -> Self {
-        Site::build(collection, link_base, source_date_epoch, None, None)
-    }
-
-    /// [`Site::new`] with each event's HTML already rendered (by index, in the collection's
-    /// order): it must be what [`EventHtml::render`] renders for that event with the same link
-    /// base. For `serve`, which keeps them between rebuilds, and which passes the [`Placement`]
-    /// of the build before when no event's place changed since.
-    pub fn with_html(
-        collection: &'a Collection,
-        link_base: &str,
-        source_date_epoch: Option<i64>,
-        html: Vec<EventHtml>,
-        placement: Option<Placement>,
-    ) -> Self {
-        assert_eq!(
-            html.len(),
-            collection.events.len(),
-            "one HTML for each event"
-        );
-        Site::build(
-            collection,
-            link_base,
-            source_date_epoch,
-            Some(html),
-            placement,
-        )
-    }
-
-    fn build(
-        collection: &'a Collection,
-        link_base: &str,
-        source_date_epoch: Option<i64>,
-        held_html: Option<Vec<EventHtml>>,
-        placement: Option<Placement>,
-    ) -> Self {
         let link_base = with_trailing_slash(link_base);
-        let placement = placement.unwrap_or_else(|| Placement::of(collection));
         let pinned = source_date_epoch.and_then(|secs| Utc.timestamp_opt(secs, 0).single());
         let now = pinned
             .or_else(|| collection.events.iter().map(Event::modified_at).max())
@@ -115,17 +73,15 @@ impl<'a> Site<'a> {
             .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
         Site {
             collection,
-            entry_updated: placement.entry_updated,
-            feed_rank: placement.feed_rank,
+            entry_updated: unique_updated(&collection.events),
+            feed_rank: feed_rank(&collection.events),
             now,
             pinned: pinned.is_some(),
-            held_html,
             templates: html::Templates::new(
                 &collection.templates,
                 html::template_fuel(&collection.events),
             ),
-            navigation: placement.navigation,
-            article_memo: None,
+            navigation: html::Navigation::new(collection),
             link_base,
         }
     }
@@ -146,15 +102,6 @@ impl<'a> Site<'a> {
             .unwrap_or(self.now)
     }
 
-    /// What this site derived from the place of its events, for a later build to reuse.
-    pub fn placement(&self) -> Placement {
-        Placement {
-            entry_updated: Arc::clone(&self.entry_updated),
-            feed_rank: Arc::clone(&self.feed_rank),
-            navigation: Arc::clone(&self.navigation),
-        }
-    }
-
     pub fn events(&self) -> &'a [Event] {
         &self.collection.events
     }
@@ -162,10 +109,7 @@ impl<'a> Site<'a> {
     /// The feed entry's HTML of the event at `index`: its date line, body and sources (see
     /// [`body::event_html_and_body`]).
     pub fn event_html(&self, index: usize) -> Cow<'_, str> {
-        match &self.held_html {
-            Some(held) => Cow::Borrowed(&held[index].html),
-            None => Cow::Owned(body::event_html(&self.events()[index], &self.link_base)),
-        }
+        Cow::Owned(body::event_html(&self.events()[index], &self.link_base))
     }
 
     /// Each of `entries` with its HTML (see [`Site::event_html`]) for a feed document, taken
@@ -187,29 +131,15 @@ impl<'a> Site<'a> {
             .collect()
     }
 
-    /// The HTML of the event at `index` given to [`Site::with_html`].
-    ///
-    /// # Panics
-    /// If the site was made by [`Site::new`], which holds none.
-    pub fn held_html(&self, index: usize) -> &EventHtml {
-        let held = self.held_html.as_ref().expect("a site made with_html");
-        &held[index]
-    }
-
     /// The Markdown body alone of the event at `index`, as HTML, for the timeline pages (which
     /// show its date and sources in their own markup).
     pub fn body_html(&self, index: usize) -> Cow<'_, str> {
-        match &self.held_html {
-            Some(held) => Cow::Borrowed(held[index].body_str()),
-            None => {
-                let event = &self.events()[index];
-                Cow::Owned(body::markdown_html(
-                    &event.body.text(),
-                    &self.link_base,
-                    &event.id,
-                ))
-            }
-        }
+        let event = &self.events()[index];
+        Cow::Owned(body::markdown_html(
+            &event.body.text(),
+            &self.link_base,
+            &event.id,
+        ))
     }
 
     /// The permanent place of an event on the timeline pages:
@@ -261,25 +191,6 @@ pub fn with_trailing_slash(link_base: &str) -> String {
         link_base.push('/');
     }
     link_base
-}
-
-/// What a site derives from the place of its events alone (their order, dates and tags; see
-/// [`Event::placement`]), not from their text: an edit that moves no event keeps it.
-#[derive(Debug, Clone)]
-pub struct Placement {
-    entry_updated: Arc<Vec<DateTime<Utc>>>,
-    feed_rank: Arc<Vec<u32>>,
-    navigation: Arc<html::Navigation>,
-}
-
-impl Placement {
-    pub fn of(collection: &Collection) -> Placement {
-        Placement {
-            entry_updated: Arc::new(unique_updated(&collection.events)),
-            feed_rank: Arc::new(feed_rank(&collection.events)),
-            navigation: Arc::new(html::Navigation::new(collection)),
-        }
-    }
 }
 
 /// One event's HTML (see [`body::event_html_and_body`]), shareable between builds.
