@@ -168,35 +168,68 @@ pub fn file_diagnostics(
 
 /// Loads and checks the collection in `dir`: settings, every event file, ids across files.
 pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
+    check_collection_with(dir, None, Keep::Nothing).map(|(checked, _)| checked)
+}
+
+/// What [`check_collection_with`] keeps of the checked files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing: the events move into the collection (a build).
+    Nothing,
+    /// The checked files, to be passed back to the next check (`serve`): the collection gets
+    /// copies of their events.
+    Files,
+}
+
+/// [`check_collection`], reusing the checks of the files of `previous` unchanged since (see
+/// [`check_files`]); with [`Keep::Files`] the checked files are returned for the next check.
+pub fn check_collection_with(
+    dir: &Path,
+    previous: Option<CheckedFiles>,
+    keep: Keep,
+) -> std::io::Result<(Checked, Option<CheckedFiles>)> {
     let mut diagnostics = Vec::new();
     let settings = read_settings(dir, &mut diagnostics)?;
     let zone = settings.as_ref().map_or(Tz::UTC, |s| s.timezone);
-    let checked = check_files(dir, zone, None)?;
-    diagnostics.extend(checked.loaded.diagnostics);
-    let mut files = 0;
-    let mut events = Vec::with_capacity(checked.loaded.files.len());
-    for file in checked.loaded.files {
-        match file.value {
-            Ok(check) => {
-                files += 1;
-                diagnostics.extend(check.diagnostics);
-                if let Some(event) = check.event {
-                    events.push(*event);
-                }
-            }
-            Err(diag) => diagnostics.push(diag),
-        }
-    }
-    // The loader shows each file as the collection folder joined with its relative path.
-    check_unique_ids(&events, |e| dir.join(&e.path), &mut diagnostics);
-    check_tag_pages(&events, |e| dir.join(&e.path), &mut diagnostics);
+    let checked = check_files(dir, zone, previous)?;
+    let (file_diagnostics, files) = file_diagnostics(dir, &checked, None);
+    diagnostics.extend(file_diagnostics);
     let templates = check_templates(dir, &mut diagnostics);
-    let collection = valid_collection(dir, settings, || events, templates, &mut diagnostics);
-    Ok(Checked {
+    let (collection, kept) = match keep {
+        Keep::Files => {
+            let events = || events_of(&checked).cloned().collect();
+            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            (collection, Some(checked))
+        }
+        Keep::Nothing => {
+            let events = || {
+                checked
+                    .loaded
+                    .files
+                    .into_iter()
+                    .filter_map(|file| file.value.ok().and_then(|check| check.event))
+                    .map(|event| *event)
+                    .collect()
+            };
+            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            (collection, None)
+        }
+    };
+    let checked = Checked {
         collection,
         diagnostics,
         files,
-    })
+    };
+    Ok((checked, kept))
+}
+
+/// The events of the checked files that have one (drafts included), in path order.
+pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
+    files
+        .loaded
+        .files
+        .iter()
+        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_deref()))
 }
 
 /// The collection of `events` (asked for only when needed) with the collection's own

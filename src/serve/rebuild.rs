@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::state::{Resource, Served};
-use crate::check::{self, Checked, CheckedFiles};
+use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
@@ -136,24 +136,11 @@ impl Builder {
     /// by path, size and modification time). The collection, if valid, is to be passed to
     /// [`Builder::build`].
     pub fn check_all(&mut self) -> io::Result<Checked> {
-        let dir = &self.events;
-        let mut diagnostics = Vec::new();
-        let settings = check::read_settings(dir, &mut diagnostics)?;
-        let zone = settings.as_ref().map_or(chrono_tz::Tz::UTC, |s| s.timezone);
-        let files = check::check_files(dir, zone, self.files.take())?;
-        let (file_diagnostics, count) = check::file_diagnostics(dir, &files, None);
-        diagnostics.extend(file_diagnostics);
-        let templates = check::check_templates(dir, &mut diagnostics);
-        let events = || events_of(&files).cloned().collect();
-        let collection =
-            check::valid_collection(dir, settings, events, templates, &mut diagnostics);
-        self.files = Some(files);
-        self.needs_full = collection.is_none();
-        Ok(Checked {
-            collection,
-            diagnostics,
-            files: count,
-        })
+        let previous = self.files.take();
+        let (checked, files) = check::check_collection_with(&self.events, previous, Keep::Files)?;
+        self.files = files;
+        self.needs_full = checked.collection.is_none();
+        Ok(checked)
     }
 
     /// Writes every output of `collection` (from [`Builder::check_all`]) afresh.
@@ -419,14 +406,6 @@ fn relative_name(relative: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
-    files
-        .loaded
-        .files
-        .iter()
-        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_deref()))
 }
 
 /// Takes the events of the `changed` files out of `collection` and puts in their new versions
