@@ -216,6 +216,7 @@ pub fn id_changes(
     let mut new_ids: Vec<&Event> = collection
         .events
         .iter()
+        .map(|e| &**e)
         .filter(|e| !recorded.contains(e.id.as_str()))
         .collect();
     new_ids.sort_unstable_by(|a, b| a.path.cmp(&b.path));

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
@@ -58,7 +59,7 @@ impl Checked {
 #[derive(Debug)]
 pub struct FileCheck {
     /// Boxed: the list of checked files stays small beside the events it holds.
-    pub event: Option<Box<Event>>,
+    pub event: Option<Arc<Event>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -74,7 +75,7 @@ impl FileCheck {
     fn of(file: &SourceFile, zone: Tz) -> FileCheck {
         let (event, diagnostics) = check_event_file(file, zone);
         FileCheck {
-            event: event.map(Box::new),
+            event: event.map(Arc::new),
             diagnostics,
         }
     }
@@ -208,7 +209,6 @@ pub fn check_collection_with(
                     .files
                     .into_iter()
                     .filter_map(|file| file.value.ok().and_then(|check| check.event))
-                    .map(|event| *event)
                     .collect()
             };
             let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
@@ -224,12 +224,12 @@ pub fn check_collection_with(
 }
 
 /// The events of the checked files that have one (drafts included), in path order.
-pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
+pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Arc<Event>> {
     files
         .loaded
         .files
         .iter()
-        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_deref()))
+        .filter_map(|f| f.value.as_ref().ok().and_then(|c| c.event.as_ref()))
 }
 
 /// The collection of `events` (asked for only when needed) with the collection's own
@@ -239,7 +239,7 @@ pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Event> {
 pub fn valid_collection(
     dir: &Path,
     settings: Option<Settings>,
-    events: impl FnOnce() -> Vec<Event>,
+    events: impl FnOnce() -> Vec<Arc<Event>>,
     templates: CheckedTemplates,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Collection> {
@@ -265,10 +265,10 @@ pub fn valid_collection(
 /// [`unique_updated`]): none may be moved past the last instant every output can hold. Each
 /// such entry is reported at the value that dates it (`updated`, else `published`, else
 /// `date`) in its file, `dir` joined with the event's path.
-pub fn check_unique_updated(dir: &Path, events: &[Event], diagnostics: &mut Vec<Diagnostic>) {
+pub fn check_unique_updated(dir: &Path, events: &[Arc<Event>], diagnostics: &mut Vec<Diagnostic>) {
     // An entry moves one second per entry before it at most: only when the newest lies that
     // close to the end of the range can any move past it, so most collections skip the sort.
-    let Some(newest) = events.iter().map(Event::modified_at).max() else {
+    let Some(newest) = events.iter().map(|e| e.modified_at()).max() else {
         return;
     };
     let reach = i64::try_from(events.len())

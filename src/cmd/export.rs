@@ -37,7 +37,7 @@ fn export(
     epoch: Option<i64>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let events = selected.iter().map(|&i| &collection.events[i]);
+    let events = selected.iter().map(|&i| &*collection.events[i]);
     let format = match args.format {
         ExportFormat::Csv => return render::csv::render_csv(events, w),
         ExportFormat::Jsonl => return render::jsonl::render_jsonl(events, w),

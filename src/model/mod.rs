@@ -6,6 +6,7 @@ pub mod range;
 mod when;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
@@ -164,7 +165,8 @@ impl Event {
 #[derive(Debug, Clone)]
 pub struct Collection {
     pub settings: Settings,
-    pub events: Vec<Event>,
+    /// Shared with what `serve` keeps of each checked file, so an event is held once.
+    pub events: Vec<Arc<Event>>,
     /// The collection's own page templates (`templates/<name>` in the collection, keyed by
     /// file name), overriding the defaults of the same name; syntax already checked.
     pub templates: BTreeMap<String, String>,
@@ -172,7 +174,7 @@ pub struct Collection {
 
 impl Collection {
     /// Orders events by start instant, then id, and drops drafts.
-    pub fn new(settings: Settings, mut events: Vec<Event>) -> Self {
+    pub fn new(settings: Settings, mut events: Vec<Arc<Event>>) -> Self {
         events.retain(|e| !e.draft);
         events.sort_by(|a, b| a.start().cmp(&b.start()).then_with(|| a.id.cmp(&b.id)));
         Collection {
@@ -187,7 +189,7 @@ impl Collection {
 /// `updated` time; entries that would are moved apart by whole seconds, in id order, so the
 /// result is deterministic. By index in `events` (UTC); the check keeps every one of them
 /// within [`range::last_instant`].
-pub fn unique_updated(events: &[Event]) -> Vec<DateTime<Utc>> {
+pub fn unique_updated(events: &[Arc<Event>]) -> Vec<DateTime<Utc>> {
     let mut order: Vec<(DateTime<Utc>, &str, usize)> = events
         .iter()
         .enumerate()

@@ -95,7 +95,7 @@ impl fmt::Debug for Templates {
 /// with an error at the template's line. The bound grows with the collection, so that no
 /// page of it (which shows at most all its events) runs out: the default templates use about
 /// 700 a page and 350 an event with its body.
-pub fn template_fuel(events: &[Event]) -> u64 {
+pub fn template_fuel(events: &[Arc<Event>]) -> u64 {
     /// What a page needs besides its events (navigation, feeds, the style sheet), 15 times
     /// what the default templates use.
     const PAGE_FUEL: u64 = 10_000;

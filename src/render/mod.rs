@@ -67,7 +67,7 @@ impl<'a> Site<'a> {
         let link_base = with_trailing_slash(link_base);
         let pinned = source_date_epoch.and_then(|secs| Utc.timestamp_opt(secs, 0).single());
         let now = pinned
-            .or_else(|| collection.events.iter().map(Event::modified_at).max())
+            .or_else(|| collection.events.iter().map(|e| e.modified_at()).max())
             // An empty collection has no date of its own; any fixed instant keeps builds
             // reproducible.
             .unwrap_or_else(|| Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap());
@@ -102,7 +102,7 @@ impl<'a> Site<'a> {
             .unwrap_or(self.now)
     }
 
-    pub fn events(&self) -> &'a [Event] {
+    pub fn events(&self) -> &'a [Arc<Event>] {
         &self.collection.events
     }
 
@@ -252,7 +252,7 @@ pub fn feed_order_key(event: &Event) -> (std::cmp::Reverse<DateTime<Utc>>, &str)
 
 /// Each event's place in the feeds' order (see [`feed_order_key`]). Ranked once per placement,
 /// a feed's newest entries are picked by comparing numbers.
-fn feed_rank(events: &[Event]) -> Vec<u32> {
+fn feed_rank(events: &[Arc<Event>]) -> Vec<u32> {
     let mut order: Vec<(_, usize)> = events
         .iter()
         .enumerate()

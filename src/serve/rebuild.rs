@@ -435,7 +435,7 @@ fn update_events(
                 .binary_search_by(|f| f.path.cmp(&path))
                 .ok()?;
             let file = &files.loaded.files[at];
-            file.value.as_ref().ok().and_then(|c| c.event.as_deref())
+            file.value.as_ref().ok().and_then(|c| c.event.as_ref())
         })
         .filter(|e| !e.draft);
     for event in fresh {

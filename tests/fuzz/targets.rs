@@ -161,6 +161,8 @@ pub fn collection(dir: &Path) {
         }
     }
     let mut sink = Vec::new();
-    render::csv::render_csv(collection.events.iter(), &mut sink).expect("csv renders");
-    render::jsonl::render_jsonl(collection.events.iter(), &mut sink).expect("jsonl renders");
+    render::csv::render_csv(collection.events.iter().map(|e| &**e), &mut sink)
+        .expect("csv renders");
+    render::jsonl::render_jsonl(collection.events.iter().map(|e| &**e), &mut sink)
+        .expect("jsonl renders");
 }
