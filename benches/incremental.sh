@@ -11,7 +11,9 @@
 # is served. Reports, per edit, the time from the write
 # to the new set being served, and the rebuild time the server logged (from the debounced change
 # to the swap, without the watcher's debounce). PAUSE seconds (default 3) pass between edits.
-# The edited file is put back at the end.
+# The edited file is put back at the end. Also reports the server's resident memory (VmRSS and its
+# peak VmHWM, from /proc) once it listens and once its background compression is over (the largest
+# output, /calendar.ics, is compressed last), each as a ratio to the corpus's bytes.
 # Prints one Markdown line per figure; benches/run.sh calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,24 @@ for _ in $(seq 1200); do
     sleep 0.25
 done
 first=$(( ($(date +%s%N) - start) / 1000000 ))
+corpus_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
+memory() { awk '/^(VmRSS|VmHWM):/ {kb[$1]=$2} END {printf "%d %d\n", kb["VmRSS:"], kb["VmHWM:"]}' "/proc/$server/status"; }
+mem_line() {
+    read -r rss hwm <<<"$2"
+    awk -v what="$1" -v rss="$rss" -v hwm="$hwm" -v c="$corpus_bytes" 'BEGIN {
+        printf "- resident memory %s: %.0f MB (%.2fx the corpus), peak so far %.0f MB (%.2fx)\n",
+            what, rss/1024, rss*1024/c, hwm/1024, hwm*1024/c }'
+}
+at_listening=$(memory)
+# Compression runs in the background, smallest outputs first: the collection's calendar is last.
+compress_start=$(date +%s%N)
+for _ in $(seq 7200); do
+    curl -s -o /dev/null -D - -H 'Accept-Encoding: br' "http://127.0.0.1:$port/calendar.ics" \
+        | grep -qi '^content-encoding: br' && break
+    sleep 0.25
+done
+compressed_after=$(( ($(date +%s%N) - compress_start) / 1000 ))
+after_compression=$(memory)
 
 # The newest entry of the feed, and its file (its id is its file name in a generated corpus).
 id=$(python3 - "$port" <<'EOF'
@@ -103,4 +123,7 @@ print(f"- rebuild as the server logs it (debounced change to swap): median {med(
 print(f"- each edit, to served (rebuild logged), in order: " + ", ".join(f"{s:.0f} ms ({r:.0f} ms)" for s, r in zip(served, rebuilt)))
 print(f"- last rebuild: `{lines[-1]}`")
 EOF
-echo "- first start (check, full build, compression) to listening: $first ms"
+echo "- first start (check, full build) to listening: $first ms"
+mem_line "once listening" "$at_listening"
+mem_line "once every output is compressed ($(awk -v us="$compressed_after" 'BEGIN {printf "%.1f", us/1e6}') s after listening)" "$after_compression"
+mem_line "after the edits" "$(memory)"

@@ -94,7 +94,7 @@ measure() {
 }
 
 rows=()
-declare -A corpus_mb
+declare -A corpus_mb build_secs
 # Every measured run (chronicle's and the floor's) starts from the same state: nothing left to
 # write back, the page cache emptied of everything but the corpus (when the benchmark may drop
 # it: root on Linux), so earlier runs' outputs do not crowd the memory the run writes into.
@@ -210,21 +210,25 @@ for n in "${sizes[@]}"; do
     done
     log "$n events: corpus $(mb "$corpus_bytes") MB, chronicle $(secs "$c_wall") s, floor $(secs "$f_wall") s"
     corpus_mb[$n]=$(mb "$corpus_bytes")
+    build_secs[$n]=$(secs "$c_wall")
 done
 
-# --- serve: incremental rebuild --------------------------------------------------------------
-# On the largest corpus up to INCR_MAX_EVENTS (default 100000): one event file edited, time to the
-# new set being served (benches/incremental.sh, which puts the file back).
-incr_max=${INCR_MAX_EVENTS:-100000}
-incr_n=0
-for n in "${sizes[@]}"; do
-    [ "$n" -le "$incr_max" ] && [ "$n" -gt "$incr_n" ] && incr_n=$n
-done
+# --- serve: memory, start and incremental rebuild ------------------------------------------------
+# On every corpus up to INCR_MAX_EVENTS (default 1000000): resident memory once listening and once
+# compressed, time to listening (beside the median full build of the same corpus), and one event
+# file edited, time to the new set being served (benches/incremental.sh, which puts the file back).
+incr_max=${INCR_MAX_EVENTS:-1000000}
 incremental=
-if [ "$incr_n" -gt 0 ]; then
-    log "$incr_n events: serve, incremental rebuild after one edit"
-    incremental=$(benches/incremental.sh "$scratch/corpus-$incr_n" "${INCR_EDITS:-10}")
-fi
+for n in "${sizes[@]}"; do
+    [ "$n" -le "$incr_max" ] || continue
+    log "$n events: serve, memory and incremental rebuild after one edit"
+    settle "$scratch/corpus-$n"
+    incremental+="
+serve on $n events (a full build of it: ${build_secs[$n]} s median, above):
+
+$(benches/incremental.sh "$scratch/corpus-$n" "${INCR_EDITS:-10}")
+"
+done
 
 # --- the sample timeline ----------------------------------------------------------------------
 log "sample timeline (events/) with hyperfine"
@@ -248,9 +252,6 @@ rm -rf "$sample_out"
     echo
     echo "Sample timeline (events/, $(find events -name '*.md' | wc -l) events): $sample."
     if [ -n "$incremental" ]; then
-        echo
-        echo "serve, incremental rebuild after one edit on $incr_n events:"
-        echo
         echo "$incremental"
     fi
 } | tee benches/results.md

@@ -9,39 +9,37 @@
 //! once ([`jobs`]): a year's events for its timeline page and the archive pages holding them,
 //! and every event's VEVENT once for all the calendars of a batch.
 
+mod calendars;
 mod jobs;
 pub mod plan;
 
 use rayon::prelude::*;
 
-use crate::render::{self, Format, Output, Site, View};
+use crate::render::{self, Format, Output, Site};
 use crate::write::{Stage, WriteError};
 
+pub use self::calendars::{Layouts, Previous};
 use self::jobs::jobs;
-
-/// How many calendars are written side by side (each holds an open file).
-const CALENDARS_AT_ONCE: usize = 64;
-
-/// Each calendar's write buffer: with one per tag held at once, 64 KiB rather than the
-/// 256 KiB of a file written alone.
-const CALENDAR_BUFFER: usize = 64 * 1024;
 
 /// How much work writing `outputs` is, in the units [`write_outputs`] reports progress in:
 /// one per output, and one per event per pass over the events for the calendars.
 pub fn work(outputs: &[&Output], events: usize) -> u64 {
     let calendars = outputs.iter().filter(|o| o.format == Format::Ical).count();
     let others = outputs.len() - calendars;
-    (others + calendars.div_ceil(CALENDARS_AT_ONCE) * events) as u64
+    (others + calendars.div_ceil(calendars::AT_ONCE) * events) as u64
 }
 
 /// Writes `outputs` of `site` into `stage`; `progress` is told of the work done as it goes
-/// (see [`work`]).
+/// (see [`work`]). With `previous` (the build before in the same folder), a calendar's VEVENTs
+/// of unchanged events are copied from its file. Returns where the parts of each calendar
+/// written lie, for the next build to copy from.
 pub fn write_outputs(
     site: &Site,
     outputs: &[&Output],
     stage: &Stage,
+    previous: Option<&Previous>,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(), WriteError> {
+) -> Result<Layouts, WriteError> {
     // Calendars hold every event of their view: they are written together, each event rendered
     // once for all of them, while the feeds (a few entries each) are written alongside.
     let (calendars, others): (Vec<&Output>, Vec<&Output>) =
@@ -57,41 +55,10 @@ pub fn write_outputs(
                 Ok::<(), WriteError>(())
             })
         },
-        || write_calendars(site, &calendars, stage, &|n| progress(n as u64)),
+        || calendars::write(site, &calendars, stage, previous, &|n| progress(n as u64)),
     );
     written?;
     calendars_written
-}
-
-/// Writes the calendars in groups, each group in one pass over the events; `progress` is told
-/// how many events each batch wrote.
-fn write_calendars(
-    site: &Site,
-    calendars: &[&Output],
-    stage: &Stage,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<(), WriteError> {
-    for group in calendars.chunks(CALENDARS_AT_ONCE) {
-        let mut files = group
-            .iter()
-            .map(|output| stage.file(&output.path, CALENDAR_BUFFER))
-            .collect::<Result<Vec<_>, _>>()?;
-        let views: Vec<&View> = group.iter().map(|o| o.view.as_ref()).collect();
-        let mut writers: Vec<&mut (dyn std::io::Write + Send)> = files
-            .iter_mut()
-            .map(|f| f.writer() as &mut (dyn std::io::Write + Send))
-            .collect();
-        render::ical::render_icals(site, &views, &mut writers, progress).map_err(|source| {
-            WriteError {
-                path: stage.destination(&group[0].path),
-                source,
-            }
-        })?;
-        for file in files {
-            file.finish()?;
-        }
-    }
-    Ok(())
 }
 
 /// Writes every output of `site` into `stage` and returns how many there are: a whole build.
@@ -102,6 +69,6 @@ pub fn write_all(
 ) -> Result<usize, WriteError> {
     let outputs = render::outputs(site.collection);
     let all: Vec<&Output> = outputs.iter().collect();
-    write_outputs(site, &all, stage, progress)?;
+    write_outputs(site, &all, stage, None, progress)?;
     Ok(all.len())
 }

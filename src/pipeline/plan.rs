@@ -18,7 +18,7 @@ use crate::render::{Output, Site};
 /// whenever the file is read again) and the event's feed `updated`, which the collection
 /// assigns (two events updated in the same second are told apart, so an edit of one can move
 /// the other's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKey {
     pub version: u64,
     pub updated: i64,

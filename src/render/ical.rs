@@ -34,6 +34,59 @@ pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()
     write_footer(w)
 }
 
+/// Where each part of a written calendar lies: the header's length, then each VEVENT's, in the
+/// view's order; the footer follows. A later build of the same calendar can copy the VEVENTs of
+/// events that did not change from the file instead of rendering them again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarLayout {
+    pub header: u32,
+    pub events: Vec<u32>,
+}
+
+impl CalendarLayout {
+    /// The byte range of each VEVENT, in the view's order.
+    pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<u64>> + '_ {
+        let mut at = u64::from(self.header);
+        self.events.iter().map(move |&len| {
+            let start = at;
+            at += u64::from(len);
+            start..at
+        })
+    }
+
+    /// The length of the whole calendar file.
+    pub fn file_len(&self) -> u64 {
+        self.ranges()
+            .last()
+            .map_or(u64::from(self.header), |r| r.end)
+            + FOOTER.len() as u64
+    }
+}
+
+/// The end of every calendar.
+const FOOTER: &[u8] = b"END:VCALENDAR\r\n";
+
+/// The view's calendar header (see [`render_ical`]).
+pub fn header_bytes(site: &Site, view: &View) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(1024);
+    write_header(site, view, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The VEVENT of the event at `index`, as every calendar holding it writes it: it depends on
+/// the event, the link base and the settings alone.
+pub fn event_bytes(site: &Site, index: usize) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(4096);
+    write_event(&mut ContentLines::new(&mut bytes), site, index)?;
+    Ok(bytes)
+}
+
+/// Ends a calendar (see [`render_ical`]).
+pub fn write_footer(w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(FOOTER)?;
+    w.flush()
+}
+
 /// How many events [`render_icals`] renders (in parallel) before writing them out; two
 /// batches are held at once (one written while the next is rendered), about 6 MB.
 const BATCH: usize = 1024;
@@ -48,10 +101,16 @@ pub fn render_icals(
     views: &[&View],
     writers: &mut [&mut (dyn Write + Send)],
     progress: &(dyn Fn(usize) + Sync),
-) -> io::Result<()> {
+) -> io::Result<Vec<CalendarLayout>> {
     assert_eq!(views.len(), writers.len(), "one writer per view");
+    let mut layouts = Vec::with_capacity(views.len());
     for (view, w) in views.iter().zip(writers.iter_mut()) {
-        write_header(site, view, *w)?;
+        let header = header_bytes(site, view)?;
+        w.write_all(&header)?;
+        layouts.push(CalendarLayout {
+            header: part_len(&header)?,
+            events: Vec::with_capacity(view.events.len()),
+        });
     }
     let events = site.events().len();
     // Only the events some view holds are rendered (a group of tag calendars needs few).
@@ -83,7 +142,7 @@ pub fn render_icals(
     while start < events {
         let next = start + BATCH;
         let (written, rendered) = rayon::join(
-            || write_batch(views, writers, &mut cursors, start, &batch),
+            || write_batch(views, writers, &mut layouts, &mut cursors, start, &batch),
             || {
                 if next < events {
                     render_batch(next)
@@ -100,7 +159,12 @@ pub fn render_icals(
     for w in writers.iter_mut() {
         write_footer(*w)?;
     }
-    Ok(())
+    Ok(layouts)
+}
+
+/// A part's length as a layout holds it.
+fn part_len(bytes: &[u8]) -> io::Result<u32> {
+    u32::try_from(bytes.len()).map_err(|_| io::Error::other("a calendar part over 4 GiB"))
 }
 
 /// Appends the batch's events (the collection's events from `start` on) to each view that holds
@@ -108,18 +172,21 @@ pub fn render_icals(
 fn write_batch(
     views: &[&View],
     writers: &mut [&mut (dyn Write + Send)],
+    layouts: &mut [CalendarLayout],
     cursors: &mut [usize],
     start: usize,
     batch: &[Vec<u8>],
 ) -> io::Result<()> {
     let end = start + batch.len();
-    for ((view, w), cursor) in views.iter().zip(writers.iter_mut()).zip(cursors.iter_mut()) {
+    let views = views.iter().zip(writers.iter_mut()).zip(layouts.iter_mut());
+    for (((view, w), layout), cursor) in views.zip(cursors.iter_mut()) {
         while let Some(&index) = view.events.get(*cursor) {
             if index >= end {
                 break;
             }
             if let Some(bytes) = index.checked_sub(start).and_then(|i| batch.get(i)) {
                 w.write_all(bytes)?;
+                layout.events.push(part_len(bytes)?);
             }
             *cursor += 1;
         }
@@ -155,11 +222,6 @@ fn write_header(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
     out.utc("LAST-MODIFIED", site.view_updated(view))?;
     out.line("REFRESH-INTERVAL;VALUE=DURATION", REFRESH)?;
     out.line("X-PUBLISHED-TTL", REFRESH)
-}
-
-fn write_footer(w: &mut dyn Write) -> io::Result<()> {
-    ContentLines::new(w).line("END", "VCALENDAR")?;
-    w.flush()
 }
 
 fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Result<()> {

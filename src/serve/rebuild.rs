@@ -67,6 +67,8 @@ pub enum RebuildError {
 struct Last {
     outputs: Vec<Output>,
     keys: Vec<plan::EventKey>,
+    /// Where the parts of each calendar in the folder lie.
+    layouts: pipeline::Layouts,
 }
 
 /// Builds serve's folder, and rebuilds it after changes, writing only what changed.
@@ -323,7 +325,17 @@ impl Builder {
             _ => outputs.iter().collect(),
         };
         let stage = Stage::create(&self.out, || {})?.digesting();
-        pipeline::write_outputs(&site, &to_write, &stage, &|_| {})?;
+        let previous = last
+            .as_ref()
+            .filter(|_| !all)
+            .map(|last| pipeline::Previous {
+                outputs: &last.outputs,
+                keys: &last.keys,
+                now_keys: &keys,
+                layouts: &last.layouts,
+            });
+        let mut layouts =
+            pipeline::write_outputs(&site, &to_write, &stage, previous.as_ref(), &|_| {})?;
         crate::published::stage_record(&stage, &collection)?;
         let complete: BTreeSet<&str> = outputs
             .iter()
@@ -364,8 +376,21 @@ impl Builder {
         }
         drop(site);
         let count = outputs.len();
-        self.last = Some(Last { outputs, keys });
-        drop(last);
+        // The calendars not written again keep their layouts.
+        if let Some(last) = last {
+            for output in &outputs {
+                if let Some(layout) = last.layouts.get(&output.path) {
+                    if !layouts.contains_key(&output.path) {
+                        layouts.insert(output.path.clone(), layout.clone());
+                    }
+                }
+            }
+        }
+        self.last = Some(Last {
+            outputs,
+            keys,
+            layouts,
+        });
         self.collection = Some(collection);
         Ok(Rebuilt {
             served,
