@@ -336,11 +336,14 @@ impl Builder {
             });
         let mut layouts =
             pipeline::write_outputs(&site, &to_write, &stage, previous.as_ref(), &|_| {})?;
-        crate::published::stage_record(&stage, &collection)?;
+        // The record of published ids is `build`'s (serve publishes nothing): one a build left
+        // in the folder is kept as it is.
+        let record = crate::published::RECORD;
+        let kept_record = self.out.join(record).is_file().then_some(record);
         let complete: BTreeSet<&str> = outputs
             .iter()
             .map(|o| o.path.as_str())
-            .chain([crate::published::RECORD])
+            .chain(kept_record)
             .collect();
         let written = stage.commit_part(&complete)?;
         let written: FxHashMap<&str, &Written> =
@@ -838,6 +841,30 @@ mod tests {
         let path = edit(tmp.path(), TARIFF, "A 25% tariff", "A *25%* tariff");
         served = rebuilt_after(&mut builder, &path, &served);
         assert_same_as_fresh(tmp.path(), &served);
+    }
+
+    /// `serve --out` into a folder `build` wrote: the record of published ids stays the
+    /// build's, untouched, through the first build and a rebuild.
+    #[test]
+    fn the_record_of_a_build_in_the_folder_is_kept() {
+        let tmp = sample();
+        let out = tmp.path().with_file_name("out");
+        std::fs::create_dir_all(&out).expect("folder");
+        let record = crate::published::RECORD;
+        std::fs::write(out.join(record), "the build's record").expect("record");
+        std::fs::write(out.join(crate::write::MANIFEST), format!("{record}\n")).expect("manifest");
+        let (mut builder, served) = full_build(tmp.path());
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        rebuilt_after(&mut builder, &path, &served);
+        assert_eq!(
+            std::fs::read_to_string(out.join(record)).expect("kept"),
+            "the build's record"
+        );
     }
 
     #[test]
