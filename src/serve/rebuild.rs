@@ -380,11 +380,11 @@ impl Builder {
         drop(site);
         let count = outputs.len();
         // The calendars not written again keep their layouts.
-        if let Some(last) = last {
+        if let Some(mut last) = last {
             for output in &outputs {
-                if let Some(layout) = last.layouts.get(&output.path) {
-                    if !layouts.contains_key(&output.path) {
-                        layouts.insert(output.path.clone(), layout.clone());
+                if !layouts.contains_key(&output.path) {
+                    if let Some(layout) = last.layouts.remove(&output.path) {
+                        layouts.insert(output.path.clone(), layout);
                     }
                 }
             }
