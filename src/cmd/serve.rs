@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::cli::ServeArgs;
 use crate::render::Format;
 use crate::serve::watch::compress;
-use crate::serve::{self, Builder, ServeError, Server, State, Watch};
+use crate::serve::{self, Builder, ServeError, Server, State, Store, Watch};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let events = &args.events.events;
@@ -59,12 +59,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let built = builder
         .build(collection)
         .context("cannot render the outputs")?;
-    let state = Arc::new(State::new(built.served));
+    let store = Store::new().context("cannot make a folder for the compressed outputs")?;
+    let state = Arc::new(State::new(built.served, store));
     // A small collection is served compressed from the first request. A large one would keep
     // the server from answering for minutes (a calendar of 100 000 events is 150 MB): it is
     // compressed in the background, smallest files first, and served in identity until then.
     let todo = state.load().uncompressed();
-    let total: usize = todo.iter().map(|r| r.identity.body.len()).sum();
+    let total: u64 = todo.iter().map(|r| r.identity.body.len()).sum();
     if total <= COMPRESS_BEFORE_LISTENING {
         compress(&state, &todo);
     }
@@ -90,7 +91,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// How many bytes are compressed before the server starts listening: under a second's work.
-const COMPRESS_BEFORE_LISTENING: usize = 16 * 1024 * 1024;
+const COMPRESS_BEFORE_LISTENING: u64 = 16 * 1024 * 1024;
 
 /// The addresses to subscribe to, on stdout:
 /// ```text

@@ -3,8 +3,9 @@
 //! Routing is an exact lookup of the request path in the set (never a file-system path, so no
 //! spelling of `..` can reach another file); conditional requests (RFC 9110 13), `HEAD`,
 //! content coding (gzip, brotli) chosen from `Accept-Encoding` (RFC 9110 12.5.3), media types,
-//! CORS for web-based readers and cache headers. Must not do I/O: connections, time-outs and
-//! logging belong to the caller.
+//! CORS for web-based readers and cache headers. Must not do I/O: connections, time-outs,
+//! logging and opening a body's file ([`PayloadBody::open`]) belong to the caller, so the
+//! answer only describes its body.
 
 use std::time::SystemTime;
 
@@ -13,6 +14,7 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::http::uri::Authority;
 use hyper::{Method, Response, StatusCode, Version};
 
+pub use super::body::PayloadBody;
 use super::state::{http_date, Payload, Resource, Served, Variant};
 
 /// Feeds are polled every few minutes to every few hours; a minute of freshness lets caches
@@ -34,7 +36,8 @@ pub struct RequestHead<'a> {
 }
 
 /// Answers one request from `served`. `now` is the clock at the time of the response, used
-/// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1).
+/// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1). A body on disk is
+/// left unopened (see [`PayloadBody::open`]); `HEAD` and 304 answers have none.
 pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<PayloadBody> {
     let method = request.method;
     if !host_is_valid(request.headers, request.version) {
@@ -105,6 +108,20 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
     if method == Method::GET {
         *response.body_mut() = PayloadBody::new(variant.body.clone());
     }
+    response
+}
+
+/// The answer when no set could be answered from (its files kept being replaced, or cannot be
+/// opened): 503, to be asked again in a second (RFC 9110 15.6.4, 10.2.3).
+pub fn unavailable(method: &Method) -> Response<PayloadBody> {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service unavailable: try again in a second\n",
+        method,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 
@@ -498,56 +515,5 @@ mod tests {
             let headers = with(header::IF_MODIFIED_SINCE, value);
             assert_eq!(not_modified(&headers, &etag, at), expected, "{value}");
         }
-    }
-}
-
-/// A response body: a [`Payload`] sent buffer by buffer, its length known up front.
-#[derive(Debug)]
-pub struct PayloadBody {
-    payload: Payload,
-    /// The next buffer to send.
-    next: usize,
-    remaining: usize,
-}
-
-impl PayloadBody {
-    pub fn new(payload: Payload) -> PayloadBody {
-        PayloadBody {
-            remaining: payload.len(),
-            payload,
-            next: 0,
-        }
-    }
-
-    pub fn empty() -> PayloadBody {
-        PayloadBody::new(Payload::Whole(Bytes::new()))
-    }
-}
-
-impl hyper::body::Body for PayloadBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
-        let this = &mut *self;
-        while let Some(chunk) = this.payload.chunks().get(this.next) {
-            this.next += 1;
-            if !chunk.is_empty() {
-                this.remaining -= chunk.len();
-                return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk.clone()))));
-            }
-        }
-        std::task::Poll::Ready(None)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.remaining == 0
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        hyper::body::SizeHint::with_exact(self.remaining as u64)
     }
 }

@@ -1,18 +1,22 @@
-//! Serve stage: the built set held in memory and served over HTTP/1.1, rebuilt live.
+//! Serve stage: the built set served over HTTP/1.1, rebuilt live.
 //!
 //! In: a bound listener, the first [`Served`] set and a [`Watch`] on the collection. Out:
-//! responses ([`http`]), one log line per request on stderr, and a clean stop on Ctrl-C or
-//! SIGTERM. [`state`] holds the set, [`watch`] rebuilds it. The HTTP/1.1 parser and connection
+//! responses ([`http`] decides them, [`body`] sends them), one log line per request on stderr,
+//! and a clean stop on Ctrl-C or SIGTERM. [`state`] holds the set (an index of bodies on disk
+//! or in memory), [`store`] their compressed variants, [`watch`] rebuilds the set. A response
+//! comes from one set: its headers and its bytes agree (see [`handle`]). The HTTP/1.1 parser and connection
 //! handling are hyper's; this module only bounds what a client may hold: time to send its
 //! headers, header size, connection count (in all and per client address, [`addresses`]),
 //! time without taking a byte of its response ([`stall`]) and connection lifetime.
 
 pub mod addresses;
+pub mod body;
 pub mod http;
 pub mod memory;
 pub mod rebuild;
 pub mod stall;
 pub mod state;
+pub mod store;
 pub mod watch;
 
 use std::convert::Infallible;
@@ -35,6 +39,7 @@ use self::addresses::AddressSlots;
 pub use self::rebuild::Builder;
 use self::stall::StallGuard;
 pub use self::state::{Served, State};
+pub use self::store::Store;
 pub use self::watch::Watch;
 
 /// A client must send a request's headers within this time, counted from the connection's
@@ -58,6 +63,14 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
 /// How long a connection asked to close (at shutdown or end of lifetime) may finish the
 /// response it is writing.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// How many times a request is answered, each time from the set current then, when the body
+/// files of the set it answered from were replaced or removed meanwhile (a newer build was
+/// put in place): enough to wait out a commit of thousands of renames before its swap (see
+/// [`FIRST_RETRY_WAIT`]). Past them the answer is 503.
+const ANSWER_ATTEMPTS: u32 = 8;
+/// The wait before the third attempt, doubled before each one after (the second comes at
+/// once: a newer set is usually in place already); 63 ms in all.
+const FIRST_RETRY_WAIT: Duration = Duration::from_millis(1);
 
 /// What can stop the server.
 #[derive(Debug, thiserror::Error)]
@@ -106,10 +119,13 @@ pub fn run(server: Server) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    let state = Arc::clone(&server.state);
     let served = runtime.block_on(serve(server));
     // Background compression (a large calendar takes minutes) and a rebuild in progress are
-    // not waited for: they only make what is served, which is about to go.
+    // not waited for: they only make what is served, which is about to go. They may still
+    // hold the state, so its store is removed here rather than when it is dropped.
     runtime.shutdown_background();
+    state.store().remove();
     served
 }
 
@@ -184,7 +200,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         let state = Arc::clone(&state);
         let service = service_fn(move |request| {
             let state = Arc::clone(&state);
-            async move { Ok::<_, Infallible>(handle(&state, &request, quiet)) }
+            async move { Ok::<_, Infallible>(handle(&state, &request, quiet).await) }
         });
         let builder = Arc::clone(&builder);
         let mut stop = stop.clone();
@@ -222,21 +238,32 @@ async fn close<C>(
     let _ = tokio::time::timeout(CLOSE_GRACE, connection).await;
 }
 
-/// Answers one request from the current set and logs it.
-fn handle(
+/// Answers one request from the current set (see [`answer`]) and logs it.
+async fn handle(
     state: &State,
     request: &Request<Incoming>,
     quiet: bool,
 ) -> hyper::Response<http::PayloadBody> {
     let started = Instant::now();
-    let served = state.load();
     let head = http::RequestHead {
         method: request.method(),
         version: request.version(),
         path: request.uri().path(),
         headers: request.headers(),
     };
-    let mut response = http::respond(&served, &head, SystemTime::now());
+    let mut response = match answer(|| state.load(), &head).await {
+        Ok(response) => response,
+        Err(err) => {
+            if !quiet {
+                eprintln!(
+                    "{}: {}",
+                    crate::terminal::escape(request.uri().path()),
+                    crate::terminal::escape(&err.to_string())
+                );
+            }
+            http::unavailable(request.method())
+        }
+    };
     // No request body is ever read. Rather than let hyper wait for one to keep the connection
     // alive, the connection closes after the answer, so a slow body cannot hold it.
     if request.body().size_hint().upper() != Some(0) {
@@ -256,6 +283,38 @@ fn handle(
         );
     }
     response
+}
+
+/// Answers `head` from the set `load` returns, with its body file opened and checked to be the
+/// one that set refers to. When it is not (a newer build replaced or removed it after the set
+/// was loaded; its variants in the store may be gone too), the answer is made again from the
+/// set loaded anew, up to [`ANSWER_ATTEMPTS`] times: so the headers (length, `ETag`) and the
+/// bytes of a response always come from the same set. The last attempt's error if none
+/// succeeds.
+async fn answer(
+    mut load: impl FnMut() -> arc_swap::Guard<Arc<Served>>,
+    head: &http::RequestHead<'_>,
+) -> io::Result<hyper::Response<http::PayloadBody>> {
+    let mut wait = Duration::ZERO;
+    let mut attempt = 1;
+    loop {
+        let mut response = {
+            let served = load();
+            http::respond(&served, head, SystemTime::now())
+        };
+        match response.body_mut().open() {
+            Ok(()) => return Ok(response),
+            Err(err) if attempt == ANSWER_ATTEMPTS => return Err(err),
+            Err(_) => {}
+        }
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(wait).await;
+        }
+        wait = (wait * 2).max(FIRST_RETRY_WAIT);
+        attempt += 1;
+    }
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.
@@ -279,5 +338,280 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+    use std::path::Path;
+
+    use bytes::Bytes;
+    use chrono::DateTime;
+    use http_body_util::BodyExt;
+    use hyper::header::HeaderMap;
+    use hyper::{Method, StatusCode, Version};
+
+    use super::state::{body_hash, digest, Resource};
+    use super::*;
+    use crate::render::Format;
+
+    /// A set of one feed, `/rss.xml`, whose body is a file at `path` holding `body` (put in
+    /// place by a rename, as a build does), with its variants made in `store` if given.
+    fn set_on_disk(path: &Path, body: &[u8], store: Option<&Store>) -> Served {
+        let new = path.with_extension("new");
+        std::fs::write(&new, body).unwrap();
+        std::fs::rename(&new, path).unwrap();
+        let resource = Resource::from_file(
+            Format::Rss,
+            path.to_path_buf(),
+            body.len() as u64,
+            digest(body),
+            DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        )
+        .unwrap();
+        let resource = match store {
+            Some(store) => store.compress(&resource, &|| {}).unwrap(),
+            None => resource,
+        };
+        Served::new([("rss.xml".to_string(), Arc::new(resource))], 1)
+    }
+
+    fn feed(seed: usize) -> Vec<u8> {
+        let items: String = (0..400)
+            .map(|i| format!("<item><title>Event {i} of {seed}</title></item>\n"))
+            .collect();
+        format!("<rss>{items}</rss>\n").into_bytes()
+    }
+
+    /// What a client receives: status, headers and the body, or the error that ended it.
+    struct Received {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: io::Result<Bytes>,
+    }
+
+    impl Received {
+        fn header(&self, name: header::HeaderName) -> &str {
+            self.headers.get(&name).map_or("", |v| v.to_str().unwrap())
+        }
+    }
+
+    async fn receive(response: hyper::Response<http::PayloadBody>) -> Received {
+        let (parts, body) = response.into_parts();
+        Received {
+            status: parts.status,
+            headers: parts.headers,
+            body: body.collect().await.map(|c| c.to_bytes()),
+        }
+    }
+
+    async fn ask(
+        load: impl FnMut() -> arc_swap::Guard<Arc<Served>>,
+        method: Method,
+        headers: &[(&str, &str)],
+    ) -> io::Result<Received> {
+        let mut map = HeaderMap::new();
+        map.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        for (name, value) in headers {
+            map.insert(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let head = http::RequestHead {
+            method: &method,
+            version: Version::HTTP_11,
+            path: "/rss.xml",
+            headers: &map,
+        };
+        Ok(receive(answer(load, &head).await?).await)
+    }
+
+    fn decoded(coding: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        match coding {
+            "gzip" => flate2::read::GzDecoder::new(bytes).read_to_end(&mut out),
+            "br" => brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out),
+            _ => return bytes.to_vec(),
+        }
+        .unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn a_body_on_disk_is_answered_like_one_in_memory() {
+        let out = tempfile::tempdir().unwrap();
+        let body = feed(1);
+        let hash = body_hash(&body);
+        let state = State::new(Served::default(), Store::new().unwrap());
+        state.swap(set_on_disk(
+            &out.path().join("rss.xml"),
+            &body,
+            Some(state.store()),
+        ));
+        let etag = format!("\"{hash}\"");
+        for (method, headers, status, coding, suffix) in [
+            (Method::GET, &[][..], 200, "", ""),
+            (Method::HEAD, &[][..], 200, "", ""),
+            (
+                Method::GET,
+                &[("if-none-match", etag.as_str())][..],
+                304,
+                "",
+                "",
+            ),
+            (
+                Method::GET,
+                &[("if-modified-since", "Tue, 14 Nov 2023 22:13:20 GMT")][..],
+                304,
+                "",
+                "",
+            ),
+            (
+                Method::GET,
+                &[("accept-encoding", "gzip")][..],
+                200,
+                "gzip",
+                "-gzip",
+            ),
+            (
+                Method::HEAD,
+                &[("accept-encoding", "gzip")][..],
+                200,
+                "gzip",
+                "-gzip",
+            ),
+            (
+                Method::GET,
+                &[("accept-encoding", "gzip, br")][..],
+                200,
+                "br",
+                "-br",
+            ),
+            (
+                Method::GET,
+                &[
+                    ("accept-encoding", "br"),
+                    ("if-none-match", &format!("\"{hash}-br\"")),
+                ][..],
+                304,
+                "br",
+                "-br",
+            ),
+        ] {
+            let case = format!("{method} {headers:?}");
+            let got = ask(|| state.load(), method.clone(), headers).await.unwrap();
+            assert_eq!(got.status.as_u16(), status, "{case}");
+            assert_eq!(
+                got.header(header::ETAG),
+                format!("\"{hash}{suffix}\""),
+                "{case}"
+            );
+            assert_eq!(
+                got.header(header::LAST_MODIFIED),
+                "Tue, 14 Nov 2023 22:13:20 GMT",
+                "{case}"
+            );
+            let sent = got.body.as_ref().unwrap();
+            if status == 304 || method == Method::HEAD {
+                assert!(sent.is_empty(), "{case}");
+            } else {
+                assert_eq!(decoded(coding, sent), body, "{case}");
+            }
+            if status == 200 {
+                assert_eq!(got.header(header::CONTENT_ENCODING), coding, "{case}");
+                let length: usize = got.header(header::CONTENT_LENGTH).parse().unwrap();
+                if method == Method::GET {
+                    assert_eq!(length, sent.len(), "{case}");
+                } else {
+                    let get = ask(|| state.load(), Method::GET, headers).await.unwrap();
+                    assert_eq!(length, get.body.unwrap().len(), "{case}");
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_replaced_after_its_set_was_loaded_is_answered_from_the_set_loaded_again() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("rss.xml");
+        let older = Arc::new(set_on_disk(&path, b"<rss>older</rss>", None));
+        // A newer build renamed its file over the older one after the request loaded the
+        // older set, then swapped its own set in.
+        let newer_body = b"<rss>the newer build</rss>";
+        let newer = Arc::new(set_on_disk(&path, newer_body, None));
+        let mut loads = 0;
+        let load = || {
+            loads += 1;
+            arc_swap::Guard::from_inner(Arc::clone(if loads == 1 { &older } else { &newer }))
+        };
+        let got = ask(load, Method::GET, &[]).await.unwrap();
+        assert_eq!(loads, 2);
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(
+            got.header(header::ETAG),
+            format!("\"{}\"", body_hash(newer_body))
+        );
+        assert_eq!(
+            got.header(header::CONTENT_LENGTH),
+            newer_body.len().to_string()
+        );
+        assert_eq!(got.body.unwrap(), &newer_body[..]);
+    }
+
+    #[tokio::test]
+    async fn a_variant_removed_from_the_store_is_answered_from_the_set_loaded_again() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("rss.xml");
+        let state = State::new(Served::default(), Store::new().unwrap());
+        let first = feed(1);
+        state.swap(set_on_disk(&path, &first, Some(state.store())));
+        let held = state.load_full();
+        // Two builds later the first set's variants are gone from the store.
+        let second = feed(2);
+        state.swap(set_on_disk(&path, &second, Some(state.store())));
+        let third = feed(3);
+        state.swap(set_on_disk(&path, &third, Some(state.store())));
+        let mut loads = 0;
+        let load = || {
+            loads += 1;
+            if loads == 1 {
+                arc_swap::Guard::from_inner(Arc::clone(&held))
+            } else {
+                state.load()
+            }
+        };
+        let got = ask(load, Method::GET, &[("accept-encoding", "br")])
+            .await
+            .unwrap();
+        assert_eq!(loads, 2);
+        assert_eq!(
+            got.header(header::ETAG),
+            format!("\"{}-br\"", body_hash(&third))
+        );
+        assert_eq!(decoded("br", &got.body.unwrap()), third);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_stays_gone_is_given_up_on() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("rss.xml");
+        let state = State::new(set_on_disk(&path, b"<rss/>", None), Store::new().unwrap());
+        std::fs::remove_file(&path).unwrap();
+        let mut loads = 0;
+        let load = || {
+            loads += 1;
+            state.load()
+        };
+        let err = ask(load, Method::GET, &[]).await.err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert_eq!(loads, ANSWER_ATTEMPTS);
+        // HEAD and 304 open nothing, so they are answered.
+        let head = ask(|| state.load(), Method::HEAD, &[]).await.unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        let unavailable = http::unavailable(&Method::GET);
+        assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(unavailable.headers()[header::RETRY_AFTER], "1");
     }
 }

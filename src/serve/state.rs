@@ -1,14 +1,20 @@
-//! Serve stage, state: the set of responses currently served, built in memory from the same
+//! Serve stage, state: the set of responses currently served, built from the same
 //! [`render::outputs`](crate::render::outputs) list `build` writes, so both expose the same paths by construction.
 //!
 //! In: a checked [`Collection`](crate::model::Collection) and the link base. Out: a [`Served`] set keyed by request path,
-//! each [`Resource`] holding its body in every content coding (compressed once per build, never
-//! per request), its validators and its media type. [`State`] holds the current set and swaps a
-//! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on
-//! the set they started with. Must not touch the file system or read the clock.
+//! each [`Resource`] holding its validators, its media type and its body in every content
+//! coding: a body is a file on disk ([`OnDisk`], known by its identity so a file replaced since
+//! is noticed, see [`FileId`]) or bytes in memory. Compressed variants are files of the
+//! [`Store`] the [`State`] owns, made once per distinct body, never per request. [`State`]
+//! holds the current set and swaps a new one in atomically; a request keeps the `Arc` it
+//! loaded, so requests in flight finish on the set they started with. Must not read the clock;
+//! the file system is touched only to stat a file made into a resource and, through the
+//! [`Store`], to remove compressed variants no set holds any more.
 
-use std::collections::HashMap;
-use std::io::{self, Write};
+use std::collections::{HashMap, HashSet};
+use std::fs::Metadata;
+use std::io;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,15 +24,13 @@ use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use xxhash_rust::xxh3::xxh3_128;
 
+pub use super::store::Store;
 use crate::model::range;
 use crate::render::Format;
 
-/// Brotli quality 5: within a few percent of the best ratio on feed text at a small fraction of
-/// quality 11's time, which matters because every rebuild after an edit pays it.
-const BROTLI_QUALITY: u32 = 5;
-
-/// A body: one buffer, or parts sent one after the other. A large calendar is held as its
-/// events' VEVENTs, kept between rebuilds, so a rebuild does not copy it whole.
+/// A body: a file on disk, one buffer, or parts sent one after the other. A large calendar
+/// built in memory is held as its events' VEVENTs, kept between rebuilds, so a rebuild does
+/// not copy it whole.
 #[derive(Debug, Clone)]
 pub enum Payload {
     Whole(Bytes),
@@ -35,6 +39,84 @@ pub enum Payload {
         /// The sum of the parts' lengths.
         len: usize,
     },
+    /// Read from disk when sent; nothing of it is held in memory.
+    File(OnDisk),
+}
+
+/// A body in a file, as it was when the set holding it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDisk {
+    /// Absolute, so that no working-folder change can make it name another file.
+    pub path: PathBuf,
+    pub len: u64,
+    /// Which file it was: one renamed over it since (a newer build) has another identity.
+    pub id: FileId,
+}
+
+/// Which file a path named, from its metadata: its device and inode on Unix. Outputs and
+/// compressed variants are only ever replaced by renaming a new file over the old one, never
+/// rewritten in place, so a file with the same identity (and length) holds the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    #[cfg(unix)]
+    device: u64,
+    #[cfg(unix)]
+    inode: u64,
+    /// Without inodes, the modification time stands in (a renamed-over file keeps the time
+    /// its writer gave it, which differs from the old one's unless both came the same tick).
+    #[cfg(not(unix))]
+    modified: Option<SystemTime>,
+}
+
+impl FileId {
+    pub fn of(metadata: &Metadata) -> FileId {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            FileId {
+                device: metadata.dev(),
+                inode: metadata.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            FileId {
+                modified: metadata.modified().ok(),
+            }
+        }
+    }
+}
+
+impl OnDisk {
+    /// The file at `path` now, expected to be `len` bytes long.
+    pub fn stat(path: PathBuf, len: u64) -> io::Result<OnDisk> {
+        let metadata = std::fs::metadata(&path)?;
+        let on_disk = OnDisk {
+            id: FileId::of(&metadata),
+            path,
+            len,
+        };
+        on_disk.check(&metadata)?;
+        Ok(on_disk)
+    }
+
+    /// Whether `metadata` (of a file just opened at [`OnDisk::path`]) is of this very file;
+    /// an error of kind [`io::ErrorKind::NotFound`] says which path, when not.
+    pub fn check(&self, metadata: &Metadata) -> io::Result<()> {
+        if FileId::of(metadata) == self.id && metadata.len() == self.len && metadata.is_file() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "{} was replaced: {} bytes expected, {} found",
+                    self.path.display(),
+                    self.len,
+                    metadata.len()
+                ),
+            ))
+        }
+    }
 }
 
 impl Payload {
@@ -47,10 +129,12 @@ impl Payload {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// The length in bytes.
+    pub fn len(&self) -> u64 {
         match self {
-            Payload::Whole(bytes) => bytes.len(),
-            Payload::Parts { len, .. } => *len,
+            Payload::Whole(bytes) => bytes.len() as u64,
+            Payload::Parts { len, .. } => *len as u64,
+            Payload::File(file) => file.len,
         }
     }
 
@@ -58,24 +142,27 @@ impl Payload {
         self.len() == 0
     }
 
-    /// The buffers, in order.
-    pub fn chunks(&self) -> &[Bytes] {
+    /// The buffers, in order, of a body held in memory; `None` for a file.
+    pub fn in_memory(&self) -> Option<&[Bytes]> {
         match self {
-            Payload::Whole(bytes) => std::slice::from_ref(bytes),
-            Payload::Parts { parts, .. } => parts,
+            Payload::Whole(bytes) => Some(std::slice::from_ref(bytes)),
+            Payload::Parts { parts, .. } => Some(parts),
+            Payload::File(_) => None,
         }
     }
 
-    /// The whole body in one buffer (a copy when it is in parts).
-    pub fn to_bytes(&self) -> Bytes {
-        match self {
-            Payload::Whole(bytes) => bytes.clone(),
-            Payload::Parts { parts, len } => {
-                let mut whole = Vec::with_capacity(*len);
-                for part in parts.iter() {
-                    whole.extend_from_slice(part);
-                }
-                Bytes::from(whole)
+    /// The whole body in one buffer, read from disk for a file (for tests to compare bodies).
+    #[cfg(test)]
+    pub(crate) fn to_bytes(&self) -> Bytes {
+        match self.in_memory() {
+            Some(chunks) => chunks.concat().into(),
+            None => {
+                let Payload::File(file) = self else {
+                    unreachable!("only a file is not in memory")
+                };
+                std::fs::read(&file.path)
+                    .expect("a test's body file is readable")
+                    .into()
             }
         }
     }
@@ -102,9 +189,9 @@ pub struct Resource {
     /// `last_modified` as an HTTP date (RFC 9110 5.6.7), formatted once.
     pub last_modified_header: HeaderValue,
     pub identity: Variant,
-    /// Kept only when smaller than the identity body.
+    /// A file of the [`Store`], kept only when smaller than the identity body.
     pub gzip: Option<Variant>,
-    /// Kept only when smaller than the identity body.
+    /// A file of the [`Store`], kept only when smaller than the identity body.
     pub br: Option<Variant>,
     /// Whether `gzip` and `br` have been made: a rebuilt resource is served in identity alone
     /// until they are, which happens after the new set is swapped in (see [`State::upgrade`]).
@@ -154,6 +241,16 @@ impl Served {
             .values()
             .filter(|r| !r.compressed && seen.insert(Arc::as_ptr(r)))
             .cloned()
+            .collect()
+    }
+
+    /// The digests (hex) of the identity bodies the set holds: what names their compressed
+    /// variants in the [`Store`].
+    pub fn hashes(&self) -> HashSet<String> {
+        self.by_path
+            .values()
+            .filter_map(|resource| resource.hash().ok())
+            .map(str::to_string)
             .collect()
     }
 
@@ -217,7 +314,7 @@ fn request_paths(output_path: &str) -> Vec<String> {
 }
 
 impl Resource {
-    /// A resource with its identity body only (see [`Resource::compress`]); `hash` is a digest
+    /// A resource with its identity body only (see [`Store::compress`]); `hash` is a digest
     /// of the body (hex), from which the entity tags are made.
     pub fn identity(
         format: Format,
@@ -237,49 +334,41 @@ impl Resource {
         }
     }
 
-    /// A resource answered from the output at `path`, `len` bytes with the 128-bit `digest`.
+    /// A resource whose body is the file at `path` (absolute), just written: `len` bytes whose
+    /// [`digest`] is `digest`. The file is looked at now, so that a file replaced later is
+    /// noticed when a response opens it; an error if it is not there or not `len` bytes long.
     pub fn from_file(
         format: Format,
-        path: std::path::PathBuf,
+        path: PathBuf,
         len: u64,
         digest: [u8; 16],
         last_modified: DateTime<Utc>,
     ) -> io::Result<Resource> {
-        let body = std::fs::read(&path)?;
-        if body.len() as u64 != len {
-            return Err(io::Error::other(format!("{} changed", path.display())));
-        }
+        let body = Payload::File(OnDisk::stat(path, len)?);
         Ok(Resource::identity(
             format,
-            Payload::Whole(Bytes::from(body)),
+            body,
             &hex(&digest),
             last_modified,
         ))
     }
 
-    /// The same resource with its gzip and brotli variants made (each kept only when smaller).
-    pub fn compress(&self) -> io::Result<Resource> {
-        self.compress_yielding(&|| {})
+    /// The digest of the identity body (hex), as its entity tag holds it.
+    pub fn hash(&self) -> io::Result<&str> {
+        let etag = self.identity.etag.to_str().map_err(io::Error::other)?;
+        Ok(etag.trim_matches('"'))
     }
 
-    /// [`Resource::compress`], calling `pause` between the body's parts: a compression running
-    /// in the background can wait there while a rebuild needs the processors.
-    pub fn compress_yielding(&self, pause: &dyn Fn()) -> io::Result<Resource> {
-        let body = &self.identity.body;
-        let hash = self
-            .identity
-            .etag
-            .to_str()
-            .map_err(io::Error::other)?
-            .trim_matches('"')
-            .to_string();
-        let smaller = |compressed: Vec<u8>| (compressed.len() < body.len()).then_some(compressed);
-        let gzip = smaller(gzip(body, pause)?);
-        let br = smaller(brotli(body, pause)?);
-        let whole = |b: Vec<u8>| Payload::Whole(Bytes::from(b));
+    /// The same resource with the compressed variants of its identity body.
+    pub fn with_compressed(
+        &self,
+        gzip: Option<OnDisk>,
+        br: Option<OnDisk>,
+    ) -> io::Result<Resource> {
+        let hash = self.hash()?;
         Ok(Resource {
-            gzip: gzip.map(|b| variant(whole(b), &hash, "-gzip")),
-            br: br.map(|b| variant(whole(b), &hash, "-br")),
+            gzip: gzip.map(|file| variant(Payload::File(file), hash, "-gzip")),
+            br: br.map(|file| variant(Payload::File(file), hash, "-br")),
             compressed: true,
             ..self.clone()
         })
@@ -319,47 +408,7 @@ fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {
     }
 }
 
-/// The body in pieces of at most 64 KiB, between which compression may pause: a year page of
-/// megabytes is one part, and compressing it whole would hold a core through a rebuild.
-fn slices(body: &Payload) -> impl Iterator<Item = &[u8]> {
-    body.chunks()
-        .iter()
-        .flat_map(|chunk| chunk.chunks(64 * 1024))
-}
-
-fn gzip(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    for slice in slices(body) {
-        pause();
-        encoder.write_all(slice)?;
-    }
-    encoder.finish()
-}
-
-fn brotli(body: &Payload, pause: &dyn Fn()) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let bits = window_bits(body.len());
-        let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, bits);
-        for slice in slices(body) {
-            pause();
-            encoder.write_all(slice)?;
-        }
-        encoder.flush()?;
-    }
-    Ok(out)
-}
-
-/// The smallest brotli window that holds the whole body (RFC 7932 9.1: a window of 2^bits - 16
-/// bytes, 10 to 24 bits). The encoder's memory, which it clears for every body, grows with the
-/// window, so a small feed compressed with the largest one would cost mostly that.
-fn window_bits(len: usize) -> u32 {
-    (10..24)
-        .find(|bits| (1usize << bits) - 16 >= len)
-        .unwrap_or(24)
-}
-
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -382,20 +431,29 @@ fn whole_seconds(secs: i64) -> SystemTime {
     }
 }
 
-/// The set being served, swapped whole.
+/// The set being served, swapped whole, and the store of its compressed variants.
 #[derive(Debug)]
 pub struct State {
     current: ArcSwap<Served>,
-    /// Held by whoever replaces the set, so a swap and an upgrade never interleave.
-    writing: Mutex<()>,
+    /// Held by whoever replaces the set, so a swap and an upgrade never interleave. Holds the
+    /// hashes of the set the last swap replaced, whose variants are kept one swap longer.
+    writing: Mutex<HashSet<String>>,
+    store: Store,
 }
 
 impl State {
-    pub fn new(served: Served) -> Self {
+    /// Serves `served`; compressed variants go to `store`.
+    pub fn new(served: Served, store: Store) -> Self {
         State {
             current: ArcSwap::from_pointee(served),
-            writing: Mutex::new(()),
+            writing: Mutex::new(HashSet::new()),
+            store,
         }
+    }
+
+    /// Where the compressed variants of every set are made.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The current set; holding the guard keeps it alive past a swap. Cheaper than cloning
@@ -409,11 +467,32 @@ impl State {
         self.current.load_full()
     }
 
-    /// Puts `next` in place of the current set, after carrying its dates forward.
+    /// Puts `next` in place of the current set, after carrying its dates forward, then removes
+    /// the compressed variants neither it nor the set it replaced holds.
     pub fn swap(&self, mut next: Served) {
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
-        next.carry_dates_forward(&self.current.load());
+        let mut replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let previous = self.current.load_full();
+        next.carry_dates_forward(&previous);
         self.current.store(Arc::new(next));
+        *replaced = previous.hashes();
+        self.retain_held_variants(&replaced);
+    }
+
+    /// Removes the store's variants of bodies neither the current set nor the one the last
+    /// swap replaced holds: those a compression finished for a set replaced meanwhile. The
+    /// replaced set's are kept so that an edit undone reuses them, and requests still answering
+    /// from it mostly find them; one that does not loads the current set again (see
+    /// `serve::handle`).
+    pub fn remove_unheld_variants(&self) {
+        let replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.retain_held_variants(&replaced);
+    }
+
+    /// [`State::remove_unheld_variants`], the writing lock held (`replaced` is what it guards).
+    fn retain_held_variants(&self, replaced: &HashSet<String>) {
+        let held = self.current.load().hashes();
+        self.store
+            .retain(|hash| held.contains(hash) || replaced.contains(hash));
     }
 
     /// Replaces each `(old, new)` resource where the current set still holds `old` itself (the
@@ -422,13 +501,13 @@ impl State {
     /// build; where it kept `old` (an output the rebuild did not touch), `new` goes in too.
     /// Returns how many resources were replaced.
     pub fn upgrade(&self, replacements: &[(Arc<Resource>, Arc<Resource>)]) -> usize {
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
         let by_old: HashMap<*const Resource, &Arc<Resource>> = replacements
             .iter()
             .map(|(old, new)| (Arc::as_ptr(old), new))
             .collect();
-        let mut replaced = std::collections::HashSet::new();
+        let mut replaced = HashSet::new();
         let by_path = current
             .by_path
             .iter()
@@ -514,9 +593,9 @@ mod tests {
 
     #[test]
     fn compression_joins_only_the_set_that_still_holds_the_resource() {
-        let state = State::new(served_with("/a", b"one", 100));
+        let state = State::new(served_with("/a", b"one", 100), Store::new().unwrap());
         let old = Arc::clone(state.load().get("/a").unwrap());
-        let compressed = Arc::new(old.compress().unwrap());
+        let compressed = Arc::new(state.store().compress(&old, &|| {}).unwrap());
         assert!(compressed.compressed);
         // A newer build replaced /a meanwhile: the older compression must not undo it.
         state.swap(served_with("/a", b"two", 200));
@@ -530,7 +609,7 @@ mod tests {
         );
         // Where the set still holds it, the compressed resource goes in.
         let current = Arc::clone(state.load().get("/a").unwrap());
-        let upgraded = Arc::new(current.compress().unwrap());
+        let upgraded = Arc::new(state.store().compress(&current, &|| {}).unwrap());
         assert_eq!(state.upgrade(&[(current, Arc::clone(&upgraded))]), 1);
         assert!(Arc::ptr_eq(state.load().get("/a").unwrap(), &upgraded));
     }

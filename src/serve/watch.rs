@@ -2,7 +2,8 @@
 //!
 //! In: the collection folder, watched recursively with `notify` and debounced, so an editor's
 //! burst of writes (temporary file, rename, metadata) costs one rebuild, of the changed files
-//! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, or, when
+//! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, into the
+//! state's [`Store`](super::store::Store) (once per distinct body, in the background), or, when
 //! the edit breaks `check`, the diagnostics on stderr and the last good set left in place. Must
 //! not stop the server: every failure here is logged.
 //!
@@ -194,15 +195,19 @@ pub async fn compress_in_background(
             }
         };
         for resource in todo {
-            match resource.compress_yielding(&pause) {
+            match state.store().compress(&resource, &pause) {
                 Ok(compressed) => {
                     state.upgrade(&[(resource, Arc::new(compressed))]);
                 }
+                // Replaced by a newer build meanwhile: that build's set has its own resource.
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
                 Err(err) => {
                     eprintln!("cannot compress a rebuilt file: {err}; serving it uncompressed");
                 }
             }
         }
+        // Variants finished for a set swapped out meanwhile join no set.
+        state.remove_unheld_variants();
     })
     .await;
     if let Err(err) = done {
@@ -247,11 +252,12 @@ impl Editing {
     }
 }
 
-/// Compresses `todo` (in parallel, on rayon's pool) and adds the variants to the current set.
+/// Compresses `todo` (in parallel, on rayon's pool) into the state's store and adds the
+/// variants to the current set.
 pub fn compress(state: &State, todo: &[Arc<Resource>]) {
     let replacements: Vec<(Arc<Resource>, Arc<Resource>)> = todo
         .par_iter()
-        .filter_map(|resource| match resource.compress() {
+        .filter_map(|resource| match state.store().compress(resource, &|| {}) {
             Ok(compressed) => Some((Arc::clone(resource), Arc::new(compressed))),
             Err(err) => {
                 eprintln!("cannot compress a rebuilt file: {err}; serving it uncompressed");

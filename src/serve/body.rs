@@ -1,0 +1,162 @@
+//! Serve stage, response bodies: a [`Payload`] sent as frames, its length known up front.
+//!
+//! In: the body [`respond`](super::http::respond) chose, unopened; for a file, `serve::handle`
+//! then opens it ([`PayloadBody::open`]) and checks that it is the very file the set refers to.
+//! Out: frames of at most 64 KiB. A body that cannot be sent whole ends with an error, never
+//! early: hyper then closes the connection, so the client sees fewer bytes than
+//! `Content-Length` promised instead of a short body passed off as complete.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+
+use super::state::{OnDisk, Payload};
+
+/// The most read from a file for one frame.
+const FRAME: u64 = 64 * 1024;
+
+/// A response body: a [`Payload`] sent buffer by buffer, or read from its file frame by frame.
+#[derive(Debug)]
+pub struct PayloadBody {
+    source: Source,
+    /// Bytes not sent yet.
+    remaining: u64,
+}
+
+#[derive(Debug)]
+enum Source {
+    /// In memory: the next buffer to send.
+    Memory { payload: Payload, next: usize },
+    /// A file not opened yet: nothing can be sent until it is.
+    Unopened(OnDisk),
+    /// A file opened and checked.
+    Open(File),
+    /// Everything sent, or the body failed.
+    Done,
+}
+
+impl PayloadBody {
+    pub fn new(payload: Payload) -> PayloadBody {
+        let remaining = payload.len();
+        let source = match payload {
+            Payload::File(file) => Source::Unopened(file),
+            payload => Source::Memory { payload, next: 0 },
+        };
+        PayloadBody { source, remaining }
+    }
+
+    pub fn empty() -> PayloadBody {
+        PayloadBody::new(Payload::Whole(Bytes::new()))
+    }
+
+    /// The file this body is to be read from, while it is not opened.
+    pub fn unopened(&self) -> Option<&OnDisk> {
+        match &self.source {
+            Source::Unopened(file) => Some(file),
+            _ => None,
+        }
+    }
+
+    /// Opens the body's file, if it has one not yet opened, and checks on the open file that
+    /// it is the one the body was made from (see [`OnDisk::check`]): a file renamed over it or
+    /// removed since is an error, of kind [`io::ErrorKind::NotFound`].
+    pub fn open(&mut self) -> io::Result<()> {
+        let Source::Unopened(on_disk) = &self.source else {
+            return Ok(());
+        };
+        // Checked on the open file, not on the path: a rename between a check and an open
+        // would go unnoticed, while the open file's bytes can no longer change (nothing
+        // rewrites an output in place).
+        let file = File::open(&on_disk.path)?;
+        on_disk.check(&file.metadata()?)?;
+        self.source = Source::Open(file);
+        Ok(())
+    }
+}
+
+impl hyper::body::Body for PayloadBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let frame = match &mut this.source {
+            Source::Memory { payload, next } => {
+                let chunks = payload.in_memory().unwrap_or_default();
+                let mut found = None;
+                while let Some(chunk) = chunks.get(*next) {
+                    *next += 1;
+                    if !chunk.is_empty() {
+                        found = Some(Ok(chunk.clone()));
+                        break;
+                    }
+                }
+                found
+            }
+            Source::Open(file) if this.remaining > 0 => Some(read_frame(file, this.remaining)),
+            Source::Unopened(file) if this.remaining > 0 => Some(Err(io::Error::other(format!(
+                "{} was not opened before its body was sent",
+                file.path.display()
+            )))),
+            Source::Open(_) | Source::Unopened(_) | Source::Done => None,
+        };
+        match frame {
+            Some(Ok(data)) => {
+                this.remaining = this.remaining.saturating_sub(data.len() as u64);
+                if this.remaining == 0 && matches!(this.source, Source::Open(_)) {
+                    // Closes the file now rather than when hyper drops the body.
+                    this.source = Source::Done;
+                }
+                Poll::Ready(Some(Ok(Frame::data(data))))
+            }
+            Some(Err(err)) => {
+                this.source = Source::Done;
+                Poll::Ready(Some(Err(err)))
+            }
+            None => {
+                this.source = Source::Done;
+                Poll::Ready(None)
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+/// The next frame of an open file, `remaining` bytes of it still to send. Read synchronously,
+/// on the runtime's thread: from the page cache 64 KiB take microseconds, where `tokio::fs`
+/// would hand every read to a blocking thread and back. A file that ends early (it cannot grow
+/// shorter, being replaced only by renames, but a disk can fail) is an error.
+fn read_frame(file: &mut File, remaining: u64) -> io::Result<Bytes> {
+    let want = usize::try_from(remaining.min(FRAME)).expect("at most 64 KiB fits in usize");
+    let mut buffer = vec![0; want];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the file ended {remaining} bytes before its length"),
+                ))
+            }
+            Ok(read) => {
+                buffer.truncate(read);
+                return Ok(Bytes::from(buffer));
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+}
