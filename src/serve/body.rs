@@ -160,3 +160,107 @@ fn read_frame(file: &mut File, remaining: u64) -> io::Result<Bytes> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use http_body_util::BodyExt;
+    use hyper::body::Body as _;
+
+    use super::*;
+
+    const LEN: usize = 3 * 64 * 1024 + 100;
+
+    /// A body on a file of [`LEN`] bytes, opened, and the file.
+    fn opened(dir: &std::path::Path) -> (PayloadBody, File) {
+        let path = dir.join("calendar.ics");
+        std::fs::write(&path, vec![b'v'; LEN]).unwrap();
+        let on_disk = OnDisk::stat(path.clone(), LEN as u64).unwrap();
+        let mut body = PayloadBody::new(Payload::File(on_disk));
+        assert!(body.unopened().is_some());
+        body.open().unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        (body, file)
+    }
+
+    #[tokio::test]
+    async fn a_file_is_sent_whole_in_frames_of_64_kib() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut body, _) = opened(dir.path());
+        let mut sizes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            sizes.push(frame.unwrap().into_data().unwrap().len());
+        }
+        assert_eq!(sizes, [65_536, 65_536, 65_536, 100]);
+        assert!(body.is_end_stream());
+    }
+
+    #[tokio::test]
+    async fn a_file_that_ends_early_ends_the_body_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (body, file) = opened(dir.path());
+        // Cut short after it was opened (a failing disk; builds never rewrite in place).
+        file.set_len(100_000).unwrap();
+        let err = body
+            .collect()
+            .await
+            .err()
+            .expect("an error, not a short body");
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[tokio::test]
+    async fn an_unopened_file_is_never_sent_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rss.xml");
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(b"<rss/>")
+            .unwrap();
+        let body = PayloadBody::new(Payload::File(OnDisk::stat(path, 6).unwrap()));
+        assert!(body.collect().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_client_sees_a_body_that_failed_as_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let (body, file) = opened(dir.path());
+        let body = std::sync::Mutex::new(Some(body));
+        let service = hyper::service::service_fn(move |_request| {
+            let body = body.lock().unwrap().take().expect("one request");
+            let mut response = hyper::Response::new(body);
+            response
+                .headers_mut()
+                .insert(hyper::header::CONTENT_LENGTH, LEN.into());
+            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+        });
+        file.set_len(100_000).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream
+                .write_all(b"GET /calendar.ics HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap();
+            let mut received = Vec::new();
+            // Closed by the server: the end, or a reset.
+            let _ = stream.read_to_end(&mut received);
+            received
+        });
+        let (stream, _) = listener.accept().await.unwrap();
+        let served = hyper::server::conn::http1::Builder::new()
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .await;
+        assert!(served.is_err(), "the connection ends in an error");
+        let received = tokio::task::spawn_blocking(move || client.join().unwrap())
+            .await
+            .unwrap();
+        // Whatever hyper had flushed before the error, then the close: never the whole length.
+        let text = String::from_utf8_lossy(&received);
+        if let Some((head, sent)) = text.split_once("\r\n\r\n") {
+            assert!(head.contains(&format!("content-length: {LEN}")), "{head}");
+            assert!(sent.len() < LEN, "{} bytes sent", sent.len());
+        }
+    }
+}
