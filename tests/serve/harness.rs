@@ -82,7 +82,12 @@ impl Project {
 
     /// `chronicle serve --events events --addr 127.0.0.1:0 <args>`, once it prints its URLs.
     pub(crate) fn serve(&self, args: &[&str]) -> Server {
-        Server::start(self.dir.path(), args)
+        Server::start(self.dir.path(), args, &[])
+    }
+
+    /// [`Project::serve`] with these variables set in the server's environment.
+    pub(crate) fn serve_with_env(&self, args: &[&str], env: &[(&str, &Path)]) -> Server {
+        Server::start(self.dir.path(), args, env)
     }
 }
 
@@ -98,10 +103,11 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    fn start(dir: &Path, args: &[&str]) -> Server {
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
             .args(["serve", "--events", "events", "--addr", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(dir)
             .env_remove("SOURCE_DATE_EPOCH")
             .stdin(Stdio::null())

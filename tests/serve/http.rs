@@ -1,6 +1,7 @@
 //! What the server answers: paths, types, bytes, validators, codings, errors.
 
 use std::collections::BTreeSet;
+use std::fs;
 use std::io::Read;
 use std::path::Path;
 
@@ -257,6 +258,53 @@ fn gzip_and_brotli_round_trip() {
         );
         assert_eq!(again.status, 304);
     }
+}
+
+/// The folders in `dir`.
+fn folders(dir: &Path) -> Vec<std::path::PathBuf> {
+    fs::read_dir(dir)
+        .expect("read the folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.is_dir())
+        .collect()
+}
+
+#[test]
+fn compressed_variants_are_files_of_a_private_store_removed_at_exit() {
+    let project = Project::sample();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let server = project.serve_with_env(&[], &[("TMPDIR", tmp.path())]);
+    let stores = folders(tmp.path());
+    assert_eq!(stores.len(), 1, "{stores:?}");
+    let store = &stores[0];
+    // The sample is compressed before the server listens.
+    for (coding, extension) in [("gzip", "gz"), ("br", "br")] {
+        let reply = get(&server.url("/rss.xml"), &[("Accept-Encoding", coding)]);
+        assert_eq!(reply.header("content-encoding"), Some(coding));
+        let etag = reply.header("etag").expect("an ETag");
+        let hash = etag
+            .trim_matches('"')
+            .strip_suffix(&format!("-{coding}"))
+            .expect("the coding's tag");
+        let file = store.join(format!("{hash}.{extension}"));
+        assert!(
+            fs::read(&file).expect("the variant's file") == reply.body,
+            "{coding}: the body is the file's"
+        );
+    }
+    // Only variants: `<32 hex digits>.gz` or `.br`.
+    for entry in fs::read_dir(store).expect("read the store") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_string_lossy();
+        let (hash, extension) = name.split_once('.').expect("an extension");
+        assert!(
+            hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{name}"
+        );
+        assert!(["gz", "br"].contains(&extension), "{name}");
+    }
+    assert!(server.terminate().success());
+    assert_eq!(folders(tmp.path()), Vec::<std::path::PathBuf>::new());
 }
 
 #[test]
