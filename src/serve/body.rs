@@ -205,8 +205,7 @@ mod tests {
         let err = body
             .collect()
             .await
-            .err()
-            .expect("an error, not a short body");
+            .expect_err("an error, not a short body");
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 

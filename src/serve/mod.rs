@@ -4,10 +4,11 @@
 //! responses ([`http`] decides them, [`body`] sends them), one log line per request on stderr,
 //! and a clean stop on Ctrl-C or SIGTERM. [`state`] holds the set (an index of bodies on disk
 //! or in memory), [`store`] their compressed variants, [`watch`] rebuilds the set. A response
-//! comes from one set: its headers and its bytes agree (see [`handle`]). The HTTP/1.1 parser and connection
-//! handling are hyper's; this module only bounds what a client may hold: time to send its
-//! headers, header size, connection count (in all and per client address, [`addresses`]),
-//! time without taking a byte of its response ([`stall`]) and connection lifetime.
+//! comes from one set: its headers and its bytes agree (see `handle`). The HTTP/1.1 parser and
+//! connection handling are hyper's; this module only bounds what a client may hold: time to
+//! send its headers, header size, connection count (in all and per client address,
+//! [`addresses`]), time without taking a byte of its response ([`stall`]) and connection
+//! lifetime.
 
 pub mod addresses;
 pub mod body;
