@@ -88,8 +88,9 @@ impl FileId {
 }
 
 impl OnDisk {
-    /// The file at `path` now, expected to be `len` bytes long.
+    /// The file at `path` now (made absolute), expected to be `len` bytes long.
     pub fn stat(path: PathBuf, len: u64) -> io::Result<OnDisk> {
+        let path = std::path::absolute(path)?;
         let metadata = std::fs::metadata(&path)?;
         let on_disk = OnDisk {
             id: FileId::of(&metadata),
@@ -101,7 +102,7 @@ impl OnDisk {
     }
 
     /// Whether `metadata` (of a file just opened at [`OnDisk::path`]) is of this very file;
-    /// an error of kind [`io::ErrorKind::NotFound`] says which path, when not.
+    /// when not, an error of kind [`io::ErrorKind::NotFound`] that names the path.
     pub fn check(&self, metadata: &Metadata) -> io::Result<()> {
         if FileId::of(metadata) == self.id && metadata.len() == self.len && metadata.is_file() {
             Ok(())
@@ -109,10 +110,9 @@ impl OnDisk {
             Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
-                    "{} was replaced: {} bytes expected, {} found",
+                    "{} is no longer the file of {} bytes it was (replaced since)",
                     self.path.display(),
-                    self.len,
-                    metadata.len()
+                    self.len
                 ),
             ))
         }
@@ -154,16 +154,11 @@ impl Payload {
     /// The whole body in one buffer, read from disk for a file (for tests to compare bodies).
     #[cfg(test)]
     pub(crate) fn to_bytes(&self) -> Bytes {
-        match self.in_memory() {
-            Some(chunks) => chunks.concat().into(),
-            None => {
-                let Payload::File(file) = self else {
-                    unreachable!("only a file is not in memory")
-                };
-                std::fs::read(&file.path)
-                    .expect("a test's body file is readable")
-                    .into()
-            }
+        match self {
+            Payload::File(file) => std::fs::read(&file.path)
+                .expect("a test's body file is readable")
+                .into(),
+            _ => self.in_memory().unwrap_or_default().concat().into(),
         }
     }
 }
