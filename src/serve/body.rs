@@ -19,7 +19,7 @@ use super::state::{OnDisk, Payload};
 /// The most read from a file for one frame.
 const FRAME: u64 = 64 * 1024;
 
-/// A response body: a [`Payload`] sent buffer by buffer, or read from its file frame by frame.
+/// A response body: a [`Payload`] sent in one frame, or read from its file frame by frame.
 #[derive(Debug)]
 pub struct PayloadBody {
     source: Source,
@@ -29,8 +29,8 @@ pub struct PayloadBody {
 
 #[derive(Debug)]
 enum Source {
-    /// In memory: the next buffer to send.
-    Memory { payload: Payload, next: usize },
+    /// In memory, until sent.
+    Memory(Bytes),
     /// A file not opened yet: nothing can be sent until it is.
     Unopened(OnDisk),
     /// A file opened and checked.
@@ -44,7 +44,7 @@ impl PayloadBody {
         let remaining = payload.len();
         let source = match payload {
             Payload::File(file) => Source::Unopened(file),
-            payload => Source::Memory { payload, next: 0 },
+            Payload::Whole(bytes) => Source::Memory(bytes),
         };
         PayloadBody { source, remaining }
     }
@@ -88,29 +88,18 @@ impl hyper::body::Body for PayloadBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         let frame = match &mut this.source {
-            Source::Memory { payload, next } => {
-                let chunks = payload.in_memory().unwrap_or_default();
-                let mut found = None;
-                while let Some(chunk) = chunks.get(*next) {
-                    *next += 1;
-                    if !chunk.is_empty() {
-                        found = Some(Ok(chunk.clone()));
-                        break;
-                    }
-                }
-                found
-            }
+            Source::Memory(bytes) if !bytes.is_empty() => Some(Ok(std::mem::take(bytes))),
             Source::Open(file) if this.remaining > 0 => Some(read_frame(file, this.remaining)),
             Source::Unopened(file) if this.remaining > 0 => Some(Err(io::Error::other(format!(
                 "{} was not opened before its body was sent",
                 file.path.display()
             )))),
-            Source::Open(_) | Source::Unopened(_) | Source::Done => None,
+            Source::Memory(_) | Source::Open(_) | Source::Unopened(_) | Source::Done => None,
         };
         match frame {
             Some(Ok(data)) => {
                 this.remaining = this.remaining.saturating_sub(data.len() as u64);
-                if this.remaining == 0 && matches!(this.source, Source::Open(_)) {
+                if this.remaining == 0 {
                     // Closes the file now rather than when hyper drops the body.
                     this.source = Source::Done;
                 }

@@ -1,10 +1,12 @@
-//! Serve stage, state: the set of responses currently served, built from the same
-//! [`render::outputs`](crate::render::outputs) list `build` writes, so both expose the same paths by construction.
+//! Serve stage, state: the set of responses currently served, an index of the outputs the one
+//! build wrote into serve's folder (see [`rebuild`](super::rebuild)), so `build` and `serve`
+//! expose the same paths and bytes by construction.
 //!
-//! In: a checked [`Collection`](crate::model::Collection) and the link base. Out: a [`Served`] set keyed by request path,
-//! each [`Resource`] holding its validators, its media type and its body in every content
+//! In: each output's path, length, digest and date. Out: a [`Served`] set keyed by request
+//! path, each [`Resource`] holding its validators, its media type and its body in every content
 //! coding: a body is a file on disk ([`OnDisk`], known by its identity so a file replaced since
-//! is noticed, see [`FileId`]) or bytes in memory. Compressed variants are files of the
+//! is noticed, see [`FileId`]), or a small buffer in memory. Nothing proportional to the
+//! outputs' bytes is held. Compressed variants are files of the
 //! [`Store`] the [`State`] owns, made once per distinct body, never per request. [`State`]
 //! holds the current set and swaps a new one in atomically; a request keeps the `Arc` it
 //! loaded, so requests in flight finish on the set they started with. Must not read the clock;
@@ -28,17 +30,10 @@ pub use super::store::Store;
 use crate::model::range;
 use crate::render::Format;
 
-/// A body: a file on disk, one buffer, or parts sent one after the other. A large calendar
-/// built in memory is held as its events' VEVENTs, kept between rebuilds, so a rebuild does
-/// not copy it whole.
+/// A body: a file on disk, or a buffer (the short text of an error, a test's body).
 #[derive(Debug, Clone)]
 pub enum Payload {
     Whole(Bytes),
-    Parts {
-        parts: Arc<[Bytes]>,
-        /// The sum of the parts' lengths.
-        len: usize,
-    },
     /// Read from disk when sent; nothing of it is held in memory.
     File(OnDisk),
 }
@@ -120,20 +115,10 @@ impl OnDisk {
 }
 
 impl Payload {
-    /// A body made of `parts`, in order.
-    pub fn parts(parts: Vec<Bytes>) -> Payload {
-        let len = parts.iter().map(Bytes::len).sum();
-        Payload::Parts {
-            parts: parts.into(),
-            len,
-        }
-    }
-
     /// The length in bytes.
     pub fn len(&self) -> u64 {
         match self {
             Payload::Whole(bytes) => bytes.len() as u64,
-            Payload::Parts { len, .. } => *len as u64,
             Payload::File(file) => file.len,
         }
     }
@@ -142,11 +127,10 @@ impl Payload {
         self.len() == 0
     }
 
-    /// The buffers, in order, of a body held in memory; `None` for a file.
-    pub fn in_memory(&self) -> Option<&[Bytes]> {
+    /// The bytes of a body held in memory; `None` for a file.
+    pub fn in_memory(&self) -> Option<&Bytes> {
         match self {
-            Payload::Whole(bytes) => Some(std::slice::from_ref(bytes)),
-            Payload::Parts { parts, .. } => Some(parts),
+            Payload::Whole(bytes) => Some(bytes),
             Payload::File(_) => None,
         }
     }
@@ -158,7 +142,7 @@ impl Payload {
             Payload::File(file) => std::fs::read(&file.path)
                 .expect("a test's body file is readable")
                 .into(),
-            _ => self.in_memory().unwrap_or_default().concat().into(),
+            Payload::Whole(bytes) => bytes.clone(),
         }
     }
 }
@@ -380,19 +364,6 @@ pub fn body_hash(body: &[u8]) -> String {
 /// A body's 128-bit digest, as bytes.
 pub fn digest(bytes: &[u8]) -> [u8; 16] {
     xxh3_128(bytes).to_be_bytes()
-}
-
-/// The digest of a body made of parts whose own digests are known: a digest of the digests.
-/// Used for calendars, whose parts (one per event) are kept between builds, so a large
-/// calendar is not hashed whole at each rebuild. Still a function of the bytes only.
-pub fn parts_hash<'a>(digests: impl IntoIterator<Item = &'a [u8]>) -> String {
-    // Gathered first and hashed in one call: fed a 16-byte digest at a time, the hasher spent
-    // most of its time copying each into its block buffer (a calendar has one per event).
-    let mut all = b"parts:".to_vec();
-    for digest in digests {
-        all.extend_from_slice(digest);
-    }
-    hex(&digest(&all))
 }
 
 fn variant(body: Payload, hash: &str, suffix: &str) -> Variant {

@@ -17,7 +17,6 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
-use bytes::Bytes;
 use tempfile::{NamedTempFile, TempDir};
 
 use super::state::{OnDisk, Payload, Resource};
@@ -198,11 +197,11 @@ impl Store {
     }
 }
 
-/// A body as one reader: the file, checked to be the one the resource was made from, or the
-/// buffers in memory.
+/// A body as a reader: the file, checked to be the one the resource was made from, or the
+/// bytes in memory.
 fn source(body: &Payload) -> io::Result<Box<dyn Read + '_>> {
     match body.in_memory() {
-        Some(chunks) => Ok(Box::new(Chunks { chunks, at: 0 })),
+        Some(bytes) => Ok(Box::new(&bytes[..])),
         None => {
             let Payload::File(on_disk) = body else {
                 unreachable!("a body not in memory is a file")
@@ -214,32 +213,6 @@ fn source(body: &Payload) -> io::Result<Box<dyn Read + '_>> {
                 file.take(on_disk.len),
             )))
         }
-    }
-}
-
-/// Buffers read one after the other. (`Read::chain` nests a reader per buffer, and a calendar
-/// held in memory has one buffer per event.)
-struct Chunks<'a> {
-    chunks: &'a [Bytes],
-    /// Bytes of `chunks[0]` already read.
-    at: usize,
-}
-
-impl Read for Chunks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while let Some((first, rest)) = self.chunks.split_first() {
-            let left = &first[self.at..];
-            if left.is_empty() {
-                self.chunks = rest;
-                self.at = 0;
-                continue;
-            }
-            let n = left.len().min(buf.len());
-            buf[..n].copy_from_slice(&left[..n]);
-            self.at += n;
-            return Ok(n);
-        }
-        Ok(0)
     }
 }
 
@@ -281,6 +254,7 @@ mod tests {
     use std::cell::Cell;
     use std::io::Read as _;
 
+    use bytes::Bytes;
     use chrono::DateTime;
 
     use super::*;
@@ -409,19 +383,18 @@ mod tests {
     }
 
     #[test]
-    fn a_body_in_parts_is_compressed_whole() {
+    fn a_body_in_memory_is_compressed_whole() {
         let store = Store::new().unwrap();
-        let parts: Vec<Bytes> = (0..200).map(|i| Bytes::from(text(i, 1000))).collect();
-        let whole = parts.concat();
+        let body = text(6, 3 * SLICE);
         let resource = Resource::identity(
             Format::Ical,
-            Payload::parts(parts),
-            &crate::serve::state::body_hash(&whole),
+            Payload::Whole(Bytes::from(body.clone())),
+            &crate::serve::state::body_hash(&body),
             DateTime::UNIX_EPOCH,
         );
         let compressed = store.compress(&resource, &|| {}).unwrap();
-        assert_eq!(gunzip(&compressed.gzip.unwrap().body), whole);
-        assert_eq!(unbrotli(&compressed.br.unwrap().body), whole);
+        assert_eq!(gunzip(&compressed.gzip.unwrap().body), body);
+        assert_eq!(unbrotli(&compressed.br.unwrap().body), body);
     }
 
     #[test]

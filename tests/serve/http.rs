@@ -274,9 +274,22 @@ fn compressed_variants_are_files_of_a_private_store_removed_at_exit() {
     let project = Project::sample();
     let tmp = tempfile::tempdir().expect("temporary directory");
     let server = project.serve_with_env(&[], &[("TMPDIR", tmp.path())]);
-    let stores = folders(tmp.path());
+    let (stores, outputs): (Vec<_>, Vec<_>) = folders(tmp.path()).into_iter().partition(|dir| {
+        dir.file_name().is_some_and(|name| {
+            name.to_string_lossy()
+                .starts_with("chronicle-serve-variants-")
+        })
+    });
     assert_eq!(stores.len(), 1, "{stores:?}");
     let store = &stores[0];
+    // The folder serve writes its outputs into holds no variant.
+    for dir in &outputs {
+        for entry in walkdir::WalkDir::new(dir) {
+            let path = entry.expect("an entry").into_path();
+            let extension = path.extension().unwrap_or_default();
+            assert!(extension != "gz" && extension != "br", "{}", path.display());
+        }
+    }
     // The sample is compressed before the server listens.
     for (coding, extension) in [("gzip", "gz"), ("br", "br")] {
         let reply = get(&server.url("/rss.xml"), &[("Accept-Encoding", coding)]);
