@@ -3,6 +3,9 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{get, Project};
@@ -41,6 +44,63 @@ fn an_edited_event_shows_up_and_old_validators_miss() {
     // Every view holding the event changed; the calendar too.
     let ics = get(&server.url("/tags/tariffs/calendar.ics"), &[]).text();
     assert!(ics.contains("Fentanyl tariff edited live"));
+}
+
+#[test]
+fn responses_during_rebuilds_have_the_headers_of_their_bytes() {
+    let project = Project::sample();
+    let server = project.serve(&["--quiet"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    // Clients polling while outputs are replaced: each answer's ETag and length must be those
+    // of the bytes it carries, whichever build they come from.
+    let pollers: Vec<_> = ["/rss.xml", "/calendar.ics", "/rss.xml"]
+        .into_iter()
+        .map(|path| {
+            let url = server.url(path);
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                let (mut answered, mut unavailable) = (0, 0);
+                while !stop.load(Ordering::Relaxed) {
+                    let reply = get(&url, &[]);
+                    match reply.status {
+                        200 => answered += 1,
+                        // Files kept changing for longer than a request waits: said so.
+                        503 => {
+                            unavailable += 1;
+                            continue;
+                        }
+                        status => panic!("{url}: {status}"),
+                    }
+                    let hash = xxhash_rust::xxh3::xxh3_128(&reply.body);
+                    assert_eq!(
+                        reply.header("etag"),
+                        Some(format!("\"{hash:032x}\"").as_str()),
+                        "{url}"
+                    );
+                    assert_eq!(
+                        reply.header("content-length"),
+                        Some(reply.body.len().to_string().as_str()),
+                        "{url}"
+                    );
+                }
+                (answered, unavailable)
+            })
+        })
+        .collect();
+    let text = project.read(TARIFF);
+    for edit in 0..12 {
+        let title = format!("Fentanyl tariff edit {edit}");
+        project.write(TARIFF, &text.replace(TARIFF_TITLE, &title));
+        server.wait_for_body("/calendar.ics", |body| body.contains(&title));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut answered = 0;
+    for poller in pollers {
+        let (ok, unavailable) = poller.join().expect("every answer agreed with its bytes");
+        answered += ok;
+        assert!(unavailable <= ok, "{unavailable} answers were 503");
+    }
+    assert!(answered > 0);
 }
 
 #[test]
