@@ -53,14 +53,6 @@ impl PayloadBody {
         PayloadBody::new(Payload::Whole(Bytes::new()))
     }
 
-    /// The file this body is to be read from, while it is not opened.
-    pub fn unopened(&self) -> Option<&OnDisk> {
-        match &self.source {
-            Source::Unopened(file) => Some(file),
-            _ => None,
-        }
-    }
-
     /// Opens the body's file, if it has one not yet opened, and checks on the open file that
     /// it is the one the body was made from (see [`OnDisk::check`]): a file renamed over it or
     /// removed since is an error, of kind [`io::ErrorKind::NotFound`].
@@ -127,8 +119,8 @@ impl hyper::body::Body for PayloadBody {
 
 /// The next frame of an open file, `remaining` bytes of it still to send. Read synchronously,
 /// on the runtime's thread: from the page cache 64 KiB take microseconds, where `tokio::fs`
-/// would hand every read to a blocking thread and back. A file that ends early (it cannot grow
-/// shorter, being replaced only by renames, but a disk can fail) is an error.
+/// would hand every read to a blocking thread and back. A file that ends early (outputs are
+/// replaced only by renames, never cut short in place, but a disk can fail) is an error.
 fn read_frame(file: &mut File, remaining: u64) -> io::Result<Bytes> {
     let want = usize::try_from(remaining.min(FRAME)).expect("at most 64 KiB fits in usize");
     let mut buffer = vec![0; want];
@@ -167,7 +159,6 @@ mod tests {
         std::fs::write(&path, vec![b'v'; LEN]).unwrap();
         let on_disk = OnDisk::stat(path.clone(), LEN as u64).unwrap();
         let mut body = PayloadBody::new(Payload::File(on_disk));
-        assert!(body.unopened().is_some());
         body.open().unwrap();
         let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
         (body, file)
