@@ -573,8 +573,10 @@ mod tests {
         // Two builds later the first set's variants are gone from the store.
         let second = feed(2);
         state.swap(set_on_disk(&path, &second, Some(state.store())));
+        state.remove_unheld_variants().unwrap();
         let third = feed(3);
         state.swap(set_on_disk(&path, &third, Some(state.store())));
+        state.remove_unheld_variants().unwrap();
         let mut loads = 0;
         let load = || {
             loads += 1;

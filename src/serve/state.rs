@@ -433,32 +433,28 @@ impl State {
         self.current.load_full()
     }
 
-    /// Puts `next` in place of the current set, after carrying its dates forward, then removes
-    /// the compressed variants neither it nor the set it replaced holds.
+    /// Puts `next` in place of the current set, after carrying its dates forward. The variants
+    /// of the set it replaces stay in the store one swap longer (see
+    /// [`State::remove_unheld_variants`], to be called next).
     pub fn swap(&self, mut next: Served) {
         let mut replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let previous = self.current.load_full();
         next.carry_dates_forward(&previous);
         self.current.store(Arc::new(next));
         *replaced = previous.hashes();
-        self.retain_held_variants(&replaced);
     }
 
-    /// Removes the store's variants of bodies neither the current set nor the one the last
-    /// swap replaced holds: those a compression finished for a set replaced meanwhile. The
-    /// replaced set's are kept so that an edit undone reuses them, and requests still answering
-    /// from it mostly find them; one that does not loads the current set again (see
-    /// `serve::handle`).
-    pub fn remove_unheld_variants(&self) {
+    /// Removes the store's variants of bodies that neither the current set nor the one the
+    /// last swap replaced holds: after a swap, those of the set before, and those a compression
+    /// finished for a set replaced meanwhile. The replaced set's are kept so that an edit undone
+    /// reuses them, and requests still answering from it mostly find them; one that does not
+    /// loads the current set again (see `serve::handle`). An error names a file that could not
+    /// be removed (the others are).
+    pub fn remove_unheld_variants(&self) -> io::Result<()> {
         let replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
-        self.retain_held_variants(&replaced);
-    }
-
-    /// [`State::remove_unheld_variants`], the writing lock held (`replaced` is what it guards).
-    fn retain_held_variants(&self, replaced: &HashSet<String>) {
         let held = self.current.load().hashes();
         self.store
-            .retain(|hash| held.contains(hash) || replaced.contains(hash));
+            .retain(|hash| held.contains(hash) || replaced.contains(hash))
     }
 
     /// Replaces each `(old, new)` resource where the current set still holds `old` itself (the
@@ -615,12 +611,15 @@ mod tests {
         let body = |n: usize| format!("{n} ").repeat(400);
         let (first, a) = compressed_set(&state, &body(1));
         state.swap(first);
+        state.remove_unheld_variants().unwrap();
         let (second, b) = compressed_set(&state, &body(2));
         state.swap(second);
+        state.remove_unheld_variants().unwrap();
         // The set replaced keeps its variants: requests may still be answering from it.
         assert_eq!(stored(&state), variants_of(&[&a, &b]));
         let (third, c) = compressed_set(&state, &body(3));
         state.swap(third);
+        state.remove_unheld_variants().unwrap();
         assert_eq!(stored(&state), variants_of(&[&b, &c]));
         // The third edit undone: the second body's variants are there still, and reused.
         let undone = served_with("/a", body(2).as_bytes(), 100);
@@ -630,11 +629,12 @@ mod tests {
             .unwrap();
         assert!(reused.gzip.is_some() && reused.br.is_some());
         state.swap(Served::single("/a", reused));
+        state.remove_unheld_variants().unwrap();
         assert_eq!(stored(&state), variants_of(&[&b, &c]));
         // Variants finished for a set no longer served are removed once compression is done.
         let (_, d) = compressed_set(&state, &body(4));
         assert!(stored(&state).contains(&format!("{d}.gz")));
-        state.remove_unheld_variants();
+        state.remove_unheld_variants().unwrap();
         assert!(!stored(&state).contains(&format!("{d}.gz")));
         assert_eq!(state.store().len(), 2);
     }

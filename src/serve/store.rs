@@ -123,23 +123,27 @@ impl Store {
         compressed
     }
 
-    /// Removes the variants of every body whose hash `keep` refuses.
-    pub fn retain(&self, keep: impl Fn(&str) -> bool) {
-        let mut made = self.lock();
-        made.retain(|hash, entry| {
+    /// Removes the variants of every body whose hash `keep` refuses. An error names the first
+    /// file that could not be removed; the others are removed all the same.
+    pub fn retain(&self, keep: impl Fn(&str) -> bool) -> io::Result<()> {
+        let mut failed = Ok(());
+        self.lock().retain(|hash, entry| {
             if keep(hash) {
                 return true;
             }
             for file in [&entry.gzip, &entry.br].into_iter().flatten() {
-                // Gone already is fine; anything else leaves a file in a folder removed at exit.
-                if let Err(err) = std::fs::remove_file(&file.path) {
-                    if err.kind() != io::ErrorKind::NotFound {
-                        eprintln!("cannot remove {}: {err}", file.path.display());
+                match std::fs::remove_file(&file.path) {
+                    Err(err) if err.kind() != io::ErrorKind::NotFound && failed.is_ok() => {
+                        let message = format!("cannot remove {}: {err}", file.path.display());
+                        failed = Err(io::Error::new(err.kind(), message));
                     }
+                    // Gone already is fine.
+                    _ => {}
                 }
             }
             false
         });
+        failed
     }
 
     /// Removes the store's folder and everything in it now, for a server stopping while
@@ -427,7 +431,7 @@ mod tests {
             hashes.push(hash);
         }
         assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 6);
-        store.retain(|hash| hash == hashes[1]);
+        store.retain(|hash| hash == hashes[1]).unwrap();
         let mut left: Vec<String> = std::fs::read_dir(store.path())
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

@@ -143,6 +143,9 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
             Ok(Some(rebuilt)) => {
                 let swapped = Instant::now();
                 state.swap(rebuilt.served);
+                if let Err(err) = state.remove_unheld_variants() {
+                    eprintln!("{err}");
+                }
                 rebuilding.end();
                 if !quiet {
                     eprintln!(
@@ -207,7 +210,9 @@ pub async fn compress_in_background(
             }
         }
         // Variants finished for a set swapped out meanwhile join no set.
-        state.remove_unheld_variants();
+        if let Err(err) = state.remove_unheld_variants() {
+            eprintln!("{err}");
+        }
     })
     .await;
     if let Err(err) = done {
