@@ -255,14 +255,14 @@ async fn handle(
     };
     let mut response = match answer(|| state.load(), &head).await {
         Ok(response) => response,
+        // An error, logged even when quiet: the output folder is gone or unreadable, or
+        // builds keep replacing it faster than a request can be answered.
         Err(err) => {
-            if !quiet {
-                eprintln!(
-                    "{}: {}",
-                    crate::terminal::escape(request.uri().path()),
-                    crate::terminal::escape(&err.to_string())
-                );
-            }
+            eprintln!(
+                "cannot answer {}: {}",
+                crate::terminal::escape(request.uri().path()),
+                crate::terminal::escape(&err.to_string())
+            );
             http::unavailable(request.method())
         }
     };
