@@ -69,9 +69,9 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// put in place, and its set is about to be swapped in): enough to wait out a commit of
 /// thousands of renames, on a busy machine, before its swap (see [`FIRST_RETRY_WAIT`]). Past
 /// them the answer is 503.
-const ANSWER_ATTEMPTS: u32 = 10;
+const ANSWER_ATTEMPTS: u32 = 11;
 /// The wait before the third attempt, doubled before each one after (the second comes at
-/// once: a newer set is usually in place already); 511 ms in all.
+/// once: a newer set is usually in place already); 1 + 2 + ... + 256 = 511 ms in all.
 const FIRST_RETRY_WAIT: Duration = Duration::from_millis(1);
 
 /// What can stop the server.

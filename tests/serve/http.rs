@@ -321,6 +321,26 @@ fn compressed_variants_are_files_of_a_private_store_removed_at_exit() {
 }
 
 #[test]
+fn an_output_removed_from_the_folder_is_503_not_a_wrong_body() {
+    let project = Project::sample();
+    let out = project.path("public");
+    let server = project.serve(&["--out", out.to_str().expect("a UTF-8 path")]);
+    assert_eq!(get(&server.url("/rss.xml"), &[]).status, 200);
+    fs::remove_file(out.join("rss.xml")).expect("remove the feed");
+    let started = std::time::Instant::now();
+    let reply = get(&server.url("/rss.xml"), &[]);
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    // After waiting for a newer set that never came.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+    server.wait_for_stderr("cannot answer /rss.xml: ");
+    // HEAD and a revalidation open nothing: they are answered from the index.
+    assert_eq!(request("HEAD", &server.url("/rss.xml"), &[]).status, 200);
+    // The other outputs are served as before.
+    assert_eq!(get(&server.url("/atom.xml"), &[]).status, 200);
+}
+
+#[test]
 fn unknown_paths_are_404() {
     let project = Project::sample();
     let server = project.serve(&[]);
