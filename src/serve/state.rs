@@ -6,12 +6,12 @@
 //! path, each [`Resource`] holding its validators, its media type and its body in every content
 //! coding: a body is a file on disk ([`OnDisk`], known by its identity so a file replaced since
 //! is noticed, see [`FileId`]), or a small buffer in memory. Nothing proportional to the
-//! outputs' bytes is held. Compressed variants are files of the
-//! [`Store`] the [`State`] owns, made once per distinct body, never per request. [`State`]
-//! holds the current set and swaps a new one in atomically; a request keeps the `Arc` it
-//! loaded, so requests in flight finish on the set they started with. Must not read the clock;
-//! the file system is touched only to stat a file made into a resource and, through the
-//! [`Store`], to remove compressed variants no set holds any more.
+//! outputs' bytes is held. Compressed variants are files of the [`Store`] the [`State`] owns,
+//! made once per distinct body, never per request. [`State`] holds the current set and swaps a
+//! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on
+//! the set they started with. Must not read the clock; the file system is touched only to stat
+//! a file made into a resource and, through the [`Store`], to remove compressed variants no set
+//! holds any more.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::Metadata;
