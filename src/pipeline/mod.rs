@@ -6,7 +6,7 @@
 //! In: a [`Site`] (the collection, its links, "now") and the outputs to write, as
 //! [`render::outputs`] lists them. Out: the files, staged; the caller commits the stage.
 //! The outputs are written in parallel, grouped so that what several of them show is rendered
-//! once ([`jobs`]): a year's events for its timeline page and the archive pages holding them,
+//! once (`jobs`): a year's events for its timeline page and the archive pages holding them,
 //! and every event's VEVENT once for all the calendars of a batch.
 
 mod calendars;
