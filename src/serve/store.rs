@@ -10,8 +10,8 @@
 //! variant is written under a temporary name and renamed into place, and kept only when
 //! smaller than the body. A body is streamed through both compressors at once, in slices: no
 //! memory proportional to a body's size is held. A server killed before it could remove its
-//! store leaves the folder behind; the next store made in the same place removes it (see
-//! [`LOCK`]). Must not read the clock.
+//! store leaves the folder behind; the next store made in the same place removes it, knowing
+//! it by a lock file nobody holds. Must not read the clock.
 
 use std::collections::HashMap;
 use std::fs::{self, File, TryLockError};
