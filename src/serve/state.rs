@@ -581,6 +581,7 @@ mod tests {
         let mut names: Vec<String> = std::fs::read_dir(state.store().path())
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
             .collect();
         names.sort();
         names

@@ -9,10 +9,12 @@
 //! `build` writes (where nginx's `gzip_static` finds its variants beside each file). Each
 //! variant is written under a temporary name and renamed into place, and kept only when
 //! smaller than the body. A body is streamed through both compressors at once, in slices: no
-//! memory proportional to a body's size is held. Must not read the clock.
+//! memory proportional to a body's size is held. A server killed before it could remove its
+//! store leaves the folder behind; the next store made in the same place removes it, knowing
+//! it by a lock file nobody holds. Must not read the clock.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{self, File, TryLockError};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
@@ -33,10 +35,16 @@ const SLICE: usize = 64 * 1024;
 /// recognisable in the temporary folder.
 const PREFIX: &str = "chronicle-serve-variants-";
 
+/// A file in the store's folder, locked (`flock` on Unix) as long as the store lives. The
+/// system releases the lock when the process ends, however it ends, so a store folder whose
+/// lock can be taken belongs to a server that is gone.
+const LOCK: &str = ".lock";
+
 /// The compressed variants made so far, as files in a folder removed with the store.
 #[derive(Debug)]
 pub struct Store {
     dir: TempDir,
+    _lock: File,
     /// By the hash of the identity body. An entry is added once both of its files are in
     /// place and removed before its files are, all under this lock, so an entry's files exist.
     made: Mutex<HashMap<String, Made>>,
@@ -56,12 +64,21 @@ impl Store {
     }
 
     /// A store in a new folder inside `parent` (beside the output folder, say, so the
-    /// variants are on the same disk as the bodies they compress).
+    /// variants are on the same disk as the bodies they compress). Store folders there that
+    /// killed servers left behind are removed first.
     pub fn new_in(parent: &Path) -> io::Result<Store> {
         // Variant paths are kept absolute (see `OnDisk::path`).
         let parent = std::path::absolute(parent)?;
+        remove_abandoned(&parent);
+        let dir = tempfile::Builder::new().prefix(PREFIX).tempdir_in(parent)?;
+        let lock = File::create_new(dir.path().join(LOCK))?;
+        lock.try_lock().map_err(|err| match err {
+            TryLockError::Error(err) => err,
+            TryLockError::WouldBlock => io::Error::other("a new store's lock is held"),
+        })?;
         Ok(Store {
-            dir: tempfile::Builder::new().prefix(PREFIX).tempdir_in(parent)?,
+            dir,
+            _lock: lock,
             made: Mutex::new(HashMap::new()),
         })
     }
@@ -201,6 +218,30 @@ impl Store {
     }
 }
 
+/// Removes the store folders in `parent` whose lock nobody holds: their servers were killed
+/// before they could remove them. A folder without a lock file is left alone (a store being
+/// made at this very moment has none yet). Best effort: what cannot be removed stays.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let ours = entry.file_name().to_string_lossy().starts_with(PREFIX);
+        // The entry's own type: a link named like a store is not followed.
+        if !ours || !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            continue;
+        }
+        let lock = entry.path().join(LOCK);
+        if !fs::symlink_metadata(&lock).is_ok_and(|metadata| metadata.is_file()) {
+            continue;
+        }
+        if File::open(&lock).is_ok_and(|file| file.try_lock().is_ok()) {
+            // Removes links inside, never what they point at.
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A body as a reader: the file, checked to be the one the resource was made from, or the
 /// bytes in memory.
 fn source(body: &Payload) -> io::Result<Box<dyn Read + '_>> {
@@ -299,6 +340,17 @@ mod tests {
         .unwrap()
     }
 
+    /// The names of the variant files in the store, sorted.
+    fn files(store: &Store) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(store.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name != LOCK)
+            .collect();
+        names.sort();
+        names
+    }
+
     fn gunzip(payload: &Payload) -> Vec<u8> {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&payload.to_bytes()[..])
@@ -348,7 +400,7 @@ mod tests {
             assert_eq!(unbrotli(&br.body), body, "{name}");
         }
         // Nothing but the variants: no temporary file is left, nothing in the output folder.
-        assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 4);
+        assert_eq!(files(&store).len(), 4);
         assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
     }
 
@@ -389,7 +441,7 @@ mod tests {
         let compressed = store.compress(&resource, &|| {}).unwrap();
         assert!(compressed.compressed);
         assert!(compressed.gzip.is_none() && compressed.br.is_none());
-        assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 0);
+        assert_eq!(files(&store), Vec::<String>::new());
         assert_eq!(store.len(), 1, "not smaller is remembered too");
     }
 
@@ -418,7 +470,7 @@ mod tests {
         std::fs::rename(&newer, out.path().join("a.xml")).unwrap();
         assert!(store.compress(&resource, &|| {}).is_err());
         assert!(store.is_empty());
-        assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 0);
+        assert_eq!(files(&store), Vec::<String>::new());
     }
 
     #[test]
@@ -437,18 +489,39 @@ mod tests {
             store.compress(&resource, &|| {}).unwrap();
             hashes.push(hash);
         }
-        assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 6);
+        assert_eq!(files(&store).len(), 6);
         store.retain(|hash| hash == hashes[1]).unwrap();
-        let mut left: Vec<String> = std::fs::read_dir(store.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
         assert_eq!(
-            left,
+            files(&store),
             [format!("{}.br", hashes[1]), format!("{}.gz", hashes[1])]
         );
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn folders_left_by_killed_servers_are_removed_and_live_ones_kept() {
+        let parent = tempfile::tempdir().unwrap();
+        let live = Store::new_in(parent.path()).unwrap();
+        // A killed server's: its lock file is there, and nobody holds it.
+        let abandoned = parent.path().join(format!("{PREFIX}killed"));
+        std::fs::create_dir(&abandoned).unwrap();
+        std::fs::write(abandoned.join(LOCK), "").unwrap();
+        std::fs::write(abandoned.join("0123.gz"), "variant").unwrap();
+        // Being made right now (no lock file yet), and someone else's folder.
+        let new = parent.path().join(format!("{PREFIX}new"));
+        std::fs::create_dir(&new).unwrap();
+        let other = parent.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join(LOCK), "").unwrap();
+        let next = Store::new_in(parent.path()).unwrap();
+        assert!(!abandoned.exists());
+        for kept in [live.path(), next.path(), &new, &other] {
+            assert!(kept.is_dir(), "{}", kept.display());
+        }
+        // A store removes its folder, lock and all, when it goes.
+        let path = next.path().to_path_buf();
+        drop(next);
+        assert!(!path.exists());
     }
 
     #[test]
