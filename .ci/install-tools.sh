@@ -39,7 +39,7 @@ if [ "${CI:-}" = true ] && [ ! -f ../shared/tools/w3c-feedvalidator/validate ]; 
     exit 1
 fi
 
-# Python feedparser, icalendar and html5lib (for the W3C validator), npm ical.js and vnu-jar
+# Python feedparser, icalendar, html5lib (for the W3C validator) and listparser, npm ical.js and vnu-jar
 # (pinned in tests/external).
 if [ -x tests/external/install.sh ]; then
     tests/external/install.sh

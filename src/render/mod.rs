@@ -13,6 +13,7 @@ pub mod html;
 pub mod ical;
 pub mod jsonfeed;
 pub mod jsonl;
+pub mod opml;
 pub mod rss;
 pub mod site;
 
@@ -274,6 +275,7 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
         Format::Ical => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
+        Format::Opml => opml::render_opml(site, &output.view, w),
         Format::RssArchive(page) => {
             let entries = site.entries_with_html(output.view.events.clone(), None);
             archive::render_rss_archive(site, &output.view, page, &entries, w)

@@ -1,6 +1,7 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
-//! same four for each tag under `tags/<tag-slug>/`; the timeline pages: `index.html` (front
-//! page), `years/<YYYY>/index.html` (each year with events) and `tags/<tag-slug>/index.html`.
+//! same four for each tag under `tags/<tag-slug>/`; the subscription list of all those feeds,
+//! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
+//! year with events) and `tags/<tag-slug>/index.html`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -17,6 +18,9 @@ pub enum Format {
     Ical,
     /// A timeline page (`index.html` of a directory) of the given kind.
     Html(Page),
+    /// The OPML 2.0 subscription list of the collection's feed and every tag's feed (see
+    /// [`super::opml`]); its view is the collection's.
+    Opml,
     /// RSS archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
     RssArchive(usize),
     /// Atom archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
@@ -38,6 +42,9 @@ pub enum Page {
 /// The file name of a timeline page inside its directory.
 pub const PAGE_FILE: &str = "index.html";
 
+/// The subscription list's file name, at the site's root.
+pub const OPML_FILE: &str = "feeds.opml";
+
 impl Format {
     /// Every format a view is published in, with its file name.
     pub const FEEDS_AND_CALENDAR: [(Format, &'static str); 4] = [
@@ -55,19 +62,25 @@ impl Format {
             Format::JsonFeed => "application/feed+json; charset=utf-8",
             Format::Ical => "text/calendar; charset=utf-8",
             Format::Html(_) => "text/html; charset=utf-8",
+            // OPML has no registered media type, and OPML 2.0 names none: `text/x-opml` is the
+            // one Radio UserLand served it with and the one readers' importers, web servers'
+            // type tables and the W3C validator (`mediaTypes.py`) know.
+            Format::Opml => "text/x-opml; charset=utf-8",
         }
     }
 
     /// Whether the document links to other outputs of the build, beyond its own view's: a
     /// timeline page to every year and tag page (with their counts), a feed or an archive page
-    /// to the archive pages (RFC 5005). Such a document changes when the set of outputs does.
+    /// to the archive pages (RFC 5005), the subscription list to every tag's feed and page.
+    /// Such a document changes when the set of outputs does.
     pub fn links_other_outputs(self) -> bool {
         match self {
             Format::Rss
             | Format::Atom
             | Format::Html(_)
             | Format::RssArchive(_)
-            | Format::AtomArchive(_) => true,
+            | Format::AtomArchive(_)
+            | Format::Opml => true,
             Format::JsonFeed | Format::Ical => false,
         }
     }
@@ -77,6 +90,7 @@ impl Format {
     pub fn file_name(self) -> &'static str {
         let format = match self {
             Format::Html(_) => return PAGE_FILE,
+            Format::Opml => return OPML_FILE,
             Format::RssArchive(_) => Format::Rss,
             Format::AtomArchive(_) => Format::Atom,
             other => other,
@@ -182,11 +196,11 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
         .collect()
 }
 
-/// Every file `build` writes, in a stable order: the collection's feeds and front page, each
-/// tag's feeds and page, each year's page, then the collection's feed archive pages.
+/// Every file `build` writes, in a stable order: the collection's feeds, front page and
+/// subscription list, each tag's feeds and page, each year's page, then the collection's feed
+/// archive pages.
 pub fn outputs(collection: &Collection) -> Vec<Output> {
-    let feeds_and_page = |view: View, page: Page| {
-        let view = Arc::new(view);
+    let feeds_and_page = |view: Arc<View>, page: Page| {
         let formats = Format::FEEDS_AND_CALENDAR
             .map(|(format, _)| format)
             .into_iter()
@@ -208,12 +222,19 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
             view,
         }
     });
-    feeds_and_page(collection_view(collection), Page::Front)
+    let home = Arc::new(collection_view(collection));
+    let subscription_list = Output {
+        path: home.path(Format::Opml),
+        format: Format::Opml,
+        view: Arc::clone(&home),
+    };
+    feeds_and_page(home, Page::Front)
         .into_iter()
+        .chain([subscription_list])
         .chain(
             tag_views(collection)
                 .into_iter()
-                .flat_map(|view| feeds_and_page(view, Page::Tag)),
+                .flat_map(|view| feeds_and_page(Arc::new(view), Page::Tag)),
         )
         .chain(years)
         .chain(super::archive::outputs(collection))

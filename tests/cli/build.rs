@@ -40,6 +40,7 @@ fn sample_outputs_match_snapshots() {
         "sample_tags_extradition_rss.xml",
         project.read("public/tags/extradition/rss.xml")
     );
+    insta::assert_snapshot!("sample_feeds.opml", project.read("public/feeds.opml"));
 }
 
 #[test]
@@ -67,6 +68,11 @@ fn source_date_epoch_sets_the_build_time() {
     assert!(
         rss.contains("<lastBuildDate>Thu, 4 Sep 2025 15:33:20 +0000</lastBuildDate>"),
         "{rss}"
+    );
+    let opml = project.read("public/feeds.opml");
+    assert!(
+        opml.contains("<dateModified>Thu, 4 Sep 2025 15:33:20 +0000</dateModified>"),
+        "{opml}"
     );
 }
 

@@ -41,7 +41,7 @@ fn feed_validator() -> Option<PathBuf> {
 
 /// Every RSS and Atom document of the build judged by the W3C Feed Validation Service: no
 /// error, no warning.
-fn check_with_w3c_validator(project: &Project) {
+pub(crate) fn check_with_w3c_validator(project: &Project) {
     let Some(validator) = feed_validator() else {
         return;
     };

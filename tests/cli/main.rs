@@ -23,6 +23,7 @@ mod ids;
 mod init;
 mod list;
 mod new;
+mod opml;
 mod parsers;
 mod shell;
 mod terminal;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the third-party parsers that check_outputs.py runs chronicle's output through:
-#   - a Python venv at tests/external/.venv with feedparser and icalendar (exact pins below);
+#   - a Python venv at tests/external/.venv with feedparser, icalendar, html5lib (for the W3C
+#     validator) and listparser (reads OPML subscription lists as feed readers import them), exact
+#     pins below;
 #   - node_modules/ from package.json + package-lock.json (ical.js; vnu-jar, the Nu Html Checker,
 #     which runs on the system's Java: install Java first, or its install script fetches one).
 # Idempotent: each half is skipped when a stamp shows it is already installed with the same pins.
@@ -21,6 +23,7 @@ pins=(
     "feedparser-sgmllib==2.1.0"
     "html5lib==1.1"
     "icalendar==7.3.2"
+    "listparser==0.20"
     "python-dateutil==4.0.0"
     "six==1.17.0"
     "typing_extensions==4.16.0"
@@ -31,13 +34,13 @@ py_stamp="$venv/.chronicle-pins"
 want_py="${pins[*]}"
 
 if [ -x "$venv/bin/python" ] && [ -f "$py_stamp" ] && [ "$(cat "$py_stamp")" = "$want_py" ] \
-    && "$venv/bin/python" -c 'import feedparser, icalendar, html5lib' 2>/dev/null; then
+    && "$venv/bin/python" -c 'import feedparser, icalendar, html5lib, listparser' 2>/dev/null; then
     echo "python: $venv already has ${pins[*]}"
 else
     echo "python: creating $venv with $("$python" --version 2>&1)"
     "$python" -m venv --clear "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${pins[@]}"
-    "$venv/bin/python" -c 'import feedparser, icalendar, html5lib; print("python: installed feedparser", feedparser.__version__, "and icalendar", icalendar.__version__)'
+    "$venv/bin/python" -c 'import feedparser, icalendar, html5lib, listparser; print("python: installed feedparser", feedparser.__version__, "icalendar", icalendar.__version__, "and listparser", listparser.__version__)'
     printf '%s' "$want_py" > "$py_stamp"
 fi
 

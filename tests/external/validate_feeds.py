@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Every RSS and Atom document `chronicle build` wrote into public/ (the root's, each tags/<slug>/
-folder's and every archive/ page), judged by the W3C Feed Validation Service's own code.
+folder's and every archive/ page), and the OPML subscription list feeds.opml, judged by the W3C
+Feed Validation Service's own code.
 
 Usage:
     python validate_feeds.py --validator ../shared/tools/w3c-feedvalidator/validate \
@@ -9,9 +10,9 @@ Usage:
 Each document goes through the validator's `validate` script on its own, with `--base` set to
 the URL the document is published at (base_url + its path), so it is judged as if fetched from
 there (a self link pointing elsewhere is a SelfDoesntMatchLocation warning). Any error or
-warning fails the document. `--sample N` judges at most N documents: the root's two, then
-others evenly spread over the sorted paths (for large collections, where every document has the
-same shape). Prints the validator's messages for each failed document and ends with
+warning fails the document, and so does a missing feeds.opml. `--sample N` judges at most N
+documents: the root's three, then others evenly spread over the sorted paths (for large
+collections, where every document has the same shape). Prints the validator's messages for each failed document and ends with
 `N passed, M failed`; exits 0 only if none failed.
 """
 
@@ -23,12 +24,15 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT_DOCUMENTS = ("rss.xml", "atom.xml")
+ROOT_DOCUMENTS = ("rss.xml", "atom.xml", "feeds.opml")
 
 
 def documents(public, sample):
-    """Relative paths of the RSS and Atom documents to judge, sorted."""
-    found = sorted(p.relative_to(public).as_posix() for p in public.rglob("*.xml"))
+    """Relative paths of the RSS and Atom documents and the OPML list to judge, sorted."""
+    found = sorted(
+        p.relative_to(public).as_posix()
+        for p in [*public.rglob("*.xml"), *public.glob("feeds.opml")]
+    )
     if sample is None or len(found) <= sample:
         return found
     roots = [p for p in found if p in ROOT_DOCUMENTS]
@@ -63,6 +67,9 @@ def main(argv=None):
     paths = documents(args.public, args.sample)
     if not paths:
         print(f"{args.public}: no RSS or Atom document found\n0 passed, 1 failed")
+        return 1
+    if "feeds.opml" not in paths:
+        print(f"{args.public}: no feeds.opml\n0 passed, 1 failed")
         return 1
     # One process per document (each has its own --base); they run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

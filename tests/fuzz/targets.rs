@@ -148,6 +148,14 @@ pub fn collection(dir: &Path) {
                 .next()
                 .ok_or_else(|| "no calendar".to_string())
                 .and_then(|c| c.map(drop).map_err(|e| e.to_string())),
+            // The subscription list is well-formed XML (roxmltree checks XML 1.0 fully).
+            Format::Opml => std::str::from_utf8(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    roxmltree::Document::parse(text)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }),
             Format::Html(_) => String::from_utf8(bytes.clone())
                 .map(drop)
                 .map_err(|e| e.to_string()),

@@ -27,6 +27,7 @@ fn media_type(path: &str) -> &'static str {
         Some("atom.xml") => "application/atom+xml; charset=utf-8",
         Some("feed.json") => "application/feed+json; charset=utf-8",
         Some("calendar.ics") => "text/calendar; charset=utf-8",
+        Some("feeds.opml") => "text/x-opml; charset=utf-8",
         Some(name) if name.ends_with(".html") => "text/html; charset=utf-8",
         other => panic!("build wrote an unexpected file {other:?}"),
     }
@@ -38,6 +39,7 @@ fn every_built_file_is_served_with_its_type_and_bytes() {
     project.chronicle(&["build", "--events", "events", "--out", "public", "--quiet"]);
     let files = built_files(&project.path("public"));
     assert!(files.contains("rss.xml") && files.contains("tags/trade/calendar.ics"));
+    assert!(files.contains("feeds.opml"));
     // With the settings' base_url as link base, serve must answer build's exact bytes.
     let base_url = project.base_url();
     let server = project.serve(&["--base-url", &base_url]);

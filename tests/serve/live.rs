@@ -410,6 +410,33 @@ fn an_edit_re_renders_only_what_holds_the_event_and_serves_a_fresh_build() {
     assert_serves_a_fresh_build(&project, &server);
 }
 
+/// The subscription list follows the tags: a tag added to an event that is not the newest (so
+/// no view's date and no event count moves) is listed after the rebuild, and gone once removed.
+#[test]
+fn the_subscription_list_follows_a_tag_added_and_removed() {
+    let project = Project::sample();
+    let base_url = project.base_url();
+    let server = project.serve(&["--base-url", &base_url]);
+    let customs = format!("{base_url}tags/customs/atom.xml");
+    let list = get(&server.url("/feeds.opml"), &[]);
+    assert_eq!(list.status, 200);
+    assert!(!list.text().contains(&customs));
+    let original = project.read(TARIFF);
+    let tagged = original.replace(
+        r#"tags = ["tariffs", "trade"]"#,
+        r#"tags = ["tariffs", "trade", "customs"]"#,
+    );
+    assert_ne!(tagged, original);
+    project.write(TARIFF, &tagged);
+    server.wait_for_body("/tags/customs/atom.xml", |body| body.contains(TARIFF_TITLE));
+    let list = get(&server.url("/feeds.opml"), &[]).text();
+    assert!(list.contains(&customs), "{list}");
+    assert_serves_a_fresh_build(&project, &server);
+    project.write(TARIFF, &original);
+    server.wait_for_body("/feeds.opml", |body| !body.contains(&customs));
+    assert_serves_a_fresh_build(&project, &server);
+}
+
 /// Removing, moving away or hiding a folder takes its events along; bringing it back returns
 /// them; the collection folder itself removed (or renamed) and made again is watched anew.
 /// After each change the server serves what a fresh build writes.
