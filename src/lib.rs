@@ -20,6 +20,7 @@ pub mod published;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod templates;
 pub mod terminal;
 pub mod write;
 

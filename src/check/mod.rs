@@ -17,11 +17,11 @@ use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::query::tag_slug;
-use crate::render::html::is_page_anchor;
+use crate::templates::is_page_anchor;
 
 mod templates;
 
-pub use self::templates::{check_pages, check_templates, CheckedTemplates};
+pub use self::templates::{check_pages, check_templates, CheckedTemplates, RenderPages};
 
 /// The most tags an event may have. Each tag has its page, feeds and calendar, each showing
 /// the event: the limit keeps a build's output within a small multiple of the collection's
@@ -167,9 +167,10 @@ pub fn file_diagnostics(
     (diagnostics, files)
 }
 
-/// Loads and checks the collection in `dir`: settings, every event file, ids across files.
-pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
-    check_collection_with(dir, None, Keep::Nothing).map(|(checked, _)| checked)
+/// Loads and checks the collection in `dir`: settings, every event file, ids across files, and
+/// its pages rendered by `render_pages` (see [`valid_collection`]).
+pub fn check_collection(dir: &Path, render_pages: RenderPages) -> std::io::Result<Checked> {
+    check_collection_with(dir, None, Keep::Nothing, render_pages).map(|(checked, _)| checked)
 }
 
 /// What [`check_collection_with`] keeps of the checked files.
@@ -188,6 +189,7 @@ pub fn check_collection_with(
     dir: &Path,
     previous: Option<CheckedFiles>,
     keep: Keep,
+    render_pages: RenderPages,
 ) -> std::io::Result<(Checked, Option<CheckedFiles>)> {
     let mut diagnostics = Vec::new();
     let settings = read_settings(dir, &mut diagnostics)?;
@@ -199,7 +201,14 @@ pub fn check_collection_with(
     let (collection, kept) = match keep {
         Keep::Files => {
             let events = || events_of(&checked).cloned().collect();
-            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            let collection = valid_collection(
+                dir,
+                settings,
+                events,
+                templates,
+                render_pages,
+                &mut diagnostics,
+            );
             (collection, Some(checked))
         }
         Keep::Nothing => {
@@ -211,7 +220,14 @@ pub fn check_collection_with(
                     .filter_map(|file| file.value.ok().and_then(|check| check.event))
                     .collect()
             };
-            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            let collection = valid_collection(
+                dir,
+                settings,
+                events,
+                templates,
+                render_pages,
+                &mut diagnostics,
+            );
             (collection, None)
         }
     };
@@ -234,13 +250,14 @@ pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Arc<Event>> {
 
 /// The collection of `events` (asked for only when needed) with the collection's own
 /// `templates`, if the settings were read, `diagnostics` hold no error, and the rules over
-/// the whole collection add none, its pages then rendering with `templates` (see
-/// [`check_pages`], whose errors are added); `diagnostics` end sorted.
+/// the whole collection add none, its pages then rendering with `templates` by `render_pages`
+/// (see [`check_pages`], whose errors are added); `diagnostics` end sorted.
 pub fn valid_collection(
     dir: &Path,
     settings: Option<Settings>,
     events: impl FnOnce() -> Vec<Arc<Event>>,
     templates: CheckedTemplates,
+    render_pages: RenderPages,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Collection> {
     let collection = match settings {
@@ -250,7 +267,7 @@ pub fn valid_collection(
             let before = diagnostics.len();
             check_unique_updated(dir, &collection.events, diagnostics);
             if diagnostics.len() == before {
-                check_pages(&collection, &templates, diagnostics);
+                check_pages(&collection, &templates, render_pages, diagnostics);
             }
             let valid = diagnostics[before..].iter().all(|d| !d.is_error());
             valid.then_some(collection)
@@ -1227,7 +1244,8 @@ mod tests {
             "\"press-conference\", \"PRESS_CONFERENCE\", \"c\", \"C++\"",
         );
         event("c.md", "\"C#\"");
-        let checked = check_collection(tmp.path()).expect("readable");
+        // No page template is at stake here: no page is rendered.
+        let checked = check_collection(tmp.path(), |_| Vec::new()).expect("readable");
         let found: Vec<String> = checked
             .diagnostics
             .iter()

@@ -20,12 +20,13 @@ use crate::check::{check_collection, Checked};
 use crate::cli::FilterArgs;
 use crate::model::{range, Collection};
 use crate::query::{tag_slug, Filter};
+use crate::render::covering::render_covering_pages;
 use crate::terminal::escape;
 
 /// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
 /// Returns the collection, or `None` when there was an error.
 pub fn checked_collection(events: &Path, quiet: bool) -> anyhow::Result<Option<Collection>> {
-    let checked = check_collection(events)
+    let checked = check_collection(events, render_covering_pages)
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;
     Ok(report(checked, quiet))
 }

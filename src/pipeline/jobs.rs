@@ -178,7 +178,9 @@ mod tests {
             );
             std::fs::write(dir.join(format!("e{n:03}.md")), text).expect("event");
         }
-        let checked = crate::check::check_collection(dir).expect("readable");
+        let checked =
+            crate::check::check_collection(dir, crate::render::covering::render_covering_pages)
+                .expect("readable");
         checked.collection.expect("valid")
     }
 

@@ -237,7 +237,8 @@ mod tests {
             );
             std::fs::write(dir.join(format!("e{n:03}.md")), text).expect("event");
         }
-        let checked = crate::check::check_collection(dir).expect("readable");
+        let checked = crate::check::check_collection(dir, render::covering::render_covering_pages)
+            .expect("readable");
         checked.collection.expect("valid")
     }
 

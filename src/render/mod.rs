@@ -8,6 +8,7 @@ pub mod archive;
 pub mod article;
 pub mod atom;
 pub mod body;
+pub mod covering;
 pub mod csv;
 pub mod html;
 pub mod ical;
@@ -26,6 +27,7 @@ use uuid::Uuid;
 
 use crate::identity;
 use crate::model::{unique_updated, Collection, Event};
+use crate::templates::{template_fuel, Templates};
 
 pub use self::site::{outputs, Format, Output, Page, View};
 
@@ -46,7 +48,7 @@ pub struct Site<'a> {
     /// Each event's place in the feeds' order (0 for the most recently published).
     feed_rank: Vec<u32>,
     /// The timeline pages' templates: the defaults and the collection's own.
-    pub templates: html::Templates,
+    pub templates: Templates,
     /// The years and tags every timeline page links to.
     pub navigation: html::Navigation,
 }
@@ -77,10 +79,7 @@ impl<'a> Site<'a> {
             feed_rank: feed_rank(&collection.events),
             now,
             pinned: pinned.is_some(),
-            templates: html::Templates::new(
-                &collection.templates,
-                html::template_fuel(&collection.events),
-            ),
+            templates: Templates::new(&collection.templates, template_fuel(&collection.events)),
             navigation: html::Navigation::new(collection),
             link_base,
         }
