@@ -22,6 +22,8 @@ pub mod render;
 pub mod serve;
 pub mod templates;
 pub mod terminal;
+pub mod text;
+pub mod url;
 pub mod write;
 
 use std::process::ExitCode;

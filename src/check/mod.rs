@@ -18,6 +18,8 @@ use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
 use crate::query::tag_slug;
 use crate::templates::is_page_anchor;
+use crate::text::{forbidden_character_offset, forbidden_characters, has_visible_character};
+use crate::url::AbsoluteUrl;
 
 mod templates;
 
@@ -838,8 +840,8 @@ impl EventRules<'_> {
             Some(u) => {
                 // An IRI is compared in NFC too (RFC 3987, section 5.3.2.2).
                 let url = nfc(u.get_ref().trim()).into_owned();
-                match check_absolute_url(&url) {
-                    Ok(()) => Some(url),
+                match AbsoluteUrl::new(url) {
+                    Ok(url) => Some(url),
                     Err(msg) => {
                         self.error(u.span().start, format!("source url {msg}"));
                         None
@@ -874,123 +876,6 @@ fn shorten(text: &str) -> String {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_string(),
     }
-}
-
-/// Says what is wrong with a URL that must be absolute http(s), if anything.
-pub fn check_absolute_url(url: &str) -> Result<(), String> {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return Err(format!(
-            "'{url}' must be an absolute http:// or https:// URL"
-        ));
-    }
-    // U+FFFE and U+FFFF are no control characters, but XML 1.0 cannot carry them either.
-    if url.chars().any(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '<' | '>' | '"' | '\u{fffe}' | '\u{ffff}')
-    }) {
-        return Err(format!(
-            "'{url}' contains spaces, quotes or control characters"
-        ));
-    }
-    let host = &url[url.find("//").map_or(0, |i| i + 2)..];
-    if host.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
-        return Err(format!("'{url}' has no host"));
-    }
-    Ok(())
-}
-
-/// Says what is wrong with a base URL (the settings' `base_url`, `serve --base-url`), if
-/// anything: an absolute http(s) URL without a query or fragment, since every link is made by
-/// adding a path to it (`https://e.org/?q=1` would give `https://e.org/?q=1/years/2025/`).
-pub fn check_base_url(url: &str) -> Result<(), String> {
-    check_absolute_url(url)?;
-    match url.find(['?', '#']) {
-        Some(at) => Err(format!(
-            "'{url}' has a query or fragment ('{}'): links are made by adding paths to it",
-            &url[at..]
-        )),
-        None => Ok(()),
-    }
-}
-
-/// False for text a reader would see as empty: only white space and characters that are not
-/// drawn (Unicode's Default_Ignorable_Code_Point: zero-width spaces and joiners, bidi marks,
-/// variation selectors, the Hangul fillers, tags; DerivedCoreProperties.txt), and the blank
-/// braille pattern U+2800. Listed by hand: no well-kept crate exposes that property.
-pub fn has_visible_character(text: &str) -> bool {
-    text.chars().any(|c| {
-        !c.is_whitespace()
-            && !matches!(
-                c,
-                '\u{00ad}'
-                    | '\u{034f}'
-                    | '\u{061c}'
-                    | '\u{115f}'..='\u{1160}'
-                    | '\u{17b4}'..='\u{17b5}'
-                    | '\u{180b}'..='\u{180f}'
-                    | '\u{200b}'..='\u{200f}'
-                    | '\u{202a}'..='\u{202e}'
-                    | '\u{2060}'..='\u{206f}'
-                    | '\u{2800}'
-                    | '\u{3164}'
-                    | '\u{fe00}'..='\u{fe0f}'
-                    | '\u{feff}'
-                    | '\u{ffa0}'
-                    | '\u{fff0}'..='\u{fff8}'
-                    | '\u{1bca0}'..='\u{1bca3}'
-                    | '\u{1d173}'..='\u{1d17a}'
-                    | '\u{e0000}'..='\u{e0fff}'
-            )
-    })
-}
-
-/// Characters no output may carry: C0 controls (XML 1.0 forbids them, and in a single-line field
-/// a line break would let text inject a calendar property), and the non-characters U+FFFE and
-/// U+FFFF. Multi-line text (bodies) may hold tab, CR and LF, and the line and paragraph
-/// separators U+2028 and U+2029, which single-line text may not.
-pub fn forbidden_characters(text: &str, multi_line: bool) -> Option<String> {
-    forbidden_character_offset(text, multi_line).map(|(_, msg)| msg)
-}
-
-fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, String)> {
-    // Every forbidden character starts with a byte below 0x20, 0x7f, 0xc2 (C1 controls) or
-    // 0xef (U+FFFE, U+FFFF): skip the bytes that cannot start one, and look closely only from
-    // the first that can (bodies are long and almost always clean).
-    let first = text.bytes().position(|b| {
-        b < 0x20 && b != b'\t' && !(multi_line && matches!(b, b'\n' | b'\r'))
-            || matches!(b, 0x7f | 0xc2 | 0xef)
-            || (!multi_line && b == 0xe2)
-    })?;
-    // ASCII and lead bytes both start a character, so `start` is a character boundary.
-    let start = first;
-    text[start..]
-        .char_indices()
-        .map(|(i, c)| (i + start, c))
-        .find_map(|(i, c)| {
-            let allowed = match c {
-                '\t' => true,
-                // U+2028 and U+2029 are line and paragraph separators (Unicode TR13): in a
-                // single-line field they break the line in JSON readers and on pages.
-                '\n' | '\r' | '\u{2028}' | '\u{2029}' => multi_line,
-                '\u{fffe}' | '\u{ffff}' => false,
-                c => !c.is_control(),
-            };
-            (!allowed).then(|| {
-                let what = if matches!(c, '\n' | '\r') {
-                    "must be a single line".to_string()
-                } else if matches!(c, '\u{2028}' | '\u{2029}') {
-                    format!(
-                        "must be a single line (it holds the separator U+{:04X})",
-                        c as u32
-                    )
-                } else {
-                    format!("contains the control character U+{:04X}", c as u32)
-                };
-                (i, what)
-            })
-        })
 }
 
 #[cfg(test)]
@@ -1259,20 +1144,5 @@ mod tests {
             ]
         );
         assert!(checked.collection.is_none());
-    }
-
-    #[test]
-    fn urls_must_be_absolute_http() {
-        assert!(check_absolute_url("https://example.org/a").is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "/relative",
-            "https://",
-            "https://a b",
-            // Found by the mutation property test: no XML document can hold it.
-            "https://example.org/\u{fffe}",
-        ] {
-            assert!(check_absolute_url(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 
 pub use self::when::{day_start, Clock, PeriodText, When, WhenError};
 use crate::config::Settings;
+use crate::url::AbsoluteUrl;
 
 /// An event's status, as in RFC 5545 `STATUS` for VEVENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,8 +50,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub title: String,
-    /// Absolute http(s) URL.
-    pub url: String,
+    pub url: AbsoluteUrl,
     pub publisher: Option<String>,
     pub date: Option<When>,
 }

@@ -555,7 +555,7 @@ fn event_item(
             .iter()
             .map(|source| SourceItem {
                 title: source.title.clone(),
-                url: source.url.clone(),
+                url: source.url.to_string(),
                 publisher: source.publisher.clone(),
                 date: source.date.as_ref().map(Moment::of),
             })
