@@ -15,8 +15,7 @@ use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
-use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
-use crate::query::tag_slug;
+use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, Tag, When};
 use crate::templates::is_page_anchor;
 use crate::text::{forbidden_character_offset, forbidden_characters, has_visible_character};
 use crate::url::AbsoluteUrl;
@@ -462,17 +461,15 @@ pub fn check_tag_pages<'e>(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     // Per slug: the first tag with it, its spelling key and its event.
-    let mut first: HashMap<String, (&str, String, &Event)> = HashMap::new();
-    // A collection uses few distinct tags many times: each is slugified once.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
+    let mut first: HashMap<&str, (&str, String, &Event)> = HashMap::new();
     for event in events {
         for tag in &event.tags {
-            let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
-            let Some((earlier, key, earlier_event)) = first.get(slug.as_str()) else {
-                first.insert(slug.clone(), (tag, tag_spelling(tag), event));
+            let (slug, tag) = (tag.slug(), tag.name());
+            let Some((earlier, key, earlier_event)) = first.get(slug) else {
+                first.insert(slug, (tag, tag_spelling(tag), event));
                 continue;
             };
-            if *earlier == tag.as_str() || *key == tag_spelling(tag) {
+            if *earlier == tag || *key == tag_spelling(tag) {
                 continue;
             }
             let message = format!(
@@ -747,8 +744,9 @@ impl EventRules<'_> {
     }
 
     /// The event's tags, each within the limits that keep its page and the build's output
-    /// small (see [`MAX_TAGS_PER_EVENT`]); a tag written twice is kept once.
-    fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+    /// small (see [`MAX_TAGS_PER_EVENT`]); a tag written twice is kept once. Each tag's slug is
+    /// found here, once, and read from the [`Tag`] everywhere else.
+    fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<Tag> {
         let count = value.get_ref().len();
         if count > MAX_TAGS_PER_EVENT {
             self.error(
@@ -756,20 +754,21 @@ impl EventRules<'_> {
                 format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
             );
         }
-        let mut tags: Vec<String> = Vec::new();
+        let mut tags: Vec<Tag> = Vec::new();
         for tag in value.into_inner() {
             let at = tag.span().start;
             let Some(text) = self.line_text(tag, "tag", true) else {
                 continue;
             };
             let chars = text.chars().count();
-            let slug = tag_slug(&text);
+            let tag = Tag::new(text);
+            let (text, slug) = (tag.name(), tag.slug());
             if chars > MAX_TAG_CHARS {
                 self.error(
                     at,
                     format!(
                         "tag '{}' is {chars} characters long, over the limit of {MAX_TAG_CHARS}",
-                        shorten(&text)
+                        shorten(text)
                     ),
                 );
             } else if slug.is_empty() {
@@ -782,13 +781,13 @@ impl EventRules<'_> {
                     at,
                     format!(
                         "tag '{}' names its page '{}', {} characters long, over the limit of {MAX_TAG_SLUG_LEN}",
-                        shorten(&text),
-                        shorten(&slug),
+                        shorten(text),
+                        shorten(slug),
                         slug.len()
                     ),
                 );
-            } else if !tags.contains(&text) {
-                tags.push(text);
+            } else if !tags.contains(&tag) {
+                tags.push(tag);
             }
         }
         tags
@@ -899,7 +898,7 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         let event = event.expect("valid event");
         assert_eq!(event.id, "e");
-        assert_eq!(event.tags, ["a", "b"]);
+        assert_eq!(event.tags, [Tag::new("a"), Tag::new("b")]);
         assert_eq!(event.status, Status::Tentative);
         assert_eq!(event.body.text(), "Body\n");
     }
@@ -915,7 +914,7 @@ mod tests {
         let event = event.expect("valid event");
         assert_eq!(event.title, "Caf\u{e9}");
         assert_eq!(event.location.as_deref(), Some("S\u{e3}o Paulo"));
-        assert_eq!(event.tags, ["caf\u{e9}"]);
+        assert_eq!(event.tags, [Tag::new("caf\u{e9}")]);
         assert_eq!(event.body.text(), "N\u{e9}e\n");
         let source = &event.sources[0];
         assert_eq!(source.title, "R\u{e9}sum\u{e9}");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{ExportArgs, ExportFormat};
-use crate::model::Collection;
+use crate::model::{Collection, Tag};
 use crate::render::{self, site, Format, Output, Site};
 use crate::write::write_file;
 
@@ -17,7 +17,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let filter = super::filter(&args.filter);
     let selected = filter.select(&collection);
     super::say_when_nothing_matches(&collection, &filter, &selected);
-    let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
+    let tag = filter.tag.as_ref();
+    let write = |w: &mut dyn Write| export(&collection, &selected, args, tag, epoch, w);
     match &args.output {
         Some(path) => write_file(path, write)?,
         None => {
@@ -34,6 +35,7 @@ fn export(
     collection: &Collection,
     selected: &[usize],
     args: &ExportArgs,
+    tag: Option<&Tag>,
     epoch: Option<i64>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
@@ -47,10 +49,10 @@ fn export(
         ExportFormat::Ics => Format::Ical,
     };
     // A tag export is the tag's own view (its title and links); other filters narrow it.
-    let mut view = match &args.filter.tag {
+    let mut view = match tag {
         Some(tag) => site::tag_views(collection)
             .into_iter()
-            .find(|v| v.home_path == format!("tags/{}/", crate::query::tag_slug(tag)))
+            .find(|v| v.home_path == format!("tags/{}/", tag.slug()))
             .unwrap_or_else(|| site::collection_view(collection)),
         None => site::collection_view(collection),
     };

@@ -135,7 +135,7 @@ fn entry(site: &Site, index: usize, html: &str) -> Entry {
             .tags
             .iter()
             .map(|tag| Category {
-                term: tag.clone(),
+                term: tag.name().to_string(),
                 scheme: None,
                 label: None,
             })

@@ -15,7 +15,7 @@
 //! [`FRONT_PAGE_EVENTS`] events and a tag page the newest [`TAG_PAGE_EVENTS`], so no page grows
 //! with the whole archive.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use minijinja::value::Serde;
@@ -26,7 +26,6 @@ use super::article::EventObject;
 use super::site::{Format, Page, View};
 use super::{SharedHtml, Site};
 use crate::model::{Collection, When};
-use crate::query::tag_slug;
 
 /// How many of the newest events the front page shows.
 pub const FRONT_PAGE_EVENTS: usize = 100;
@@ -48,32 +47,23 @@ impl Navigation {
     /// Counts the collection's years and tags.
     pub fn new(collection: &Collection) -> Self {
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
-        let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        // A collection uses few distinct tags many times: each is slugified once.
-        let mut slugs: HashMap<&str, String> = HashMap::new();
+        let mut tags: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
         for event in &collection.events {
             *years.entry(event.date.year()).or_default() += 1;
             let mut seen = Vec::with_capacity(event.tags.len());
             for tag in &event.tags {
-                let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag)).clone();
-                if seen.contains(&slug) {
+                if seen.contains(&tag.slug()) {
                     continue;
                 }
-                // Looked up by reference first: only a new slug is copied into the map.
-                match tags.get_mut(&slug) {
-                    Some(entry) => entry.1 += 1,
-                    None => {
-                        tags.insert(slug.clone(), (tag.clone(), 1));
-                    }
-                }
-                seen.push(slug);
+                tags.entry(tag.slug()).or_insert((tag.name(), 0)).1 += 1;
+                seen.push(tag.slug());
             }
         }
         Navigation {
             years: years.into_iter().collect(),
             tags: tags
                 .into_iter()
-                .map(|(slug, (name, count))| (slug, name, count))
+                .map(|(slug, (name, count))| (slug.to_string(), name.to_string(), count))
                 .collect(),
         }
     }
@@ -454,7 +444,6 @@ fn group_by_year_and_month(
             .or_default()
             .push(index);
     }
-    let mut slugs = HashMap::new();
     groups
         .into_iter()
         .map(|(year, months)| YearGroup {
@@ -479,14 +468,8 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let item = event_item(
-                                site,
-                                index,
-                                root,
-                                current_year,
-                                &mut slugs,
-                                shared.as_deref_mut(),
-                            );
+                            let item =
+                                event_item(site, index, root, current_year, shared.as_deref_mut());
                             EventObject::value(Value::from(Serde(&item)))
                         })
                         .collect(),
@@ -501,7 +484,6 @@ fn event_item(
     index: usize,
     root: &str,
     current_year: Option<i32>,
-    slugs: &mut HashMap<String, String>,
     shared: Option<&mut SharedHtml>,
 ) -> EventItem {
     let event = &site.events()[index];
@@ -537,16 +519,10 @@ fn event_item(
         tags: event
             .tags
             .iter()
-            .map(|tag| {
-                let slug = slugs
-                    .entry(tag.clone())
-                    .or_insert_with(|| tag_slug(tag))
-                    .clone();
-                TagLink {
-                    name: tag.clone(),
-                    href: format!("{root}tags/{slug}/"),
-                    count: 0,
-                }
+            .map(|tag| TagLink {
+                name: tag.name().to_string(),
+                href: format!("{root}tags/{}/", tag.slug()),
+                count: 0,
             })
             .collect(),
         body: Value::from_safe_string(body),

@@ -242,7 +242,7 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
             if i > 0 {
                 out.raw(",")?;
             }
-            out.escaped(tag)?;
+            out.escaped(tag.name())?;
         }
         out.end()?;
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::{Site, View};
+use crate::model::Tag;
 use crate::render::site::Format;
 
 #[derive(Serialize)]
@@ -34,7 +35,7 @@ struct Item<'a> {
     content_html: std::borrow::Cow<'a, str>,
     date_published: String,
     date_modified: String,
-    tags: &'a [String],
+    tags: &'a [Tag],
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {

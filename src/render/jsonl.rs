@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Event, Source};
+use crate::model::{Event, Source, Tag};
 
 /// An event as exported; the field names are the front matter's.
 #[derive(Serialize)]
@@ -19,7 +19,7 @@ pub struct ExportedEvent<'a> {
     pub end: Option<String>,
     pub timezone: &'a str,
     pub location: Option<&'a str>,
-    pub tags: &'a [String],
+    pub tags: &'a [Tag],
     pub status: &'static str,
     pub published: Option<String>,
     pub updated: Option<String>,

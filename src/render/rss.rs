@@ -146,7 +146,7 @@ fn item(site: &Site, index: usize, html: &str) -> Item {
             .tags
             .iter()
             .map(|tag| Category {
-                name: plain_text(tag),
+                name: plain_text(tag.name()),
                 domain: None,
             })
             .collect(),
