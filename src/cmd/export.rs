@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::model::{Collection, Tag};
-use crate::render::{self, site, Format, Output, Site};
+use crate::render::{self, site, Format, Output, RenderError, Site};
 use crate::write::write_file;
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
@@ -18,7 +18,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let selected = filter.select(&collection);
     super::say_when_nothing_matches(&collection, &filter, &selected);
     let tag = filter.tag.as_ref();
-    let write = |w: &mut dyn Write| export(&collection, &selected, args, tag, epoch, w);
+    // As I/O, so a closed pipe on stdout stays a broken pipe (see `main`).
+    let write = |w: &mut dyn Write| {
+        export(&collection, &selected, args, tag, epoch, w).map_err(io::Error::from)
+    };
     match &args.output {
         Some(path) => write_file(path, write)?,
         None => {
@@ -38,7 +41,7 @@ fn export(
     tag: Option<&Tag>,
     epoch: Option<i64>,
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     let events = selected.iter().map(|&i| &*collection.events[i]);
     let format = match args.format {
         ExportFormat::Csv => return render::csv::render_csv(events, w),

@@ -16,7 +16,7 @@
 //! with the whole archive.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::Write;
 
 use minijinja::value::Serde;
 use minijinja::Value;
@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::site::{Format, Page, View};
-use super::{SharedHtml, Site};
+use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
 
 /// How many of the newest events the front page shows.
@@ -70,7 +70,12 @@ impl Navigation {
 }
 
 /// Writes one timeline page.
-pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_page(
+    site: &Site,
+    view: &View,
+    page: Page,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     render_page_with(site, view, page, None, w)
 }
 
@@ -82,9 +87,8 @@ pub fn render_page_with(
     page: Page,
     shared: Option<&mut SharedHtml>,
     w: &mut dyn Write,
-) -> io::Result<()> {
-    try_render_page(site, view, page, shared, w)
-        .map_err(|err| io::Error::other(template_error(&err)))
+) -> Result<(), RenderError> {
+    try_render_page(site, view, page, shared, w).map_err(RenderError::Template)
 }
 
 /// [`render_page_with`], failing with the template's own error, which names the template and
@@ -100,17 +104,6 @@ pub fn try_render_page(
     // page is written, straight into `w`.
     let context = Value::from(Serde(&page_context(site, view, page, shared)));
     site.templates.render_page(context, w)
-}
-
-/// A template error with its template name and line, and the cause chain.
-fn template_error(err: &minijinja::Error) -> String {
-    let mut message = format!("page template: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
 }
 
 /// The page's data, as the templates see it (documented in `docs/page.md`).

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::RenderError;
 use crate::model::{Event, Source, Tag};
 
 /// An event as exported; the field names are the front matter's.
@@ -71,9 +72,9 @@ impl<'a> ExportedSource<'a> {
 pub fn render_jsonl<'a>(
     events: impl IntoIterator<Item = &'a Event>,
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     for event in events {
-        serde_json::to_writer(&mut *w, &ExportedEvent::new(event))?;
+        serde_json::to_writer(&mut *w, &ExportedEvent::new(event)).map_err(io::Error::from)?;
         w.write_all(b"\n")?;
     }
     Ok(())

@@ -10,6 +10,7 @@ pub mod atom;
 pub mod body;
 pub mod covering;
 pub mod csv;
+mod error;
 pub mod html;
 pub mod ical;
 pub mod jsonfeed;
@@ -18,7 +19,7 @@ pub mod rss;
 pub mod site;
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::Write;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ use crate::identity;
 use crate::model::{unique_updated, Collection, Event};
 use crate::templates::{template_fuel, Templates};
 
+pub use self::error::RenderError;
 pub use self::site::{outputs, Format, Output, Page, View};
 
 /// Everything the renderers share for one build.
@@ -266,7 +268,7 @@ fn feed_rank(events: &[Arc<Event>]) -> Vec<u32> {
 }
 
 /// Writes one output of the site.
-pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()> {
+pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), RenderError> {
     match output.format {
         Format::Rss => rss::render_rss(site, &output.view, w),
         Format::Atom => atom::render_atom(site, &output.view, w),
@@ -284,9 +286,9 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
     }
 }
 
-/// Renders one output into memory.
-pub fn render_to_vec(site: &Site, output: &Output) -> io::Result<Vec<u8>> {
+/// Renders one output into memory; an error names the output's path.
+pub fn render_to_vec(site: &Site, output: &Output) -> Result<Vec<u8>, RenderError> {
     let mut bytes = Vec::new();
-    render(site, output, &mut bytes)?;
+    render(site, output, &mut bytes).map_err(|err| err.at(&output.path))?;
     Ok(bytes)
 }
