@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::When;
 use crate::query::parse_day_period;
+use crate::text::{forbidden_characters, has_visible_character};
+use crate::url::AbsoluteUrl;
 
 /// Keep dated events as ordered records and publish them as RSS, Atom, JSON Feed and iCalendar.
 ///
@@ -270,16 +272,15 @@ pub struct ServeArgs {
 /// `--base-url`: what the settings' `base_url` must be (a slash is added at the end if missing).
 /// A bad value is a usage error, reported by clap like any other.
 pub fn parse_base_url(url: &str) -> Result<String, String> {
-    crate::check::check_base_url(url)?;
-    Ok(url.to_string())
+    AbsoluteUrl::base(url).map(String::from)
 }
 
 /// A one-line text value (title, location): what `check` accepts in such a field.
 pub fn parse_line_text(text: &str) -> Result<String, String> {
-    if let Some(problem) = crate::check::forbidden_characters(text, false) {
+    if let Some(problem) = forbidden_characters(text, false) {
         return Err(format!("the text {problem}"));
     }
-    if !crate::check::has_visible_character(text) {
+    if !has_visible_character(text) {
         return Err("the text is empty or only invisible characters".into());
     }
     Ok(text.trim().to_string())
@@ -314,8 +315,7 @@ fn parse_time(text: &str) -> Result<chrono::NaiveTime, String> {
 
 /// `--source`: an absolute http(s) URL, as a source's `url` must be.
 fn parse_source_url(text: &str) -> Result<String, String> {
-    crate::check::check_absolute_url(text.trim())?;
-    Ok(text.trim().to_string())
+    AbsoluteUrl::new(text.trim()).map(String::from)
 }
 
 #[cfg(test)]

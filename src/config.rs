@@ -8,6 +8,8 @@ use toml::Spanned;
 use crate::diag::Diagnostic;
 use crate::load::front_matter::read_toml;
 use crate::load::SourceFile;
+use crate::text::{forbidden_characters, has_visible_character};
+use crate::url::AbsoluteUrl;
 
 /// How many entries each feed holds when `feed_limit` is not set.
 pub const DEFAULT_FEED_LIMIT: usize = 50;
@@ -17,9 +19,9 @@ pub const DEFAULT_FEED_LIMIT: usize = 50;
 pub struct Settings {
     pub title: String,
     pub description: String,
-    /// Absolute http(s) URL ending with `/`: where the outputs are published, the base of
-    /// every link.
-    pub base_url: String,
+    /// Absolute http(s) URL without a query or fragment, ending with `/`: where the outputs
+    /// are published, the base of every link.
+    pub base_url: AbsoluteUrl,
     /// The collection id as written (`id`), which every published id derives from; see
     /// [`Settings::collection_id`].
     pub id: Option<String>,
@@ -70,7 +72,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
                 errors.push(file.error(v.span().start, format!("{name} is empty")));
                 String::new()
             }
-            Some(v) if required && !crate::check::has_visible_character(v.get_ref()) => {
+            Some(v) if required && !has_visible_character(v.get_ref()) => {
                 errors.push(file.error(
                     v.span().start,
                     format!("{name} has only invisible characters"),
@@ -78,7 +80,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
                 String::new()
             }
             Some(v) => {
-                if let Some(msg) = crate::check::forbidden_characters(v.get_ref(), false) {
+                if let Some(msg) = forbidden_characters(v.get_ref(), false) {
                     errors.push(file.error(v.span().start, format!("{name} {msg}")));
                 }
                 crate::load::normalize::nfc(v.into_inner().trim()).into_owned()
@@ -99,32 +101,34 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         errors.push(file.error(language_at, problem));
     }
     let base_url = match raw.base_url {
-        Some(v) => {
-            let url = v.get_ref().trim().to_string();
-            if let Err(msg) = crate::check::check_base_url(&url) {
+        Some(v) => match AbsoluteUrl::base(v.get_ref().trim()) {
+            Err(msg) => {
                 errors.push(file.error(v.span().start, format!("base_url {msg}")));
-            } else if !url.ends_with('/') {
+                None
+            }
+            Ok(url) if !url.ends_with('/') => {
                 errors.push(file.error(
                     v.span().start,
                     format!("base_url must end with '/' (write \"{url}/\")"),
                 ));
+                None
             }
-            url
-        }
-        None if unreadable.iter().any(|f| f == "base_url") => String::new(),
+            Ok(url) => Some(url),
+        },
+        None if unreadable.iter().any(|f| f == "base_url") => None,
         None => {
             errors.push(file.error(
                 0,
                 "missing base_url (the absolute URL the outputs are published at, ending with '/')",
             ));
-            String::new()
+            None
         }
     };
     let id = raw.id.map(|v| {
         // Checked as written, never trimmed: the id is hashed byte for byte into every id. Any
         // URL base_url accepts is accepted too, so every former base_url can be pinned.
         let id = v.get_ref();
-        if crate::check::check_absolute_url(id).is_err() {
+        if AbsoluteUrl::new(id.as_str()).is_err() {
             if let Err(msg) = crate::identity::check_collection_id(id) {
                 errors.push(file.error(v.span().start, format!("id {msg}")));
             }
@@ -152,9 +156,9 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
         None => DEFAULT_FEED_LIMIT,
     };
-    if !errors.is_empty() {
+    let Some(base_url) = base_url.filter(|_| errors.is_empty()) else {
         return Err(errors);
-    }
+    };
     Ok(Settings {
         author: if author.is_empty() {
             title.clone()

@@ -20,7 +20,10 @@ pub mod published;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod templates;
 pub mod terminal;
+pub mod text;
+pub mod url;
 pub mod write;
 
 use std::process::ExitCode;
@@ -54,5 +57,58 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Serve(args) => cmd::serve::run(&args),
         cli::Command::Completions(args) => cmd::completions::run(&args),
         cli::Command::Man(args) => cmd::man::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// The source folder, read at run time (`cargo test` sets `CARGO_MANIFEST_DIR`).
+    fn src() -> PathBuf {
+        let root = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
+        Path::new(&root).join("src")
+    }
+
+    /// Each `.rs` file under `folder` (a file or a folder of `src/`) that holds `text`, as a
+    /// path relative to `src/`.
+    fn files_holding(folder: &str, text: &str) -> Vec<String> {
+        let src = src();
+        walkdir::WalkDir::new(src.join(folder))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|source| source.contains(text)))
+            .map(|e| {
+                let relative = e.path().strip_prefix(&src).unwrap_or(e.path());
+                relative.display().to_string()
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The stages import only the stages before them and the leaves below all (`templates`,
+    /// `text`, `url`, `model::Tag`): `check` renders no page itself, `config` applies no event
+    /// rule, a tag's page name is found once (a new event's file name is the other slug), and
+    /// the renderers report one error type. The searched texts are split so that this file
+    /// does not hold them.
+    #[test]
+    fn stage_boundaries_point_one_way() {
+        let none = Vec::<String>::new();
+        assert_eq!(files_holding("check", concat!("crate::", "render")), none);
+        assert_eq!(
+            files_holding("config.rs", concat!("crate::", "check")),
+            none
+        );
+        assert_eq!(
+            files_holding(".", concat!("slug", "ify(")),
+            ["create/event.rs", "model/tag.rs"]
+        );
+        assert_eq!(files_holding(".", concat!("tag", "_slug")), none);
+        assert_eq!(
+            files_holding("render", concat!("io::Error::", "other(")),
+            ["render/error.rs"]
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! Filters over a collection: tag, since, until. Results keep chronological order.
 
-use crate::model::{Collection, Event, When, WhenError};
+use crate::model::{Collection, Event, Tag, When, WhenError};
 
 /// Which events a listing or export holds; every filter is optional.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// A tag, matched by its page name (slug), so `Tariffs` and `tariffs` are one tag.
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     /// Keep events that end on or after the first day of this period.
     pub since: Option<When>,
     /// Keep events that start on or before the last day of this period.
@@ -15,9 +15,8 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, event: &Event) -> bool {
-        if let Some(tag) = &self.tag {
-            let wanted = tag_slug(tag);
-            if !event.tags.iter().any(|t| tag_slug(t) == wanted) {
+        if let Some(wanted) = &self.tag {
+            if !event.tags.iter().any(|t| t.slug() == wanted.slug()) {
                 return false;
             }
         }
@@ -66,21 +65,9 @@ pub fn parse_day_period(text: &str) -> Result<When, String> {
     }
 }
 
-/// The name of a tag's page: lowercase ASCII letters, digits and '-'
-/// (`Seguridad pública` -> `seguridad-publica`).
-pub fn tag_slug(tag: &str) -> String {
-    slug::slugify(tag)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_ascii() {
-        assert_eq!(tag_slug("Seguridad pública"), "seguridad-publica");
-        assert_eq!(tag_slug("press-conference"), "press-conference");
-    }
 
     #[test]
     fn periods_parse() {

@@ -45,7 +45,11 @@ fn build_at(events: &str, epoch: &str) -> tempfile::TempDir {
 }
 
 fn collection(events: &str) -> Collection {
-    let checked = chronicle::check::check_collection(&root().join(events)).expect("readable");
+    let checked = chronicle::check::check_collection(
+        &root().join(events),
+        chronicle::render::covering::render_covering_pages,
+    )
+    .expect("readable");
     checked.collection.expect("valid collection")
 }
 
@@ -463,7 +467,7 @@ fn ids_are_unique_on_every_page() {
                 // Besides the events' articles and notes, only ids `check` keeps events from.
                 let event_own = element.value().name() == "article" || id.contains(':');
                 assert!(
-                    event_own || chronicle::render::html::is_page_anchor(id),
+                    event_own || chronicle::templates::is_page_anchor(id),
                     "{events} {path}: id {id:?} is not known as one of the pages' own"
                 );
             }

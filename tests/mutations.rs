@@ -358,7 +358,10 @@ fn check_then_build(case: &Case) -> Result<(), TestCaseError> {
     let out = tmp.path().join("public");
     lay_out(case, &events);
     let checked = catch_unwind(AssertUnwindSafe(|| {
-        chronicle::check::check_collection(&events)
+        chronicle::check::check_collection(
+            &events,
+            chronicle::render::covering::render_covering_pages,
+        )
     }))
     .map_err(|_| TestCaseError::fail("check panicked"))?;
     let Ok(checked) = checked else {

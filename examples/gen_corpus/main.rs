@@ -44,7 +44,11 @@ mod tests {
         let events = dir.path().join("events");
         // More events than one batch of the calendar writer, so batches meet.
         generate(2100, &events).expect("corpus written");
-        let checked = chronicle::check::check_collection(&events).expect("collection readable");
+        let checked = chronicle::check::check_collection(
+            &events,
+            chronicle::render::covering::render_covering_pages,
+        )
+        .expect("collection readable");
         assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
         assert_eq!(checked.files, 2100);
         let collection = checked.collection.expect("valid collection");

@@ -15,13 +15,14 @@ use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
-use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, When};
-use crate::query::tag_slug;
-use crate::render::html::is_page_anchor;
+use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, Tag, When};
+use crate::templates::is_page_anchor;
+use crate::text::{forbidden_character_offset, forbidden_characters, has_visible_character};
+use crate::url::AbsoluteUrl;
 
 mod templates;
 
-pub use self::templates::{check_pages, check_templates, CheckedTemplates};
+pub use self::templates::{check_pages, check_templates, CheckedTemplates, RenderPages};
 
 /// The most tags an event may have. Each tag has its page, feeds and calendar, each showing
 /// the event: the limit keeps a build's output within a small multiple of the collection's
@@ -167,9 +168,10 @@ pub fn file_diagnostics(
     (diagnostics, files)
 }
 
-/// Loads and checks the collection in `dir`: settings, every event file, ids across files.
-pub fn check_collection(dir: &Path) -> std::io::Result<Checked> {
-    check_collection_with(dir, None, Keep::Nothing).map(|(checked, _)| checked)
+/// Loads and checks the collection in `dir`: settings, every event file, ids across files, and
+/// its pages rendered by `render_pages` (see [`valid_collection`]).
+pub fn check_collection(dir: &Path, render_pages: RenderPages) -> std::io::Result<Checked> {
+    check_collection_with(dir, None, Keep::Nothing, render_pages).map(|(checked, _)| checked)
 }
 
 /// What [`check_collection_with`] keeps of the checked files.
@@ -188,6 +190,7 @@ pub fn check_collection_with(
     dir: &Path,
     previous: Option<CheckedFiles>,
     keep: Keep,
+    render_pages: RenderPages,
 ) -> std::io::Result<(Checked, Option<CheckedFiles>)> {
     let mut diagnostics = Vec::new();
     let settings = read_settings(dir, &mut diagnostics)?;
@@ -199,7 +202,14 @@ pub fn check_collection_with(
     let (collection, kept) = match keep {
         Keep::Files => {
             let events = || events_of(&checked).cloned().collect();
-            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            let collection = valid_collection(
+                dir,
+                settings,
+                events,
+                templates,
+                render_pages,
+                &mut diagnostics,
+            );
             (collection, Some(checked))
         }
         Keep::Nothing => {
@@ -211,7 +221,14 @@ pub fn check_collection_with(
                     .filter_map(|file| file.value.ok().and_then(|check| check.event))
                     .collect()
             };
-            let collection = valid_collection(dir, settings, events, templates, &mut diagnostics);
+            let collection = valid_collection(
+                dir,
+                settings,
+                events,
+                templates,
+                render_pages,
+                &mut diagnostics,
+            );
             (collection, None)
         }
     };
@@ -234,13 +251,14 @@ pub fn events_of(files: &CheckedFiles) -> impl Iterator<Item = &Arc<Event>> {
 
 /// The collection of `events` (asked for only when needed) with the collection's own
 /// `templates`, if the settings were read, `diagnostics` hold no error, and the rules over
-/// the whole collection add none, its pages then rendering with `templates` (see
-/// [`check_pages`], whose errors are added); `diagnostics` end sorted.
+/// the whole collection add none, its pages then rendering with `templates` by `render_pages`
+/// (see [`check_pages`], whose errors are added); `diagnostics` end sorted.
 pub fn valid_collection(
     dir: &Path,
     settings: Option<Settings>,
     events: impl FnOnce() -> Vec<Arc<Event>>,
     templates: CheckedTemplates,
+    render_pages: RenderPages,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Collection> {
     let collection = match settings {
@@ -250,7 +268,7 @@ pub fn valid_collection(
             let before = diagnostics.len();
             check_unique_updated(dir, &collection.events, diagnostics);
             if diagnostics.len() == before {
-                check_pages(&collection, &templates, diagnostics);
+                check_pages(&collection, &templates, render_pages, diagnostics);
             }
             let valid = diagnostics[before..].iter().all(|d| !d.is_error());
             valid.then_some(collection)
@@ -443,17 +461,15 @@ pub fn check_tag_pages<'e>(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     // Per slug: the first tag with it, its spelling key and its event.
-    let mut first: HashMap<String, (&str, String, &Event)> = HashMap::new();
-    // A collection uses few distinct tags many times: each is slugified once.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
+    let mut first: HashMap<&str, (&str, String, &Event)> = HashMap::new();
     for event in events {
         for tag in &event.tags {
-            let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
-            let Some((earlier, key, earlier_event)) = first.get(slug.as_str()) else {
-                first.insert(slug.clone(), (tag, tag_spelling(tag), event));
+            let (slug, tag) = (tag.slug(), tag.name());
+            let Some((earlier, key, earlier_event)) = first.get(slug) else {
+                first.insert(slug, (tag, tag_spelling(tag), event));
                 continue;
             };
-            if *earlier == tag.as_str() || *key == tag_spelling(tag) {
+            if *earlier == tag || *key == tag_spelling(tag) {
                 continue;
             }
             let message = format!(
@@ -728,8 +744,9 @@ impl EventRules<'_> {
     }
 
     /// The event's tags, each within the limits that keep its page and the build's output
-    /// small (see [`MAX_TAGS_PER_EVENT`]); a tag written twice is kept once.
-    fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+    /// small (see [`MAX_TAGS_PER_EVENT`]); a tag written twice is kept once. Each tag's slug is
+    /// found here, once, and read from the [`Tag`] everywhere else.
+    fn tags(&mut self, value: Spanned<Vec<Spanned<String>>>) -> Vec<Tag> {
         let count = value.get_ref().len();
         if count > MAX_TAGS_PER_EVENT {
             self.error(
@@ -737,20 +754,21 @@ impl EventRules<'_> {
                 format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
             );
         }
-        let mut tags: Vec<String> = Vec::new();
+        let mut tags: Vec<Tag> = Vec::new();
         for tag in value.into_inner() {
             let at = tag.span().start;
             let Some(text) = self.line_text(tag, "tag", true) else {
                 continue;
             };
             let chars = text.chars().count();
-            let slug = tag_slug(&text);
+            let tag = Tag::new(text);
+            let (text, slug) = (tag.name(), tag.slug());
             if chars > MAX_TAG_CHARS {
                 self.error(
                     at,
                     format!(
                         "tag '{}' is {chars} characters long, over the limit of {MAX_TAG_CHARS}",
-                        shorten(&text)
+                        shorten(text)
                     ),
                 );
             } else if slug.is_empty() {
@@ -763,13 +781,13 @@ impl EventRules<'_> {
                     at,
                     format!(
                         "tag '{}' names its page '{}', {} characters long, over the limit of {MAX_TAG_SLUG_LEN}",
-                        shorten(&text),
-                        shorten(&slug),
+                        shorten(text),
+                        shorten(slug),
                         slug.len()
                     ),
                 );
-            } else if !tags.contains(&text) {
-                tags.push(text);
+            } else if !tags.contains(&tag) {
+                tags.push(tag);
             }
         }
         tags
@@ -821,8 +839,8 @@ impl EventRules<'_> {
             Some(u) => {
                 // An IRI is compared in NFC too (RFC 3987, section 5.3.2.2).
                 let url = nfc(u.get_ref().trim()).into_owned();
-                match check_absolute_url(&url) {
-                    Ok(()) => Some(url),
+                match AbsoluteUrl::new(url) {
+                    Ok(url) => Some(url),
                     Err(msg) => {
                         self.error(u.span().start, format!("source url {msg}"));
                         None
@@ -859,123 +877,6 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Says what is wrong with a URL that must be absolute http(s), if anything.
-pub fn check_absolute_url(url: &str) -> Result<(), String> {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return Err(format!(
-            "'{url}' must be an absolute http:// or https:// URL"
-        ));
-    }
-    // U+FFFE and U+FFFF are no control characters, but XML 1.0 cannot carry them either.
-    if url.chars().any(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '<' | '>' | '"' | '\u{fffe}' | '\u{ffff}')
-    }) {
-        return Err(format!(
-            "'{url}' contains spaces, quotes or control characters"
-        ));
-    }
-    let host = &url[url.find("//").map_or(0, |i| i + 2)..];
-    if host.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
-        return Err(format!("'{url}' has no host"));
-    }
-    Ok(())
-}
-
-/// Says what is wrong with a base URL (the settings' `base_url`, `serve --base-url`), if
-/// anything: an absolute http(s) URL without a query or fragment, since every link is made by
-/// adding a path to it (`https://e.org/?q=1` would give `https://e.org/?q=1/years/2025/`).
-pub fn check_base_url(url: &str) -> Result<(), String> {
-    check_absolute_url(url)?;
-    match url.find(['?', '#']) {
-        Some(at) => Err(format!(
-            "'{url}' has a query or fragment ('{}'): links are made by adding paths to it",
-            &url[at..]
-        )),
-        None => Ok(()),
-    }
-}
-
-/// False for text a reader would see as empty: only white space and characters that are not
-/// drawn (Unicode's Default_Ignorable_Code_Point: zero-width spaces and joiners, bidi marks,
-/// variation selectors, the Hangul fillers, tags; DerivedCoreProperties.txt), and the blank
-/// braille pattern U+2800. Listed by hand: no well-kept crate exposes that property.
-pub fn has_visible_character(text: &str) -> bool {
-    text.chars().any(|c| {
-        !c.is_whitespace()
-            && !matches!(
-                c,
-                '\u{00ad}'
-                    | '\u{034f}'
-                    | '\u{061c}'
-                    | '\u{115f}'..='\u{1160}'
-                    | '\u{17b4}'..='\u{17b5}'
-                    | '\u{180b}'..='\u{180f}'
-                    | '\u{200b}'..='\u{200f}'
-                    | '\u{202a}'..='\u{202e}'
-                    | '\u{2060}'..='\u{206f}'
-                    | '\u{2800}'
-                    | '\u{3164}'
-                    | '\u{fe00}'..='\u{fe0f}'
-                    | '\u{feff}'
-                    | '\u{ffa0}'
-                    | '\u{fff0}'..='\u{fff8}'
-                    | '\u{1bca0}'..='\u{1bca3}'
-                    | '\u{1d173}'..='\u{1d17a}'
-                    | '\u{e0000}'..='\u{e0fff}'
-            )
-    })
-}
-
-/// Characters no output may carry: C0 controls (XML 1.0 forbids them, and in a single-line field
-/// a line break would let text inject a calendar property), and the non-characters U+FFFE and
-/// U+FFFF. Multi-line text (bodies) may hold tab, CR and LF, and the line and paragraph
-/// separators U+2028 and U+2029, which single-line text may not.
-pub fn forbidden_characters(text: &str, multi_line: bool) -> Option<String> {
-    forbidden_character_offset(text, multi_line).map(|(_, msg)| msg)
-}
-
-fn forbidden_character_offset(text: &str, multi_line: bool) -> Option<(usize, String)> {
-    // Every forbidden character starts with a byte below 0x20, 0x7f, 0xc2 (C1 controls) or
-    // 0xef (U+FFFE, U+FFFF): skip the bytes that cannot start one, and look closely only from
-    // the first that can (bodies are long and almost always clean).
-    let first = text.bytes().position(|b| {
-        b < 0x20 && b != b'\t' && !(multi_line && matches!(b, b'\n' | b'\r'))
-            || matches!(b, 0x7f | 0xc2 | 0xef)
-            || (!multi_line && b == 0xe2)
-    })?;
-    // ASCII and lead bytes both start a character, so `start` is a character boundary.
-    let start = first;
-    text[start..]
-        .char_indices()
-        .map(|(i, c)| (i + start, c))
-        .find_map(|(i, c)| {
-            let allowed = match c {
-                '\t' => true,
-                // U+2028 and U+2029 are line and paragraph separators (Unicode TR13): in a
-                // single-line field they break the line in JSON readers and on pages.
-                '\n' | '\r' | '\u{2028}' | '\u{2029}' => multi_line,
-                '\u{fffe}' | '\u{ffff}' => false,
-                c => !c.is_control(),
-            };
-            (!allowed).then(|| {
-                let what = if matches!(c, '\n' | '\r') {
-                    "must be a single line".to_string()
-                } else if matches!(c, '\u{2028}' | '\u{2029}') {
-                    format!(
-                        "must be a single line (it holds the separator U+{:04X})",
-                        c as u32
-                    )
-                } else {
-                    format!("contains the control character U+{:04X}", c as u32)
-                };
-                (i, what)
-            })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -997,7 +898,7 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         let event = event.expect("valid event");
         assert_eq!(event.id, "e");
-        assert_eq!(event.tags, ["a", "b"]);
+        assert_eq!(event.tags, [Tag::new("a"), Tag::new("b")]);
         assert_eq!(event.status, Status::Tentative);
         assert_eq!(event.body.text(), "Body\n");
     }
@@ -1013,7 +914,7 @@ mod tests {
         let event = event.expect("valid event");
         assert_eq!(event.title, "Caf\u{e9}");
         assert_eq!(event.location.as_deref(), Some("S\u{e3}o Paulo"));
-        assert_eq!(event.tags, ["caf\u{e9}"]);
+        assert_eq!(event.tags, [Tag::new("caf\u{e9}")]);
         assert_eq!(event.body.text(), "N\u{e9}e\n");
         let source = &event.sources[0];
         assert_eq!(source.title, "R\u{e9}sum\u{e9}");
@@ -1227,7 +1128,8 @@ mod tests {
             "\"press-conference\", \"PRESS_CONFERENCE\", \"c\", \"C++\"",
         );
         event("c.md", "\"C#\"");
-        let checked = check_collection(tmp.path()).expect("readable");
+        // No page template is at stake here: no page is rendered.
+        let checked = check_collection(tmp.path(), |_| Vec::new()).expect("readable");
         let found: Vec<String> = checked
             .diagnostics
             .iter()
@@ -1241,20 +1143,5 @@ mod tests {
             ]
         );
         assert!(checked.collection.is_none());
-    }
-
-    #[test]
-    fn urls_must_be_absolute_http() {
-        assert!(check_absolute_url("https://example.org/a").is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "/relative",
-            "https://",
-            "https://a b",
-            // Found by the mutation property test: no XML document can hold it.
-            "https://example.org/\u{fffe}",
-        ] {
-            assert!(check_absolute_url(bad).is_err(), "{bad}");
-        }
     }
 }

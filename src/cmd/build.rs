@@ -23,7 +23,11 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let source_date_epoch = super::source_date_epoch()?;
     let progress = progress_bar(args.quiet);
     progress.set_message(format!("checking {}", escape_path(&args.events.events)));
-    let checked = crate::check::check_collection(&args.events.events).with_context(|| {
+    let checked = crate::check::check_collection(
+        &args.events.events,
+        render::covering::render_covering_pages,
+    )
+    .with_context(|| {
         format!(
             "cannot read the collection in {}",
             args.events.events.display()

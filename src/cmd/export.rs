@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{ExportArgs, ExportFormat};
-use crate::model::Collection;
-use crate::render::{self, site, Format, Output, Site};
+use crate::model::{Collection, Tag};
+use crate::render::{self, site, Format, Output, RenderError, Site};
 use crate::write::write_file;
 
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
@@ -17,7 +17,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let filter = super::filter(&args.filter);
     let selected = filter.select(&collection);
     super::say_when_nothing_matches(&collection, &filter, &selected);
-    let write = |w: &mut dyn Write| export(&collection, &selected, args, epoch, w);
+    let tag = filter.tag.as_ref();
+    // As I/O, so a closed pipe on stdout stays a broken pipe (see `main`).
+    let write = |w: &mut dyn Write| {
+        export(&collection, &selected, args, tag, epoch, w).map_err(io::Error::from)
+    };
     match &args.output {
         Some(path) => write_file(path, write)?,
         None => {
@@ -34,9 +38,10 @@ fn export(
     collection: &Collection,
     selected: &[usize],
     args: &ExportArgs,
+    tag: Option<&Tag>,
     epoch: Option<i64>,
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     let events = selected.iter().map(|&i| &*collection.events[i]);
     let format = match args.format {
         ExportFormat::Csv => return render::csv::render_csv(events, w),
@@ -47,10 +52,10 @@ fn export(
         ExportFormat::Ics => Format::Ical,
     };
     // A tag export is the tag's own view (its title and links); other filters narrow it.
-    let mut view = match &args.filter.tag {
+    let mut view = match tag {
         Some(tag) => site::tag_views(collection)
             .into_iter()
-            .find(|v| v.home_path == format!("tags/{}/", crate::query::tag_slug(tag)))
+            .find(|v| v.home_path == format!("tags/{}/", tag.slug()))
             .unwrap_or_else(|| site::collection_view(collection)),
         None => site::collection_view(collection),
     };

@@ -51,7 +51,7 @@ impl Row {
             date: event.date.period(event.end.as_ref()).to_string(),
             title: event.title.clone(),
             status: event.status,
-            tags: event.tags.clone(),
+            tags: event.tags.iter().map(|t| t.name().to_string()).collect(),
             id: event.id.clone(),
             path: event.path.clone(),
         }

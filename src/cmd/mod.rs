@@ -18,14 +18,15 @@ use anyhow::{bail, Context};
 
 use crate::check::{check_collection, Checked};
 use crate::cli::FilterArgs;
-use crate::model::{range, Collection};
-use crate::query::{tag_slug, Filter};
+use crate::model::{range, Collection, Tag};
+use crate::query::Filter;
+use crate::render::covering::render_covering_pages;
 use crate::terminal::escape;
 
 /// Checks the collection and prints its diagnostics to stderr (warnings unless `quiet`).
 /// Returns the collection, or `None` when there was an error.
 pub fn checked_collection(events: &Path, quiet: bool) -> anyhow::Result<Option<Collection>> {
-    let checked = check_collection(events)
+    let checked = check_collection(events, render_covering_pages)
         .with_context(|| format!("cannot read the collection in {}", events.display()))?;
     Ok(report(checked, quiet))
 }
@@ -64,10 +65,11 @@ pub fn invalid() -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// The filter `--tag`, `--since` and `--until` ask for (clap has read the dates).
+/// The filter `--tag`, `--since` and `--until` ask for (clap has read the dates; the tag's
+/// page name is found here, once).
 pub fn filter(args: &FilterArgs) -> Filter {
     Filter {
-        tag: args.tag.clone(),
+        tag: args.tag.as_deref().map(Tag::new),
         since: args.since,
         until: args.until,
     }
@@ -97,17 +99,18 @@ pub fn say_when_nothing_matches(collection: &Collection, filter: &Filter, select
     if let Some(tag) = &filter.tag {
         // Each tag once, by page name, in its first spelling.
         let mut tags = std::collections::BTreeMap::new();
-        for name in collection.events.iter().flat_map(|e| &e.tags) {
-            tags.entry(tag_slug(name)).or_insert_with(|| escape(name));
+        for known in collection.events.iter().flat_map(|e| &e.tags) {
+            tags.entry(known.slug())
+                .or_insert_with(|| escape(known.name()));
         }
-        if !tags.contains_key(&tag_slug(tag)) {
+        if !tags.contains_key(tag.slug()) {
             let names: Vec<_> = tags.into_values().collect();
             let known = if names.is_empty() {
                 "no event has any tag".to_string()
             } else {
                 format!("tags: {}", names.join(", "))
             };
-            eprintln!("no event has the tag '{}' ({known})", escape(tag));
+            eprintln!("no event has the tag '{}' ({known})", escape(tag.name()));
             return;
         }
     }

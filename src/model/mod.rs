@@ -3,6 +3,7 @@
 //! Built only by `check` from raw front matter; renderers read it and never change it.
 
 pub mod range;
+mod tag;
 mod when;
 
 use std::collections::BTreeMap;
@@ -11,8 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
+pub use self::tag::Tag;
 pub use self::when::{day_start, Clock, PeriodText, When, WhenError};
 use crate::config::Settings;
+use crate::url::AbsoluteUrl;
 
 /// An event's status, as in RFC 5545 `STATUS` for VEVENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,8 +52,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub title: String,
-    /// Absolute http(s) URL.
-    pub url: String,
+    pub url: AbsoluteUrl,
     pub publisher: Option<String>,
     pub date: Option<When>,
 }
@@ -70,8 +72,8 @@ pub struct Event {
     /// Whether `timezone` was written in the event's front matter.
     pub timezone_written: bool,
     pub location: Option<String>,
-    /// As written, duplicates removed, in written order.
-    pub tags: Vec<String>,
+    /// As written, duplicates removed, in written order, each with its page name.
+    pub tags: Vec<Tag>,
     pub status: Status,
     /// When the entry was first published on the timeline, with the offset it was written in.
     pub published: Option<DateTime<FixedOffset>>,

@@ -71,7 +71,7 @@ pub(super) fn write(
             ical::render_icals(site, &views, &mut writers, progress).map_err(|source| {
                 WriteError {
                     path: stage.destination(&group[0].path),
-                    source,
+                    source: source.into(),
                 }
             })?;
         for file in files {
@@ -145,7 +145,7 @@ fn write_copying(
     };
     let mut file = stage.file(&output.path, BUFFER)?;
     let w = file.writer();
-    let header = ical::header_bytes(site, &output.view).map_err(fail)?;
+    let header = ical::header_bytes(site, &output.view).map_err(|err| fail(err.into()))?;
     w.write_all(&header).map_err(fail)?;
     let mut layout = CalendarLayout {
         header: part_len(header.len()).map_err(fail)?,
@@ -173,7 +173,7 @@ fn write_copying(
                 if let Some(r) = run.take() {
                     copy(&mut source, r, w).map_err(fail)?;
                 }
-                let bytes = ical::event_bytes(site, index).map_err(fail)?;
+                let bytes = ical::event_bytes(site, index).map_err(|err| fail(err.into()))?;
                 w.write_all(&bytes).map_err(fail)?;
                 layout.events.push(part_len(bytes.len()).map_err(fail)?);
             }
@@ -182,7 +182,7 @@ fn write_copying(
     if let Some(r) = run {
         copy(&mut source, r, w).map_err(fail)?;
     }
-    ical::write_footer(w).map_err(fail)?;
+    ical::write_footer(w).map_err(|err| fail(err.into()))?;
     file.finish()?;
     Ok(layout)
 }

@@ -43,7 +43,9 @@ impl Job<'_> {
     pub(super) fn run(&self, site: &Site, stage: &Stage) -> Result<(), WriteError> {
         match self {
             Job::One(output) => {
-                stage.write(&output.path, |w| render::render(site, output, w))?;
+                stage.write(&output.path, |w| {
+                    render::render(site, output, w).map_err(std::io::Error::from)
+                })?;
             }
             // Its entries' HTML is rendered as the documents need it, once for both.
             Job::Archive(archive) => archive.write(site, &SharedHtml::default(), stage)?,
@@ -58,6 +60,7 @@ impl Job<'_> {
                 // Last, as the page takes each event's HTML out of `shared` as it uses it.
                 stage.write(&page.path, |w| {
                     render::html::render_page_with(site, &page.view, kind, Some(&mut shared), w)
+                        .map_err(std::io::Error::from)
                 })?;
             }
         }
@@ -71,9 +74,11 @@ impl ArchivePage<'_> {
         let entries = site.entries_with_html(self.rss.view.events.clone(), Some(shared));
         stage.write(&self.rss.path, |w| {
             render::archive::render_rss_archive(site, &self.rss.view, self.number, &entries, w)
+                .map_err(std::io::Error::from)
         })?;
         stage.write(&self.atom.path, |w| {
             render::archive::render_atom_archive(site, &self.atom.view, self.number, &entries, w)
+                .map_err(std::io::Error::from)
         })?;
         Ok(())
     }
@@ -178,7 +183,9 @@ mod tests {
             );
             std::fs::write(dir.join(format!("e{n:03}.md")), text).expect("event");
         }
-        let checked = crate::check::check_collection(dir).expect("readable");
+        let checked =
+            crate::check::check_collection(dir, crate::render::covering::render_covering_pages)
+                .expect("readable");
         checked.collection.expect("valid")
     }
 

@@ -21,13 +21,13 @@
 //! Pure: no I/O, no clock.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::site::{collection_view, Format, Output, View};
-use super::{atom, rss, Site};
+use super::{atom, rss, RenderError, Site};
 use crate::model::Collection;
 
 /// The feed history namespace (RFC 5005 §2).
@@ -145,7 +145,7 @@ pub fn render_rss_archive(
     page: usize,
     entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     let links = page_links(site, page, rss_path, &view.path(Format::Rss))
         .into_iter()
         .map(|(rel, path)| rss::atom_link(rel, site.url(&path)))
@@ -183,7 +183,7 @@ pub fn render_atom_archive(
     page: usize,
     entries: &[(usize, Cow<'_, str>)],
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     let links = page_links(site, page, atom_path, &view.path(Format::Atom))
         .into_iter()
         .map(|(rel, path)| atom::feed_link(rel, site.url(&path)))
@@ -237,7 +237,8 @@ mod tests {
             );
             std::fs::write(dir.join(format!("e{n:03}.md")), text).expect("event");
         }
-        let checked = crate::check::check_collection(dir).expect("readable");
+        let checked = crate::check::check_collection(dir, render::covering::render_covering_pages)
+            .expect("readable");
         checked.collection.expect("valid")
     }
 

@@ -5,7 +5,7 @@
 //! that looks like markup is declared as HTML, escaped (see `text_construct`).
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::Write;
 
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
@@ -13,7 +13,7 @@ use atom_syndication::{
 use chrono::{DateTime, Utc};
 
 use super::body::escape_html;
-use super::{archive, Site, View};
+use super::{archive, RenderError, Site, View};
 use crate::render::site::Format;
 
 /// A text construct (RFC 4287 §3.1) that every reader shows as exactly `text`: `type="text"`,
@@ -34,7 +34,7 @@ fn fixed(at: DateTime<Utc>) -> FixedDateTime {
 
 /// Writes the view's Atom feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
-pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
     let mut links = Vec::new();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(feed_link(
@@ -110,12 +110,11 @@ pub(crate) fn feed(
 }
 
 /// Writes a feed document, with a final newline.
-pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> Result<(), RenderError> {
     let mut writer = w;
-    feed.write_to(&mut writer)
-        .map(|_| ())
-        .map_err(|err| io::Error::other(err.to_string()))?;
-    writer.write_all(b"\n")
+    feed.write_to(&mut writer)?;
+    writer.write_all(b"\n")?;
+    Ok(())
 }
 
 fn entry(site: &Site, index: usize, html: &str) -> Entry {
@@ -135,7 +134,7 @@ fn entry(site: &Site, index: usize, html: &str) -> Entry {
             .tags
             .iter()
             .map(|tag| Category {
-                term: tag.clone(),
+                term: tag.name().to_string(),
                 scheme: None,
                 label: None,
             })

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::jsonl::ExportedEvent;
+use super::RenderError;
 use crate::model::Event;
 
 const HEADER: [&str; 13] = [
@@ -26,7 +27,12 @@ const HEADER: [&str; 13] = [
 pub fn render_csv<'a>(
     events: impl IntoIterator<Item = &'a Event>,
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
+    Ok(write_csv(events, w)?)
+}
+
+/// [`render_csv`]; a CSV or JSON error reports as I/O, as their crates convert them.
+fn write_csv<'a>(events: impl IntoIterator<Item = &'a Event>, w: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(w);
     writer.write_record(HEADER)?;
     for event in events {

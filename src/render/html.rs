@@ -1,8 +1,9 @@
 //! The timeline pages (front page, year pages, tag pages) as HTML, through minijinja templates.
 //!
 //! Stage: render. In: the [`Site`], one [`View`] and which [`Page`] it is. Out: one HTML
-//! document. Pure: no file system, no clock; the templates are the defaults compiled into the
-//! binary (`templates/` in the source tree) or the collection's own, read by `check`.
+//! document. Pure: no file system, no clock; the templates (see [`crate::templates`]) are the
+//! defaults compiled into the binary (`templates/` in the source tree) or the collection's
+//! own, read by `check`.
 //!
 //! Everything a page shows is prepared here as plain data (text, ISO dates, links), so a
 //! template only lays it out. Event text reaches the template as plain strings and is escaped
@@ -14,20 +15,17 @@
 //! [`FRONT_PAGE_EVENTS`] events and a tag page the newest [`TAG_PAGE_EVENTS`], so no page grows
 //! with the whole archive.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::io::{self, Write};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::io::Write;
 
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::Value;
 use serde::Serialize;
 
 use super::article::EventObject;
 use super::site::{Format, Page, View};
-use super::{SharedHtml, Site};
-use crate::model::{Collection, Event, When};
-use crate::query::tag_slug;
+use super::{RenderError, SharedHtml, Site};
+use crate::model::{Collection, When};
 
 /// How many of the newest events the front page shows.
 pub const FRONT_PAGE_EVENTS: usize = 100;
@@ -35,121 +33,6 @@ pub const FRONT_PAGE_EVENTS: usize = 100;
 pub const TAG_PAGE_EVENTS: usize = 500;
 /// How many tags (the most used) the front page lists.
 pub const FRONT_PAGE_TAGS: usize = 60;
-
-/// The ids the default templates give the pages' own elements, besides the years' and months'
-/// (see [`is_page_anchor`]).
-const PAGE_IDS: [&str; 4] = [
-    "timeline",
-    "subscribe-heading",
-    "glance-heading",
-    "years-heading",
-];
-
-/// Whether the default pages give `id` to an element of their own: one of `PAGE_IDS`, a year's
-/// heading (`year-2025`), a month's (`month-2025-09`) or the group of the events known only by
-/// year (`sometime-2025`). An event's article carries its id (`#<id>` is its permanent link), so
-/// an event with such an id would share it with that element.
-pub fn is_page_anchor(id: &str) -> bool {
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    if PAGE_IDS.contains(&id) {
-        return true;
-    }
-    if let Some(year) = id
-        .strip_prefix("year-")
-        .or_else(|| id.strip_prefix("sometime-"))
-    {
-        return digits(year, 4);
-    }
-    id.strip_prefix("month-")
-        .and_then(|rest| rest.split_once('-'))
-        .is_some_and(|(year, month)| digits(year, 4) && digits(month, 2))
-}
-
-/// The template every page is rendered with.
-pub const PAGE_TEMPLATE: &str = "index.html";
-
-/// The default templates, by name. A collection overrides any of them, or adds its own, with a
-/// file of the same name in `templates/`.
-pub const DEFAULT_TEMPLATES: [(&str, &str); 4] = [
-    ("base.html", include_str!("../../templates/base.html")),
-    ("index.html", include_str!("../../templates/index.html")),
-    ("macros.html", include_str!("../../templates/macros.html")),
-    ("style.css", include_str!("../../templates/style.css")),
-];
-
-/// The page templates of one build: the collection's own, falling back to the defaults.
-/// Compiled on first use and shared by every page (minijinja caches loaded templates).
-pub struct Templates {
-    env: Environment<'static>,
-}
-
-impl fmt::Debug for Templates {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Templates").finish_non_exhaustive()
-    }
-}
-
-/// The work one page of a collection's events may take, in minijinja fuel: each template
-/// instruction costs one, each byte written or made 1/64. It bounds a template that would run
-/// without end (a loop over `range(100000)` in another) or write without end: the render stops
-/// with an error at the template's line. The bound grows with the collection, so that no
-/// page of it (which shows at most all its events) runs out: the default templates use about
-/// 700 a page and 350 an event with its body.
-pub fn template_fuel(events: &[Arc<Event>]) -> u64 {
-    /// What a page needs besides its events (navigation, feeds, the style sheet), 15 times
-    /// what the default templates use.
-    const PAGE_FUEL: u64 = 10_000;
-    /// An event's share, 30 times what the default templates use.
-    const EVENT_FUEL: u64 = 10_000;
-    /// Per byte of an event's Markdown body: its HTML can be five times longer (`&` becomes
-    /// `&amp;`), a byte costs 1/64, and a template may copy it a few times (a macro's output
-    /// is captured, then written).
-    const BODY_BYTE_FUEL: u64 = 1;
-    let bodies: u64 = events.iter().map(|e| e.body.len() as u64).sum();
-    PAGE_FUEL
-        .saturating_add(EVENT_FUEL.saturating_mul(events.len() as u64))
-        .saturating_add(BODY_BYTE_FUEL.saturating_mul(bodies))
-}
-
-impl Templates {
-    /// The defaults overridden by `own` (template name -> source), each page's render bounded
-    /// by `fuel` (see [`template_fuel`]).
-    pub fn new(own: &BTreeMap<String, String>, fuel: u64) -> Self {
-        let own = Arc::new(own.clone());
-        let mut env = Environment::new();
-        // A misspelt variable in a template fails the build instead of vanishing from the
-        // page; `{% if x %}` on a missing value stays allowed.
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_fuel(Some(fuel));
-        env.set_loader(move |name| {
-            let source = own.get(name).cloned().or_else(|| {
-                DEFAULT_TEMPLATES
-                    .iter()
-                    .find(|(default, _)| *default == name)
-                    .map(|(_, source)| (*source).to_string())
-            });
-            Ok(source)
-        });
-        Templates { env }
-    }
-
-    /// The work each page's render may take (see [`template_fuel`]).
-    pub fn fuel(&self) -> u64 {
-        self.env.fuel().unwrap_or(u64::MAX)
-    }
-
-    /// Compiles one template, reporting its syntax errors (with the line minijinja gives).
-    pub fn compile(&self, name: &str) -> Result<(), minijinja::Error> {
-        self.env.get_template(name).map(|_| ())
-    }
-
-    fn render_to(&self, context: Value, w: &mut dyn Write) -> Result<(), minijinja::Error> {
-        self.env
-            .get_template(PAGE_TEMPLATE)?
-            .render_captured_to(context, w)
-            .map(|_captured| ())
-    }
-}
 
 /// What every page shares: the years with events and the most used tags, counted once per build.
 #[derive(Debug, Hash)]
@@ -164,39 +47,35 @@ impl Navigation {
     /// Counts the collection's years and tags.
     pub fn new(collection: &Collection) -> Self {
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
-        let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        // A collection uses few distinct tags many times: each is slugified once.
-        let mut slugs: HashMap<&str, String> = HashMap::new();
+        let mut tags: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
         for event in &collection.events {
             *years.entry(event.date.year()).or_default() += 1;
             let mut seen = Vec::with_capacity(event.tags.len());
             for tag in &event.tags {
-                let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag)).clone();
-                if seen.contains(&slug) {
+                if seen.contains(&tag.slug()) {
                     continue;
                 }
-                // Looked up by reference first: only a new slug is copied into the map.
-                match tags.get_mut(&slug) {
-                    Some(entry) => entry.1 += 1,
-                    None => {
-                        tags.insert(slug.clone(), (tag.clone(), 1));
-                    }
-                }
-                seen.push(slug);
+                tags.entry(tag.slug()).or_insert((tag.name(), 0)).1 += 1;
+                seen.push(tag.slug());
             }
         }
         Navigation {
             years: years.into_iter().collect(),
             tags: tags
                 .into_iter()
-                .map(|(slug, (name, count))| (slug, name, count))
+                .map(|(slug, (name, count))| (slug.to_string(), name.to_string(), count))
                 .collect(),
         }
     }
 }
 
 /// Writes one timeline page.
-pub fn render_page(site: &Site, view: &View, page: Page, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_page(
+    site: &Site,
+    view: &View,
+    page: Page,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     render_page_with(site, view, page, None, w)
 }
 
@@ -208,9 +87,8 @@ pub fn render_page_with(
     page: Page,
     shared: Option<&mut SharedHtml>,
     w: &mut dyn Write,
-) -> io::Result<()> {
-    try_render_page(site, view, page, shared, w)
-        .map_err(|err| io::Error::other(template_error(&err)))
+) -> Result<(), RenderError> {
+    try_render_page(site, view, page, shared, w).map_err(RenderError::Template)
 }
 
 /// [`render_page_with`], failing with the template's own error, which names the template and
@@ -225,18 +103,7 @@ pub fn try_render_page(
     // The typed context is dropped once converted: only the template's copy stays while the
     // page is written, straight into `w`.
     let context = Value::from(Serde(&page_context(site, view, page, shared)));
-    site.templates.render_to(context, w)
-}
-
-/// A template error with its template name and line, and the cause chain.
-fn template_error(err: &minijinja::Error) -> String {
-    let mut message = format!("page template: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
+    site.templates.render_page(context, w)
 }
 
 /// The page's data, as the templates see it (documented in `docs/page.md`).
@@ -570,7 +437,6 @@ fn group_by_year_and_month(
             .or_default()
             .push(index);
     }
-    let mut slugs = HashMap::new();
     groups
         .into_iter()
         .map(|(year, months)| YearGroup {
@@ -595,14 +461,8 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let item = event_item(
-                                site,
-                                index,
-                                root,
-                                current_year,
-                                &mut slugs,
-                                shared.as_deref_mut(),
-                            );
+                            let item =
+                                event_item(site, index, root, current_year, shared.as_deref_mut());
                             EventObject::value(Value::from(Serde(&item)))
                         })
                         .collect(),
@@ -617,7 +477,6 @@ fn event_item(
     index: usize,
     root: &str,
     current_year: Option<i32>,
-    slugs: &mut HashMap<String, String>,
     shared: Option<&mut SharedHtml>,
 ) -> EventItem {
     let event = &site.events()[index];
@@ -653,16 +512,10 @@ fn event_item(
         tags: event
             .tags
             .iter()
-            .map(|tag| {
-                let slug = slugs
-                    .entry(tag.clone())
-                    .or_insert_with(|| tag_slug(tag))
-                    .clone();
-                TagLink {
-                    name: tag.clone(),
-                    href: format!("{root}tags/{slug}/"),
-                    count: 0,
-                }
+            .map(|tag| TagLink {
+                name: tag.name().to_string(),
+                href: format!("{root}tags/{}/", tag.slug()),
+                count: 0,
             })
             .collect(),
         body: Value::from_safe_string(body),
@@ -671,7 +524,7 @@ fn event_item(
             .iter()
             .map(|source| SourceItem {
                 title: source.title.clone(),
-                url: source.url.clone(),
+                url: source.url.to_string(),
                 publisher: source.publisher.clone(),
                 date: source.date.as_ref().map(Moment::of),
             })
@@ -723,37 +576,5 @@ mod tests {
         );
         assert_eq!(shown_events(&view, Page::Tag).len(), TAG_PAGE_EVENTS);
         assert_eq!(shown_events(&view, Page::Year(2025)).len(), 1000);
-    }
-
-    #[test]
-    fn page_anchors_are_recognised() {
-        for id in [
-            "timeline",
-            "year-2025",
-            "month-2025-09",
-            "sometime-0999",
-            "glance-heading",
-        ] {
-            assert!(is_page_anchor(id), "{id}");
-        }
-        for id in [
-            "timelines",
-            "year-25",
-            "month-2025-9",
-            "sometime-2025-01",
-            "2025-09-03-talks",
-        ] {
-            assert!(!is_page_anchor(id), "{id}");
-        }
-    }
-
-    #[test]
-    fn every_default_template_compiles() {
-        let templates = Templates::new(&BTreeMap::new(), template_fuel(&[]));
-        for (name, _) in DEFAULT_TEMPLATES {
-            templates
-                .compile(name)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-        }
     }
 }

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
 
-use super::{body, Site, View};
+use super::{body, RenderError, Site, View};
 use crate::model::{day_start, Event, Status, When};
 use crate::render::site::Format;
 
@@ -25,13 +25,14 @@ use crate::render::site::Format;
 const REFRESH: &str = "PT1H";
 
 /// Writes the view's calendar: every event of the view, in chronological order.
-pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
     write_header(site, view, w)?;
     let mut out = ContentLines::new(w);
     for &index in &view.events {
         write_event(&mut out, site, index)?;
     }
-    write_footer(w)
+    write_footer(w)?;
+    Ok(())
 }
 
 /// Where each part of a written calendar lies: the header's length, then each VEVENT's, in the
@@ -67,7 +68,7 @@ impl CalendarLayout {
 const FOOTER: &[u8] = b"END:VCALENDAR\r\n";
 
 /// The view's calendar header (see [`render_ical`]).
-pub fn header_bytes(site: &Site, view: &View) -> io::Result<Vec<u8>> {
+pub fn header_bytes(site: &Site, view: &View) -> Result<Vec<u8>, RenderError> {
     let mut bytes = Vec::with_capacity(1024);
     write_header(site, view, &mut bytes)?;
     Ok(bytes)
@@ -75,16 +76,17 @@ pub fn header_bytes(site: &Site, view: &View) -> io::Result<Vec<u8>> {
 
 /// The VEVENT of the event at `index`, as every calendar holding it writes it: it depends on
 /// the event, the link base and the settings alone.
-pub fn event_bytes(site: &Site, index: usize) -> io::Result<Vec<u8>> {
+pub fn event_bytes(site: &Site, index: usize) -> Result<Vec<u8>, RenderError> {
     let mut bytes = Vec::with_capacity(4096);
     write_event(&mut ContentLines::new(&mut bytes), site, index)?;
     Ok(bytes)
 }
 
 /// Ends a calendar (see [`render_ical`]).
-pub fn write_footer(w: &mut dyn Write) -> io::Result<()> {
+pub fn write_footer(w: &mut dyn Write) -> Result<(), RenderError> {
     w.write_all(FOOTER)?;
-    w.flush()
+    w.flush()?;
+    Ok(())
 }
 
 /// How many events [`render_icals`] renders (in parallel) before writing them out; two
@@ -101,7 +103,7 @@ pub fn render_icals(
     views: &[&View],
     writers: &mut [&mut (dyn Write + Send)],
     progress: &(dyn Fn(usize) + Sync),
-) -> io::Result<Vec<CalendarLayout>> {
+) -> Result<Vec<CalendarLayout>, RenderError> {
     assert_eq!(views.len(), writers.len(), "one writer per view");
     let mut layouts = Vec::with_capacity(views.len());
     for (view, w) in views.iter().zip(writers.iter_mut()) {
@@ -163,8 +165,8 @@ pub fn render_icals(
 }
 
 /// A part's length as a layout holds it.
-fn part_len(bytes: &[u8]) -> io::Result<u32> {
-    u32::try_from(bytes.len()).map_err(|_| io::Error::other("a calendar part over 4 GiB"))
+fn part_len(bytes: &[u8]) -> Result<u32, RenderError> {
+    u32::try_from(bytes.len()).map_err(|_| RenderError::CalendarPartTooLarge)
 }
 
 /// Appends the batch's events (the collection's events from `start` on) to each view that holds
@@ -242,7 +244,7 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
             if i > 0 {
                 out.raw(",")?;
             }
-            out.escaped(tag)?;
+            out.escaped(tag.name())?;
         }
         out.end()?;
     }

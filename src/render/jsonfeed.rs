@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{Site, View};
+use super::{RenderError, Site, View};
+use crate::model::Tag;
 use crate::render::site::Format;
 
 #[derive(Serialize)]
@@ -34,7 +35,7 @@ struct Item<'a> {
     content_html: std::borrow::Cow<'a, str>,
     date_published: String,
     date_modified: String,
-    tags: &'a [String],
+    tags: &'a [Tag],
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -42,7 +43,7 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Writes the view's JSON Feed: its newest `feed_limit` entries, newest first.
-pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
     let settings = &site.collection.settings;
     let items = site
         .feed_entries(view)
@@ -73,6 +74,7 @@ pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> io::Resul
         items,
     };
     let mut writer = w;
-    serde_json::to_writer_pretty(&mut writer, &feed)?;
-    writer.write_all(b"\n")
+    serde_json::to_writer_pretty(&mut writer, &feed).map_err(io::Error::from)?;
+    writer.write_all(b"\n")?;
+    Ok(())
 }

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{Event, Source};
+use super::RenderError;
+use crate::model::{Event, Source, Tag};
 
 /// An event as exported; the field names are the front matter's.
 #[derive(Serialize)]
@@ -19,7 +20,7 @@ pub struct ExportedEvent<'a> {
     pub end: Option<String>,
     pub timezone: &'a str,
     pub location: Option<&'a str>,
-    pub tags: &'a [String],
+    pub tags: &'a [Tag],
     pub status: &'static str,
     pub published: Option<String>,
     pub updated: Option<String>,
@@ -71,9 +72,9 @@ impl<'a> ExportedSource<'a> {
 pub fn render_jsonl<'a>(
     events: impl IntoIterator<Item = &'a Event>,
     w: &mut dyn Write,
-) -> io::Result<()> {
+) -> Result<(), RenderError> {
     for event in events {
-        serde_json::to_writer(&mut *w, &ExportedEvent::new(event))?;
+        serde_json::to_writer(&mut *w, &ExportedEvent::new(event)).map_err(io::Error::from)?;
         w.write_all(b"\n")?;
     }
     Ok(())

@@ -8,7 +8,9 @@ pub mod archive;
 pub mod article;
 pub mod atom;
 pub mod body;
+pub mod covering;
 pub mod csv;
+mod error;
 pub mod html;
 pub mod ical;
 pub mod jsonfeed;
@@ -18,7 +20,7 @@ pub mod rss;
 pub mod site;
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::Write;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -27,7 +29,9 @@ use uuid::Uuid;
 
 use crate::identity;
 use crate::model::{unique_updated, Collection, Event};
+use crate::templates::{template_fuel, Templates};
 
+pub use self::error::RenderError;
 pub use self::site::{outputs, Format, Output, Page, View};
 
 /// Everything the renderers share for one build.
@@ -47,7 +51,7 @@ pub struct Site<'a> {
     /// Each event's place in the feeds' order (0 for the most recently published).
     feed_rank: Vec<u32>,
     /// The timeline pages' templates: the defaults and the collection's own.
-    pub templates: html::Templates,
+    pub templates: Templates,
     /// The years and tags every timeline page links to.
     pub navigation: html::Navigation,
 }
@@ -78,10 +82,7 @@ impl<'a> Site<'a> {
             feed_rank: feed_rank(&collection.events),
             now,
             pinned: pinned.is_some(),
-            templates: html::Templates::new(
-                &collection.templates,
-                html::template_fuel(&collection.events),
-            ),
+            templates: Templates::new(&collection.templates, template_fuel(&collection.events)),
             navigation: html::Navigation::new(collection),
             link_base,
         }
@@ -268,7 +269,7 @@ fn feed_rank(events: &[Arc<Event>]) -> Vec<u32> {
 }
 
 /// Writes one output of the site.
-pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()> {
+pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), RenderError> {
     match output.format {
         Format::Rss => rss::render_rss(site, &output.view, w),
         Format::Atom => atom::render_atom(site, &output.view, w),
@@ -287,9 +288,9 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> io::Result<()>
     }
 }
 
-/// Renders one output into memory.
-pub fn render_to_vec(site: &Site, output: &Output) -> io::Result<Vec<u8>> {
+/// Renders one output into memory; an error names the output's path.
+pub fn render_to_vec(site: &Site, output: &Output) -> Result<Vec<u8>, RenderError> {
     let mut bytes = Vec::new();
-    render(site, output, &mut bytes)?;
+    render(site, output, &mut bytes).map_err(|err| err.at(&output.path))?;
     Ok(bytes)
 }

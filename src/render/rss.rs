@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::Write;
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
@@ -15,7 +15,7 @@ use rss::{Category, Channel, Guid, Item};
 
 use chrono::{DateTime, Utc};
 
-use super::{archive, Site, View};
+use super::{archive, RenderError, Site, View};
 use crate::render::site::Format;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
@@ -54,7 +54,7 @@ fn plain_text(text: &str) -> String {
 
 /// Writes the view's RSS feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
-pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> io::Result<()> {
+pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
     let mut links = Vec::new();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(atom_link(
@@ -121,14 +121,9 @@ pub(crate) fn channel(
 }
 
 /// Writes a channel, indented.
-pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> io::Result<()> {
-    channel
-        .pretty_write_to(w, b' ', 2)
-        .map(|_| ())
-        .map_err(|err| match err {
-            rss::Error::Xml(xml) => io::Error::other(xml.to_string()),
-            other => io::Error::other(other.to_string()),
-        })
+pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> Result<(), RenderError> {
+    channel.pretty_write_to(w, b' ', 2)?;
+    Ok(())
 }
 
 fn item(site: &Site, index: usize, html: &str) -> Item {
@@ -146,7 +141,7 @@ fn item(site: &Site, index: usize, html: &str) -> Item {
             .tags
             .iter()
             .map(|tag| Category {
-                name: plain_text(tag),
+                name: plain_text(tag.name()),
                 domain: None,
             })
             .collect(),

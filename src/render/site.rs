@@ -3,11 +3,10 @@
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
 //! year with events) and `tags/<tag-slug>/index.html`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::model::Collection;
-use crate::query::tag_slug;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,19 +143,12 @@ pub fn collection_view(collection: &Collection) -> View {
 
 /// One view per tag (keyed and ordered by slug); the name shown is the first spelling met.
 pub fn tag_views(collection: &Collection) -> Vec<View> {
-    let mut by_slug: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-    // A collection uses few distinct tags many times: each is slugified once.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
+    let mut by_slug: BTreeMap<&str, (&str, Vec<usize>)> = BTreeMap::new();
     for (index, event) in collection.events.iter().enumerate() {
         for tag in &event.tags {
-            let slug = slugs.entry(tag).or_insert_with(|| tag_slug(tag));
-            // Looked up by reference first: only a new slug is copied into the map.
-            if !by_slug.contains_key(slug.as_str()) {
-                by_slug.insert(slug.clone(), (tag.clone(), Vec::new()));
-            }
-            let Some(entry) = by_slug.get_mut(slug.as_str()) else {
-                continue;
-            };
+            let entry = by_slug
+                .entry(tag.slug())
+                .or_insert_with(|| (tag.name(), Vec::new()));
             if entry.1.last() != Some(&index) {
                 entry.1.push(index);
             }

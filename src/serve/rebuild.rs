@@ -139,7 +139,12 @@ impl Builder {
     /// [`Builder::build`].
     pub fn check_all(&mut self) -> io::Result<Checked> {
         let previous = self.files.take();
-        let (checked, files) = check::check_collection_with(&self.events, previous, Keep::Files)?;
+        let (checked, files) = check::check_collection_with(
+            &self.events,
+            previous,
+            Keep::Files,
+            render::covering::render_covering_pages,
+        )?;
         self.files = files;
         self.needs_full = checked.collection.is_none();
         Ok(checked)
@@ -526,7 +531,8 @@ mod tests {
     }
 
     fn paths(dir: &Path) -> Vec<String> {
-        let checked = check::check_collection(dir).expect("readable");
+        let checked = check::check_collection(dir, render::covering::render_covering_pages)
+            .expect("readable");
         let collection = checked.collection.expect("valid");
         render::outputs(&collection)
             .into_iter()

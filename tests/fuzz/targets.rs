@@ -120,7 +120,8 @@ fn instant(when: &When) -> Option<chrono::DateTime<chrono::Utc>> {
 /// A whole collection folder: checked, and when valid, every output rendered and read back
 /// by an independent parser.
 pub fn collection(dir: &Path) {
-    let checked = check_collection(dir).expect("a folder that exists can be checked");
+    let checked = check_collection(dir, render::covering::render_covering_pages)
+        .expect("a folder that exists can be checked");
     for diagnostic in &checked.diagnostics {
         let text = fs::read_to_string(&diagnostic.path).ok();
         assert_located(diagnostic, text.as_deref());
