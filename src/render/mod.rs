@@ -276,7 +276,7 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), Ren
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
         Format::Ical => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
-        Format::Opml => opml::render_opml(site, &output.view, w),
+        Format::Opml => Ok(opml::render_opml(site, &output.view, w)?),
         Format::RssArchive(page) => {
             let entries = site.entries_with_html(output.view.events.clone(), None);
             archive::render_rss_archive(site, &output.view, page, &entries, w)
