@@ -59,6 +59,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let built = builder
         .build(collection)
         .context("cannot render the outputs")?;
+    serve::memory::give_back_freed_memory();
     let store = Store::new().context("cannot make a folder for the compressed outputs")?;
     let state = Arc::new(State::new(built.served, store));
     // A small collection is served compressed from the first request. A large one would keep

@@ -24,6 +24,19 @@ pub fn keep_freed_memory_between_rebuilds() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, KEEP_FREED_MEMORY_MS as _) };
 }
 
+/// Hands the memory freed so far back to the system at once, from every thread that builds
+/// (the calling one and rayon's): after the first build, whose peak is several times what the
+/// server then holds, the delay set by [`keep_freed_memory_between_rebuilds`] would otherwise
+/// keep that peak for minutes.
+#[allow(unsafe_code)]
+pub fn give_back_freed_memory() {
+    // SAFETY: asks mimalloc to release the calling thread's free memory (and what threads that
+    // ended left); no pointer is passed, and any thread may call it at any time.
+    let collect = || unsafe { libmimalloc_sys::mi_collect(true) };
+    rayon::broadcast(|_| collect());
+    collect();
+}
+
 /// The purge delay mimalloc uses now, in milliseconds.
 #[allow(unsafe_code)]
 // `c_long` is 64 bits here but 32 on Windows.
