@@ -248,9 +248,14 @@ pub struct ManArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub events: EventsArg,
-    /// The address and port to listen on (port 0 picks a free one)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    /// The address and port to listen on: `127.0.0.1:8080`, `localhost:8080`, `[::1]:8080`, or
+    /// `:8080` and `8080` for that port on 127.0.0.1 (write `0.0.0.0:8080` to listen on every
+    /// interface; port 0 picks a free one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = parse_listen_addr)]
     pub addr: std::net::SocketAddr,
+    /// The port to listen on, in place of the port of --addr
+    #[arg(long, short, value_name = "PORT")]
+    pub port: Option<u16>,
     /// The public address links point at, for a server behind a proxy [default: the listening
     /// address]
     #[arg(long, value_name = "URL", value_parser = parse_base_url)]
@@ -260,6 +265,10 @@ pub struct ServeArgs {
     /// removed at the end]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Open the front page in the browser once the server listens ($BROWSER, else the
+    /// system's default)
+    #[arg(long)]
+    pub open: bool,
     /// Log no requests and no rebuilds; errors only
     #[arg(long, short)]
     pub quiet: bool,
@@ -273,6 +282,39 @@ pub struct ServeArgs {
 /// A bad value is a usage error, reported by clap like any other.
 pub fn parse_base_url(url: &str) -> Result<String, String> {
     AbsoluteUrl::base(url).map(String::from)
+}
+
+/// `serve --addr`: a socket address, or a host name with a port (resolved; an IPv4 address is
+/// preferred, as `localhost` then means the 127.0.0.1 the printed links use), or a port alone
+/// (`:8080`, `8080`) on the loopback address: a server for writing is not opened to the network
+/// unless asked.
+pub fn parse_listen_addr(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port = |port: &str| {
+        port.parse::<u16>()
+            .map_err(|_| format!("'{port}' is not a port number (0 to 65535)"))
+    };
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, p)) => (host, port(p)?),
+        None if text.bytes().all(|b| b.is_ascii_digit()) => ("", port(text)?),
+        None => return Err(format!("'{text}' has no port: write it as {text}:8080")),
+    };
+    if host.is_empty() {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    let resolved: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|error| format!("cannot resolve the host '{host}': {error}"))?
+        .collect();
+    resolved
+        .iter()
+        .find(|addr| addr.is_ipv4())
+        .or(resolved.first())
+        .copied()
+        .ok_or_else(|| format!("the host '{host}' has no address"))
 }
 
 /// A one-line text value (title, location): what `check` accepts in such a field.
@@ -321,6 +363,33 @@ fn parse_source_url(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_addresses_in_every_form() {
+        for (text, addr) in [
+            ("127.0.0.1:8080", "127.0.0.1:8080"),
+            ("0.0.0.0:80", "0.0.0.0:80"),
+            ("[::1]:9000", "[::1]:9000"),
+            (":8080", "127.0.0.1:8080"),
+            ("8081", "127.0.0.1:8081"),
+            (":0", "127.0.0.1:0"),
+            ("localhost:8082", "127.0.0.1:8082"),
+        ] {
+            assert_eq!(parse_listen_addr(text).unwrap().to_string(), addr, "{text}");
+        }
+        for (text, message) in [
+            ("localhost", "has no port"),
+            (":http", "is not a port number"),
+            ("127.0.0.1:70000", "is not a port number"),
+            (
+                "no-such-host.invalid:8080",
+                "cannot resolve the host 'no-such-host.invalid'",
+            ),
+        ] {
+            let error = parse_listen_addr(text).unwrap_err();
+            assert!(error.contains(message), "{text}: {error}");
+        }
+    }
 
     #[test]
     fn command_tree_is_valid() {

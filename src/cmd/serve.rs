@@ -46,10 +46,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let Some(collection) = super::report(checked, args.quiet) else {
         return Ok(super::invalid());
     };
-    let listener = serve::bind(args.addr)?;
+    let addr = match args.port {
+        Some(port) => std::net::SocketAddr::new(args.addr.ip(), port),
+        None => args.addr,
+    };
+    let listener = serve::bind(addr)?;
     let local = listener
         .local_addr()
-        .with_context(|| format!("cannot read the address bound for {}", args.addr))?;
+        .with_context(|| format!("cannot read the address bound for {addr}"))?;
     let link_base = match &args.base_url {
         Some(url) if url.ends_with('/') => url.clone(),
         Some(url) => format!("{url}/"),
@@ -77,6 +81,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "note: links point at {link_base}, which clients elsewhere cannot reach; \
              pass --base-url with the address they use"
         );
+    }
+    if args.open {
+        // The server's own address, reachable from this machine whatever --base-url says.
+        let page = match local.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                format!("http://127.0.0.1:{}/", local.port())
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                format!("http://[::1]:{}/", local.port())
+            }
+            _ => format!("http://{local}/"),
+        };
+        if let Err(error) = serve::browser::open(&page) {
+            eprintln!("note: cannot open a browser on {page}: {error}");
+        }
     }
     serve::run(Server {
         listener,

@@ -65,7 +65,10 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         return response;
     }
     let Some(resource) = served.get(request.path) else {
-        return plain(StatusCode::NOT_FOUND, "not found\n", method);
+        return match folder_of(served, request.path) {
+            Some(folder) => moved_to(folder, method),
+            None => plain(StatusCode::NOT_FOUND, "not found\n", method),
+        };
     };
     let (variant, coding) = choose_variant(resource, request.headers);
     // The date is from the data and may lie ahead of the clock; it must not be sent then.
@@ -176,6 +179,27 @@ fn preflight(known: bool) -> Response<PayloadBody> {
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("86400"),
     );
+    response
+}
+
+/// The folder a path without its final slash names (`/years/2025` for `/years/2025/`), when
+/// the set serves that folder; static servers answer such a path with a redirect, so a link or
+/// a typed address without the slash still reaches the page.
+fn folder_of(served: &Served, path: &str) -> Option<String> {
+    if path.ends_with('/') {
+        return None;
+    }
+    let folder = format!("{path}/");
+    served.get(&folder).map(|_| folder)
+}
+
+/// 301 to the folder: its path is one of the set's own, a valid header value and a path that
+/// stays on this server. The query, if any, is not carried (no output reads one).
+fn moved_to(folder: String, method: &Method) -> Response<PayloadBody> {
+    let mut response = plain(StatusCode::MOVED_PERMANENTLY, "moved permanently\n", method);
+    if let Ok(location) = HeaderValue::try_from(folder) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
     response
 }
 
@@ -362,6 +386,33 @@ mod tests {
         assert!(!headers.contains_key(header::CONTENT_TYPE));
         assert!(!headers.contains_key(header::CONTENT_LENGTH));
         assert!(body(response).is_empty());
+    }
+
+    #[test]
+    fn a_folder_asked_without_its_slash_is_a_redirect_to_it() {
+        let at = UNIX_EPOCH + 1000 * DAY;
+        let served = Served::single("/years/2025/", resource(at));
+        let ask = |path: &str, method: Method| {
+            let map = with(header::HOST, "127.0.0.1:8080");
+            let head = RequestHead {
+                method: &method,
+                version: Version::HTTP_11,
+                path,
+                headers: &map,
+            };
+            respond(&served, &head, at)
+        };
+        for method in [Method::GET, Method::HEAD] {
+            let moved = ask("/years/2025", method);
+            assert_eq!(moved.status(), StatusCode::MOVED_PERMANENTLY);
+            assert_eq!(moved.headers()[header::LOCATION], "/years/2025/");
+        }
+        assert_eq!(ask("/years/2025/", Method::GET).status(), StatusCode::OK);
+        for missing in ["/years/2024", "/years", "/years/2025//"] {
+            let answer = ask(missing, Method::GET);
+            assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{missing}");
+            assert!(answer.headers().get(header::LOCATION).is_none());
+        }
     }
 
     #[test]

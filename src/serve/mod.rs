@@ -12,6 +12,7 @@
 
 pub mod addresses;
 pub mod body;
+pub mod browser;
 pub mod http;
 pub mod memory;
 pub mod rebuild;

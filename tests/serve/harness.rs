@@ -104,8 +104,15 @@ pub(crate) struct Server {
 
 impl Server {
     fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
+        // A free loopback port unless the test gives its own address.
+        let addr: &[&str] = if args.contains(&"--addr") {
+            &[]
+        } else {
+            &["--addr", "127.0.0.1:0"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
-            .args(["serve", "--events", "events", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--events", "events"])
+            .args(addr)
             .args(args)
             .envs(env.iter().copied())
             .current_dir(dir)
@@ -260,7 +267,9 @@ impl Reply {
 }
 
 fn agent() -> ureq::Agent {
+    // Redirects are answers to look at, not to follow.
     ureq::AgentBuilder::new()
+        .redirects(0)
         .timeout(Duration::from_secs(30))
         .build()
 }

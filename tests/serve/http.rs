@@ -346,6 +346,33 @@ fn an_output_removed_from_the_folder_is_503_not_a_wrong_body() {
 }
 
 #[test]
+fn a_folder_without_its_slash_redirects_to_the_folder() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for folder in ["/years/2025", "/tags/trade"] {
+        for method in ["GET", "HEAD"] {
+            let reply = request(method, &server.url(folder), &[]);
+            assert_eq!(reply.status, 301, "{method} {folder}");
+            assert_eq!(
+                reply.header("location"),
+                Some(format!("{folder}/").as_str())
+            );
+        }
+        let page = get(&server.url(&format!("{folder}/")), &[]);
+        assert_eq!(page.status, 200, "{folder}/");
+    }
+    // The slash is added to the path only: a query is not echoed into the header.
+    let (status, answer) = raw_get(server.port, b"/years/2025?x=%0d%0aSet-Cookie:a");
+    assert_eq!(status, 301);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.contains("location: /years/2025/\r\n"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("set-cookie"),
+        "{answer}"
+    );
+}
+
+#[test]
 fn unknown_paths_are_404() {
     let project = Project::sample();
     let server = project.serve(&[]);
@@ -354,7 +381,7 @@ fn unknown_paths_are_404() {
         "/RSS.XML",
         "/rss.xml/",
         "/tags/",
-        "/tags/trade",
+        "/tags/no-such-tag",
         "/tags/no-such-tag/rss.xml",
         "/events/chronicle.toml",
         "/chronicle.toml",

@@ -12,3 +12,4 @@ mod http;
 mod ids;
 mod live;
 mod load;
+mod options;
