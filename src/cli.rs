@@ -265,6 +265,10 @@ pub struct ServeArgs {
     /// removed at the end]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Send the pages as built: without the script that reloads them after a rebuild and
+    /// shows the collection's errors while it has any
+    #[arg(long)]
+    pub no_reload: bool,
     /// Open the front page in the browser once the server listens ($BROWSER, else the
     /// system's default)
     #[arg(long)]

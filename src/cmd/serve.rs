@@ -106,6 +106,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         write_stall: args
             .write_stall_timeout_ms
             .map_or(serve::WRITE_STALL_TIMEOUT, std::time::Duration::from_millis),
+        live: (!args.no_reload).then(Arc::default),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -70,6 +70,37 @@ impl PayloadBody {
     }
 }
 
+impl PayloadBody {
+    /// The whole body, read now from memory or from its opened file: for a page `serve`
+    /// changes before it sends it (see [`super::live`]). A file that ends before the length
+    /// it was indexed with is an error, as when it is sent.
+    pub fn into_bytes(self) -> io::Result<Bytes> {
+        match self.source {
+            Source::Memory(bytes) => Ok(bytes),
+            Source::Done => Ok(Bytes::new()),
+            Source::Unopened(file) => Err(io::Error::other(format!(
+                "{} was not opened before its body was read",
+                file.path.display()
+            ))),
+            Source::Open(file) => {
+                let capacity = usize::try_from(self.remaining).unwrap_or(0);
+                let mut bytes = Vec::with_capacity(capacity);
+                file.take(self.remaining).read_to_end(&mut bytes)?;
+                if (bytes.len() as u64) < self.remaining {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the file ended {} bytes before its length",
+                            self.remaining - bytes.len() as u64
+                        ),
+                    ));
+                }
+                Ok(Bytes::from(bytes))
+            }
+        }
+    }
+}
+
 impl hyper::body::Body for PayloadBody {
     type Data = Bytes;
     type Error = io::Error;

@@ -14,6 +14,7 @@ pub mod addresses;
 pub mod body;
 pub mod browser;
 pub mod http;
+pub mod live;
 pub mod memory;
 pub mod rebuild;
 pub mod stall;
@@ -38,6 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch as signal_watch, Semaphore};
 
 use self::addresses::AddressSlots;
+use self::live::{AnyBody, Live};
 pub use self::rebuild::Builder;
 use self::stall::StallGuard;
 pub use self::state::{Served, State};
@@ -114,6 +116,8 @@ pub struct Server {
     pub quiet: bool,
     /// How long a client may take no byte of its response (see [`WRITE_STALL_TIMEOUT`]).
     pub write_stall: Duration,
+    /// Pages reload when a rebuild is served (see [`live`]); `None`: pages are sent as built.
+    pub live: Option<Arc<Live>>,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets open requests finish (for a bounded time).
@@ -140,6 +144,7 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         builder,
         quiet,
         write_stall,
+        live,
     } = server;
     let listener = TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
     tokio::spawn(watch::rebuild_on_change(
@@ -147,11 +152,17 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         Arc::clone(&state),
         builder,
         quiet,
+        live.clone(),
     ));
 
     let (stop_sender, stop) = signal_watch::channel(false);
+    let live_at_stop = live.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        // Event streams never end by themselves soon: they are ended, so connections close.
+        if let Some(live) = live_at_stop {
+            live.close();
+        }
         let _ = stop_sender.send(true);
     });
 
@@ -201,9 +212,11 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         // Responses are written whole; Nagle's algorithm would only delay the last segment.
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
+        let live = live.clone();
         let service = service_fn(move |request| {
             let state = Arc::clone(&state);
-            async move { Ok::<_, Infallible>(handle(&state, &request, quiet).await) }
+            let live = live.clone();
+            async move { Ok::<_, Infallible>(handle(&state, live.as_deref(), &request, quiet).await) }
         });
         let builder = Arc::clone(&builder);
         let mut stop = stop.clone();
@@ -241,31 +254,21 @@ async fn close<C>(
     let _ = tokio::time::timeout(CLOSE_GRACE, connection).await;
 }
 
-/// Answers one request from the current set (see [`answer`]) and logs it.
+/// Answers one request from the current set (see [`answer`]), or from `live` for its own
+/// paths, and logs it.
 async fn handle(
     state: &State,
+    live: Option<&Live>,
     request: &Request<Incoming>,
     quiet: bool,
-) -> hyper::Response<http::PayloadBody> {
+) -> hyper::Response<AnyBody> {
     let started = Instant::now();
-    let head = http::RequestHead {
-        method: request.method(),
-        version: request.version(),
-        path: request.uri().path(),
-        headers: request.headers(),
-    };
-    let mut response = match answer(|| state.load(), &head).await {
-        Ok(response) => response,
-        // An error, logged even when quiet: the output folder is gone or unreadable, or
-        // builds keep replacing it faster than a request can be answered.
-        Err(err) => {
-            eprintln!(
-                "cannot answer {}: {}",
-                crate::terminal::escape(request.uri().path()),
-                crate::terminal::escape(&err.to_string())
-            );
-            http::unavailable(request.method())
-        }
+    let mut response = match live {
+        Some(live) => match live.respond(request.method(), request.uri().path()) {
+            Some(response) => response.map(AnyBody::Live),
+            None => answer_page_with_live_script(state, live, request).await,
+        },
+        None => answer_request(state, request).await,
     };
     // No request body is ever read. Rather than let hyper wait for one to keep the connection
     // alive, the connection closes after the answer, so a slow body cannot hold it.
@@ -286,6 +289,103 @@ async fn handle(
         );
     }
     response
+}
+
+/// The answer from the current set, as built.
+async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Response<AnyBody> {
+    let head = http::RequestHead {
+        method: request.method(),
+        version: request.version(),
+        path: request.uri().path(),
+        headers: request.headers(),
+    };
+    answer_or_unavailable(state, request, &head)
+        .await
+        .map(AnyBody::Payload)
+}
+
+/// The answer from the current set, a page with the live-reload script added (see
+/// [`live::inject`]). Such a page is sent whole, in identity, and never as "not modified": its
+/// bytes are not the built ones the validators describe, and a browser must not keep a copy
+/// without the script.
+async fn answer_page_with_live_script(
+    state: &State,
+    live: &Live,
+    request: &Request<Incoming>,
+) -> hyper::Response<AnyBody> {
+    // Read before the set: a build swapped in meanwhile then only makes the page reload once
+    // more, where the other order could leave a page of an older build waiting.
+    let build = live.build();
+    let path = request.uri().path();
+    let is_page = state
+        .load()
+        .get(path)
+        .is_some_and(|resource| resource.content_type.as_bytes().starts_with(b"text/html"));
+    if !is_page {
+        return answer_request(state, request).await;
+    }
+    let mut headers = request.headers().clone();
+    for name in [
+        header::ACCEPT_ENCODING,
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+    ] {
+        headers.remove(name);
+    }
+    // HEAD is answered as GET, for the length of the page as sent.
+    let head = http::RequestHead {
+        method: &hyper::Method::GET,
+        version: request.version(),
+        path,
+        headers: &headers,
+    };
+    let mut response = answer_or_unavailable(state, request, &head).await;
+    if response.status() != hyper::StatusCode::OK {
+        return response.map(AnyBody::Payload);
+    }
+    let body = std::mem::replace(response.body_mut(), http::PayloadBody::empty());
+    let page = match body.into_bytes() {
+        Ok(page) => live::inject(&page, build),
+        Err(err) => {
+            eprintln!(
+                "cannot answer {}: {}",
+                crate::terminal::escape(path),
+                crate::terminal::escape(&err.to_string())
+            );
+            return http::unavailable(request.method()).map(AnyBody::Payload);
+        }
+    };
+    let headers = response.headers_mut();
+    headers.remove(header::ETAG);
+    headers.remove(header::LAST_MODIFIED);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
+    if request.method() == hyper::Method::GET {
+        *response.body_mut() =
+            http::PayloadBody::new(state::Payload::Whole(bytes::Bytes::from(page)));
+    }
+    response.map(AnyBody::Payload)
+}
+
+/// [`answer`], or 503 (logged) when no set could answer.
+async fn answer_or_unavailable(
+    state: &State,
+    request: &Request<Incoming>,
+    head: &http::RequestHead<'_>,
+) -> hyper::Response<http::PayloadBody> {
+    match answer(|| state.load(), head).await {
+        Ok(response) => response,
+        // An error, logged even when quiet: the output folder is gone or unreadable, or
+        // builds keep replacing it faster than a request can be answered.
+        Err(err) => {
+            eprintln!(
+                "cannot answer {}: {}",
+                crate::terminal::escape(request.uri().path()),
+                crate::terminal::escape(&err.to_string())
+            );
+            http::unavailable(request.method())
+        }
+    }
 }
 
 /// Answers `head` from the set `load` returns, with its body file opened and checked to be the

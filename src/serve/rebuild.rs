@@ -93,6 +93,8 @@ pub struct Builder {
     /// Each event file's version (relative path), new whenever the file is read again.
     versions: FxHashMap<String, u64>,
     next_version: u64,
+    /// Why the last rebuild kept the last good build, one line each, until taken.
+    problems: Vec<String>,
 }
 
 impl Builder {
@@ -117,6 +119,7 @@ impl Builder {
             last: None,
             pending: FxHashSet::default(),
             needs_full: true,
+            problems: Vec::new(),
             versions: FxHashMap::default(),
             next_version: 0,
         }
@@ -156,11 +159,18 @@ impl Builder {
         self.render(collection, None, true)
     }
 
+    /// Why the last [`Builder::rebuild`] that returned `None` kept the last good build: each
+    /// error as printed (empty after a good rebuild, or once taken).
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
+    }
+
     /// Rebuilds after the watcher reported `changed` (`None`: changes it could not name), on
     /// top of `current`. `None` (with the reasons on stderr) when the collection cannot be read
     /// or has an error: the last good set stays.
     pub fn rebuild(&mut self, changed: Option<&[PathBuf]>, current: &Served) -> Option<Rebuilt> {
         let keeping = "still serving the last good build";
+        self.problems.clear();
         let outcome = match changed {
             Some(changed) if !self.needs_full => self.rebuild_changed(changed, current),
             _ => Err(Full),
@@ -172,11 +182,13 @@ impl Builder {
         match result {
             Ok(rebuilt) => rebuilt,
             Err(err) => {
-                eprintln!(
-                    "cannot rebuild from {}: {}; {keeping}",
+                let problem = format!(
+                    "cannot rebuild from {}: {}",
                     crate::terminal::escape_path(&self.events),
                     crate::terminal::escape(&err.to_string())
                 );
+                eprintln!("{problem}; {keeping}");
+                self.problems = vec![problem];
                 // Start over at the next change.
                 self.needs_full = true;
                 None
@@ -193,6 +205,7 @@ impl Builder {
             }
         }
         let Some(collection) = checked.collection else {
+            self.problems = errors_of(checked.diagnostics.iter());
             report_errors(checked.error_count());
             return Ok(None);
         };
@@ -258,6 +271,7 @@ impl Builder {
             eprintln!("{diagnostic}");
         }
         if errors > 0 {
+            self.problems = errors_of(diagnostics.iter());
             self.files = Some(files);
             report_errors(errors);
             return Ok(Ok(None));
@@ -273,6 +287,7 @@ impl Builder {
             for diagnostic in &moved_too_far {
                 eprintln!("{diagnostic}");
             }
+            self.problems = errors_of(moved_too_far.iter());
             report_errors(moved_too_far.len());
             // The collection is left behind: the next change checks everything again.
             self.needs_full = true;
@@ -426,6 +441,13 @@ const MAX_REREAD_SCANNED: usize = 16;
 
 /// The rebuild cannot use the watcher's paths alone.
 struct Full;
+
+/// The errors among `diagnostics`, each as printed, in the order `check` prints them.
+fn errors_of<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Vec<String> {
+    let mut errors: Vec<&Diagnostic> = diagnostics.filter(|d| d.is_error()).collect();
+    errors.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    errors.iter().map(ToString::to_string).collect()
+}
 
 fn report_errors(errors: usize) {
     let plural = if errors == 1 { "" } else { "s" };

@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 
 use rayon::prelude::*;
 
+use super::live::Live;
 use super::rebuild::{spellings, Builder};
 use super::state::{Resource, State};
 
@@ -93,7 +94,13 @@ impl Watch {
 
 /// Rebuilds after each batch of relevant changes until the watch ends; a rebuilt set is served
 /// at once (in identity), and its compressed variants join it when they are made.
-pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Builder, quiet: bool) {
+pub async fn rebuild_on_change(
+    mut watch: Watch,
+    state: Arc<State>,
+    builder: Builder,
+    quiet: bool,
+    live: Option<Arc<Live>>,
+) {
     let builder = Arc::new(Mutex::new(builder));
     // Background compression waits while the collection is being edited (see `Editing`).
     let rebuilding = Arc::new(Editing::default());
@@ -133,9 +140,18 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
         rebuilding.start();
         let rebuilt = tokio::task::spawn_blocking(move || {
             let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
-            builder.rebuild(paths.as_deref(), &current)
+            let rebuilt = builder.rebuild(paths.as_deref(), &current);
+            (rebuilt, builder.take_problems())
         })
-        .await;
+        .await
+        .map(|(rebuilt, problems)| {
+            if let (None, Some(live)) = (&rebuilt, &live) {
+                if !problems.is_empty() {
+                    live.broken(problems);
+                }
+            }
+            rebuilt
+        });
         if !matches!(rebuilt, Ok(Some(_))) {
             rebuilding.end();
         }
@@ -147,6 +163,9 @@ pub async fn rebuild_on_change(mut watch: Watch, state: Arc<State>, builder: Bui
                     eprintln!("{err}");
                 }
                 rebuilding.end();
+                if let Some(live) = &live {
+                    live.built();
+                }
                 if !quiet {
                     eprintln!(
                         "rebuilt {} events in {:.1?} ({}): {} of {} files rendered again, served after {:.1?}",

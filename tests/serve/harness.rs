@@ -81,13 +81,19 @@ impl Project {
     }
 
     /// `chronicle serve --events events --addr 127.0.0.1:0 <args>`, once it prints its URLs.
+    /// Pages are sent as built (`--no-reload`), so what is served can be compared with a build.
     pub(crate) fn serve(&self, args: &[&str]) -> Server {
-        Server::start(self.dir.path(), args, &[])
+        Server::start(self.dir.path(), args, &[], false)
     }
 
     /// [`Project::serve`] with these variables set in the server's environment.
     pub(crate) fn serve_with_env(&self, args: &[&str], env: &[(&str, &Path)]) -> Server {
-        Server::start(self.dir.path(), args, env)
+        Server::start(self.dir.path(), args, env, false)
+    }
+
+    /// [`Project::serve`] as a writer runs it: pages get the live-reload script.
+    pub(crate) fn serve_live(&self, args: &[&str]) -> Server {
+        Server::start(self.dir.path(), args, &[], true)
     }
 }
 
@@ -103,7 +109,7 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)], live: bool) -> Server {
         // A free loopback port unless the test gives its own address.
         let addr: &[&str] = if args.contains(&"--addr") {
             &[]
@@ -113,6 +119,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
             .args(["serve", "--events", "events"])
             .args(addr)
+            .args(if live { None } else { Some("--no-reload") })
             .args(args)
             .envs(env.iter().copied())
             .current_dir(dir)

@@ -11,5 +11,6 @@ mod harness;
 mod http;
 mod ids;
 mod live;
+mod live_reload;
 mod load;
 mod options;
