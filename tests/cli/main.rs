@@ -27,4 +27,5 @@ mod opml;
 mod parsers;
 mod shell;
 mod terminal;
+mod tutorial;
 mod usage;
