@@ -165,6 +165,7 @@ fn run_server(dir: &Path, path: &str, block: &Block) {
             .timeout(Duration::from_secs(30))
             .call()
             .map(|response| response.into_string().unwrap())
+            .map_err(|error| error.to_string())
     };
     let front = fetch("http://127.0.0.1:8080/");
     let events = fetch(&calendar);
