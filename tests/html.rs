@@ -162,10 +162,57 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
         let year_links = hrefs(&html, "nav.years a");
         for year in &years {
             assert!(
-                year_links.contains(&format!("years/{year:04}/")),
+                year_links.contains(&format!("years/{year:04}/index.html")),
                 "{year} in {year_links:?}"
             );
         }
+    }
+}
+
+/// Every link from a page to another page of the site names a file, and its fragment an
+/// element of that file: the built site opened from the disk (`file://`, where a folder is
+/// not its `index.html`) has no broken link.
+#[test]
+fn every_link_between_pages_opens_a_file_from_the_disk() {
+    for events in [SAMPLE, PAGES] {
+        let out = build(events);
+        let pages: Vec<PathBuf> = walkdir::WalkDir::new(out.path())
+            .into_iter()
+            .map(|entry| entry.unwrap().into_path())
+            .filter(|path| path.extension().is_some_and(|e| e == "html"))
+            .collect();
+        assert!(pages.len() > 3, "{events}: {pages:?}");
+        let mut checked = 0;
+        for path in &pages {
+            let relative = path.strip_prefix(out.path()).unwrap().to_str().unwrap();
+            let html = page(out.path(), relative);
+            for link in hrefs(&html, "a, link") {
+                if link.contains(':') {
+                    continue; // absolute: feeds, calendars, sources, canonical
+                }
+                let (file, fragment) = link.split_once('#').unwrap_or((&link, ""));
+                let target = if file.is_empty() {
+                    path.clone()
+                } else {
+                    path.parent().unwrap().join(file)
+                };
+                assert!(
+                    target.is_file(),
+                    "{events}/{relative}: {link} is not a file"
+                );
+                if !fragment.is_empty() {
+                    let text = std::fs::read_to_string(&target).unwrap();
+                    let target_page = Html::parse_document(&text);
+                    assert_eq!(
+                        select(&target_page, &format!("[id=\"{fragment}\"]")).len(),
+                        1,
+                        "{events}/{relative}: {link}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{events}: {checked} links");
     }
 }
 
@@ -203,9 +250,12 @@ fn tag_pages_list_their_events_and_their_own_feeds() {
     // Every tag on an event links to its page, which exists.
     let html = page(out.path(), "years/2025/index.html");
     let tag_links = hrefs(&html, ".meta .tag a");
-    assert!(tag_links.contains("../../tags/security/"), "{tag_links:?}");
+    assert!(
+        tag_links.contains("../../tags/security/index.html"),
+        "{tag_links:?}"
+    );
     for link in tag_links {
-        let target = out.path().join("years/2025").join(&link).join("index.html");
+        let target = out.path().join("years/2025").join(&link);
         assert!(target.is_file(), "tag link {link} has no page");
     }
 }

@@ -23,7 +23,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::article::EventObject;
-use super::site::{Format, Page, View};
+use super::site::{Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
 
@@ -317,11 +317,7 @@ fn page_context<'a>(
             description: &settings.description,
             language: &settings.language,
             author: &settings.author,
-            home: if root.is_empty() {
-                "./".into()
-            } else {
-                root.clone()
-            },
+            home: page_link(&root, ""),
             updated: Moment::of(&When::Date(
                 updated.with_timezone(&settings.timezone).date_naive(),
             )),
@@ -342,7 +338,7 @@ fn page_context<'a>(
             .iter()
             .map(|&(year, count)| YearLink {
                 year,
-                href: format!("{root}years/{year:04}/"),
+                href: page_link(&root, &format!("years/{year:04}/")),
                 count,
                 current: current_year == Some(year),
             })
@@ -376,6 +372,14 @@ pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
     view.events[skip..].to_vec()
 }
 
+/// A link from a page to the page of the folder `dir` (`""` for the front page), through
+/// `root` (the way up to the site's root): to its `index.html`, not the folder, so the links
+/// also work in a built site opened from the disk (`file://`), where a folder is not its index.
+/// Feeds keep the folder form in their permalinks: they are read over HTTP only.
+fn page_link(root: &str, dir: &str) -> String {
+    format!("{root}{dir}{PAGE_FILE}")
+}
+
 fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {
     let mut tags: Vec<&(String, String, usize)> = nav.tags.iter().collect();
     tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
@@ -384,7 +388,7 @@ fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {
     tags.into_iter()
         .map(|(slug, name, count)| TagLink {
             name: name.clone(),
-            href: format!("{root}tags/{slug}/"),
+            href: page_link(root, &format!("tags/{slug}/")),
             count: *count,
         })
         .collect()
@@ -441,7 +445,7 @@ fn group_by_year_and_month(
         .into_iter()
         .map(|(year, months)| YearGroup {
             year,
-            href: format!("{root}years/{year:04}/"),
+            href: page_link(root, &format!("years/{year:04}/")),
             months: months
                 .into_iter()
                 .map(|(month, indices)| MonthGroup {
@@ -484,7 +488,11 @@ fn event_item(
     let permalink = if current_year == Some(year) {
         format!("#{}", event.id)
     } else {
-        format!("{root}years/{year:04}/#{}", event.id)
+        format!(
+            "{}#{}",
+            page_link(root, &format!("years/{year:04}/")),
+            event.id
+        )
     };
     let body = match shared.and_then(|shared| shared.take(index)) {
         Some(html) => html.body_str().to_string(),
@@ -514,7 +522,7 @@ fn event_item(
             .iter()
             .map(|tag| TagLink {
                 name: tag.name().to_string(),
-                href: format!("{root}tags/{}/", tag.slug()),
+                href: page_link(root, &format!("tags/{}/", tag.slug())),
                 count: 0,
             })
             .collect(),
