@@ -169,6 +169,68 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
     }
 }
 
+/// `tags/index.html` lists every tag, in the order of their names, with its count, its page
+/// and its own calendar and feeds; every page links to it.
+#[test]
+fn the_page_of_every_tag_lists_each_with_its_subscriptions() {
+    let collection = collection(PAGES);
+    let out = build(PAGES);
+    let base = &collection.settings.base_url;
+    let views = chronicle::render::site::tag_views(&collection);
+    let html = page(out.path(), "tags/index.html");
+    let entries = select(&html, "ul.tag-index > li");
+    assert_eq!(entries.len(), views.len());
+    let mut names = Vec::new();
+    for (entry, view) in entries.iter().zip({
+        let mut sorted = views.clone();
+        sorted.sort_by_key(|v| v.title.to_lowercase());
+        sorted
+    }) {
+        let heading = scraper::Selector::parse("h2 a").unwrap();
+        let link = entry.select(&heading).next().expect("the tag's page link");
+        let slug = view.home_path.trim_start_matches("tags/");
+        assert_eq!(
+            link.value().attr("href"),
+            Some(format!("../tags/{slug}index.html").as_str())
+        );
+        names.push(text(&link));
+        let count = scraper::Selector::parse("h2 .count").unwrap();
+        let count = text(&entry.select(&count).next().unwrap());
+        let n = view.events.len();
+        assert_eq!(count, format!("{n} event{}", if n == 1 { "" } else { "s" }));
+        let links: BTreeSet<String> = entry
+            .select(&scraper::Selector::parse("a").unwrap())
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        let feeds = format!("{base}{}", view.home_path);
+        for file in ["rss.xml", "atom.xml", "feed.json", "calendar.ics"] {
+            assert!(
+                links.contains(&format!("{feeds}{file}")),
+                "{file} in {links:?}"
+            );
+        }
+        let webcal = feeds.replacen("https://", "webcal://", 1);
+        assert!(
+            links.contains(&format!("{webcal}calendar.ics")),
+            "{links:?}"
+        );
+    }
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+    for (path, link) in [
+        ("index.html", "tags/index.html"),
+        ("years/2025/index.html", "../../tags/index.html"),
+        ("tags/index.html", "../tags/index.html"),
+    ] {
+        let html = page(out.path(), path);
+        assert!(
+            hrefs(&html, "nav.years a").contains(link),
+            "{path} links {link}"
+        );
+    }
+}
+
 /// Every link from a page to another page of the site names a file, and its fragment an
 /// element of that file: the built site opened from the disk (`file://`, where a folder is
 /// not its `index.html`) has no broken link.

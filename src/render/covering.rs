@@ -93,6 +93,9 @@ fn covering_pages(collection: &Collection, every_page: bool) -> Vec<(View, Page)
         },
         Page::Front,
     ));
+    if !tags.is_empty() {
+        pages.push((super::site::tags_view(collection), Page::Tags));
+    }
     pages.push((whole, Page::Front));
     pages
 }

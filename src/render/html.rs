@@ -114,6 +114,10 @@ struct PageContext<'a> {
     feeds: Feeds,
     years: Vec<YearLink>,
     tags: Vec<TagLink>,
+    /// On the page of every tag: each tag with its feeds.
+    every_tag: Vec<TagSubscription>,
+    /// The page of every tag, relative to this page, when the collection has tags.
+    tags_page: Option<String>,
     groups: Vec<YearGroup>,
     /// How many events the page shows, and how many its view holds.
     shown: usize,
@@ -177,6 +181,15 @@ struct TagLink {
     name: String,
     href: String,
     count: usize,
+}
+
+/// A tag on the page of every tag: its page, its count and its feeds.
+#[derive(Debug, Serialize)]
+struct TagSubscription {
+    name: String,
+    href: String,
+    count: usize,
+    feeds: Feeds,
 }
 
 #[derive(Debug, Serialize)]
@@ -293,6 +306,12 @@ fn page_context<'a>(
             view.title.clone(),
             view.description.clone(),
         ),
+        Page::Tags => (
+            "tags",
+            "Tags".to_string(),
+            view.title.clone(),
+            view.description.clone(),
+        ),
     };
     // The year pages offer the collection's feeds; a tag page its own.
     let feeds_home = if page == Page::Tag {
@@ -311,6 +330,12 @@ fn page_context<'a>(
     } else {
         Vec::new()
     };
+    let every_tag = if page == Page::Tags {
+        every_tag(site, &root)
+    } else {
+        Vec::new()
+    };
+    let tags_page = (!nav.tags.is_empty()).then(|| page_link(&root, "tags/"));
     PageContext {
         site: SiteInfo {
             title: &settings.title,
@@ -344,6 +369,8 @@ fn page_context<'a>(
             })
             .collect(),
         tags,
+        every_tag,
+        tags_page,
         shown: events.len(),
         total: view.events.len(),
         groups: group_by_year_and_month(site, &events, &root, current_year, shared),
@@ -367,6 +394,8 @@ pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
         Page::Year(_) => usize::MAX,
         Page::Front => FRONT_PAGE_EVENTS,
         Page::Tag => TAG_PAGE_EVENTS,
+        // It lists tags, not events.
+        Page::Tags => 0,
     };
     let skip = view.events.len().saturating_sub(limit);
     view.events[skip..].to_vec()
@@ -378,6 +407,26 @@ pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
 /// Feeds keep the folder form in their permalinks: they are read over HTTP only.
 fn page_link(root: &str, dir: &str) -> String {
     format!("{root}{dir}{PAGE_FILE}")
+}
+
+/// Every tag, in the order of their names, for the page of every tag.
+fn every_tag(site: &Site, root: &str) -> Vec<TagSubscription> {
+    let mut tags: Vec<TagSubscription> = site
+        .navigation
+        .tags
+        .iter()
+        .map(|(slug, name, count)| {
+            let home = format!("tags/{slug}/");
+            TagSubscription {
+                name: name.clone(),
+                href: page_link(root, &home),
+                count: *count,
+                feeds: feeds(site, &home, true),
+            }
+        })
+        .collect();
+    tags.sort_by(|a, b| (a.name.to_lowercase(), &a.name).cmp(&(b.name.to_lowercase(), &b.name)));
+    tags
 }
 
 fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {

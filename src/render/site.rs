@@ -1,7 +1,7 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
 //! same four for each tag under `tags/<tag-slug>/`; the subscription list of all those feeds,
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
-//! year with events) and `tags/<tag-slug>/index.html`.
+//! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,6 +36,8 @@ pub enum Page {
     Year(i32),
     /// `tags/<slug>/index.html`: one tag's events, with that tag's feeds.
     Tag,
+    /// `tags/index.html`: every tag, with its count and its feeds and calendar to subscribe to.
+    Tags,
 }
 
 /// The file name of a timeline page inside its directory.
@@ -166,6 +168,17 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
         .collect()
 }
 
+/// The page of every tag: the whole collection's events (its counts follow every event), at
+/// `tags/`.
+pub fn tags_view(collection: &Collection) -> View {
+    View {
+        title: format!("Tags · {}", collection.settings.title),
+        description: format!("Every tag of {}, to follow one", collection.settings.title),
+        home_path: "tags/".to_string(),
+        events: (0..collection.events.len()).collect(),
+    }
+}
+
 /// One view per year that has events (ascending): the events whose date starts in that year
 /// in their own time zone, the year named by [`crate::model::When::year`] and so by permalinks.
 pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
@@ -189,8 +202,8 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
 }
 
 /// Every file `build` writes, in a stable order: the collection's feeds, front page and
-/// subscription list, each tag's feeds and page, each year's page, then the collection's feed
-/// archive pages.
+/// subscription list, the page of every tag, each tag's feeds and page, each year's page, then
+/// the collection's feed archive pages.
 pub fn outputs(collection: &Collection) -> Vec<Output> {
     let feeds_and_page = |view: Arc<View>, page: Page| {
         let formats = Format::FEEDS_AND_CALENDAR
@@ -220,12 +233,22 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
         format: Format::Opml,
         view: Arc::clone(&home),
     };
+    let tags = tag_views(collection);
+    let tags_page = (!tags.is_empty()).then(|| {
+        let view = Arc::new(tags_view(collection));
+        let format = Format::Html(Page::Tags);
+        Output {
+            path: view.path(format),
+            format,
+            view,
+        }
+    });
     feeds_and_page(home, Page::Front)
         .into_iter()
         .chain([subscription_list])
+        .chain(tags_page)
         .chain(
-            tag_views(collection)
-                .into_iter()
+            tags.into_iter()
                 .flat_map(|view| feeds_and_page(Arc::new(view), Page::Tag)),
         )
         .chain(years)

@@ -630,8 +630,13 @@ mod tests {
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         assert!(rebuilt.incremental);
         // The collection's four documents, front page and subscription list, those of its two
-        // tags, its year.
-        assert_eq!(rebuilt.rendered, 6 + 2 * 5 + 1, "of {}", rebuilt.outputs);
+        // tags, its year, and the page of every tag (its counts follow every event).
+        assert_eq!(
+            rebuilt.rendered,
+            6 + 2 * 5 + 1 + 1,
+            "of {}",
+            rebuilt.outputs
+        );
         for path in [
             "rss.xml",
             "calendar.ics",

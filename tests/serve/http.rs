@@ -380,7 +380,6 @@ fn unknown_paths_are_404() {
         "/nope",
         "/RSS.XML",
         "/rss.xml/",
-        "/tags/",
         "/tags/no-such-tag",
         "/tags/no-such-tag/rss.xml",
         "/events/chronicle.toml",
