@@ -49,8 +49,12 @@ fn expected(project: &Project) -> Vec<Subscription> {
     let tags = project.public().join("tags");
     if tags.is_dir() {
         for entry in std::fs::read_dir(&tags).expect("read tags/") {
-            let name = entry.expect("entry").file_name();
-            homes.push(format!("tags/{}/", name.to_str().expect("UTF-8 slug")));
+            let entry = entry.expect("entry");
+            // Each tag is a folder; `tags/index.html` is the page of every tag.
+            if entry.file_type().expect("file type").is_dir() {
+                let name = entry.file_name();
+                homes.push(format!("tags/{}/", name.to_str().expect("UTF-8 slug")));
+            }
         }
     }
     let mut subscriptions: Vec<Subscription> = homes
