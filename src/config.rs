@@ -56,6 +56,11 @@ struct RawSettings {
     feed_limit: Option<Spanned<i64>>,
 }
 
+/// A problem with the settings file as a whole (a setting not written): no line to show.
+fn file_level(file: &SourceFile, message: impl Into<String>) -> Diagnostic {
+    crate::load::file_level(file.path.clone(), crate::diag::Severity::Error, message)
+}
+
 /// Reads the settings file; on any error returns every problem found.
 pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let read = read_toml::<RawSettings>(&file.text);
@@ -64,29 +69,26 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let mut errors: Vec<Diagnostic> = read
         .problems
         .into_iter()
-        .map(|(offset, message)| file.error(offset, message))
+        .map(|(span, message)| file.error(span, message))
         .collect();
     let mut text = |value: Option<Spanned<String>>, name: &str, required: bool| -> String {
         match value {
             Some(v) if v.get_ref().trim().is_empty() && required => {
-                errors.push(file.error(v.span().start, format!("{name} is empty")));
+                errors.push(file.error(v.span(), format!("{name} is empty")));
                 String::new()
             }
             Some(v) if required && !has_visible_character(v.get_ref()) => {
-                errors.push(file.error(
-                    v.span().start,
-                    format!("{name} has only invisible characters"),
-                ));
+                errors.push(file.error(v.span(), format!("{name} has only invisible characters")));
                 String::new()
             }
             Some(v) => {
                 if let Some(msg) = forbidden_characters(v.get_ref(), false) {
-                    errors.push(file.error(v.span().start, format!("{name} {msg}")));
+                    errors.push(file.error(v.span(), format!("{name} {msg}")));
                 }
                 crate::load::normalize::nfc(v.into_inner().trim()).into_owned()
             }
             None if required && !unreadable.iter().any(|f| f == name) => {
-                errors.push(file.error(0, format!("missing {name}")));
+                errors.push(file_level(file, format!("missing {name}")));
                 String::new()
             }
             None => String::new(),
@@ -94,7 +96,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     };
     let title = text(raw.title, "title", true);
     let description = text(raw.description, "description", false);
-    let language_at = raw.language.as_ref().map_or(0, |v| v.span().start);
+    let language_at = raw.language.as_ref().map_or(0..0, |v| v.span());
     let language = text(raw.language, "language", false);
     let author = text(raw.author, "author", false);
     if let Err(problem) = check_language(&language) {
@@ -103,12 +105,12 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let base_url = match raw.base_url {
         Some(v) => match AbsoluteUrl::base(v.get_ref().trim()) {
             Err(msg) => {
-                errors.push(file.error(v.span().start, format!("base_url {msg}")));
+                errors.push(file.error(v.span(), format!("base_url {msg}")));
                 None
             }
             Ok(url) if !url.ends_with('/') => {
                 errors.push(file.error(
-                    v.span().start,
+                    v.span(),
                     format!("base_url must end with '/' (write \"{url}/\")"),
                 ));
                 None
@@ -117,8 +119,8 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         },
         None if unreadable.iter().any(|f| f == "base_url") => None,
         None => {
-            errors.push(file.error(
-                0,
+            errors.push(file_level(
+                file,
                 "missing base_url (the absolute URL the outputs are published at, ending with '/')",
             ));
             None
@@ -130,7 +132,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         let id = v.get_ref();
         if AbsoluteUrl::new(id.as_str()).is_err() {
             if let Err(msg) = crate::identity::check_collection_id(id) {
-                errors.push(file.error(v.span().start, format!("id {msg}")));
+                errors.push(file.error(v.span(), format!("id {msg}")));
             }
         }
         v.into_inner()
@@ -138,7 +140,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let timezone = match raw.timezone {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
             errors.push(file.error(
-                v.span().start,
+                v.span(),
                 format!(
                     "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                     v.get_ref()
@@ -150,7 +152,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     };
     let feed_limit = match raw.feed_limit {
         Some(v) if *v.get_ref() < 1 => {
-            errors.push(file.error(v.span().start, "feed_limit must be at least 1"));
+            errors.push(file.error(v.span(), "feed_limit must be at least 1"));
             DEFAULT_FEED_LIMIT
         }
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),

@@ -4,6 +4,7 @@
 //! [`Collection`] only when there is no error.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use toml::Spanned;
 use crate::config::{parse_settings, Settings};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::load::normalize::nfc;
+use crate::load::source::Location;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, Tag, When};
 use crate::templates::is_page_anchor;
@@ -321,24 +323,20 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
     };
     // The value as written, and where.
     let (name, value) = if event.updated.is_some() {
-        let value = raw
-            .updated
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+        let value = raw.updated.map(|v| (v.span(), v.into_inner().to_string()));
         ("updated", value)
     } else if event.published.is_some() {
         let value = raw
             .published
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+            .map(|v| (v.span(), v.into_inner().to_string()));
         ("published", value)
     } else {
-        let value = raw
-            .date
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+        let value = raw.date.map(|v| (v.span(), v.into_inner().to_string()));
         ("date", value)
     };
     match value {
         Some((at, written)) => file.error(at, format!("{name} ({written}) {problem}")),
-        None => file.error(0, format!("{name} {problem}")),
+        None => load::file_level(path, Severity::Error, format!("{name} {problem}")),
     }
 }
 
@@ -373,7 +371,11 @@ pub fn read_settings(
     match parse_settings(&file) {
         Ok(settings) => {
             if settings.id.is_none() {
-                diagnostics.push(file.warning(0, unpinned_id_message(&settings.base_url)));
+                diagnostics.push(load::file_level(
+                    file.path.clone(),
+                    Severity::Warning,
+                    unpinned_id_message(&settings.base_url),
+                ));
             }
             Ok(Some(settings))
         }
@@ -423,9 +425,7 @@ fn check_unique_ids<'e>(
 /// An error about an event's id at the file `path`: at its `id` value if written, else at the
 /// file start (a duplicate id, a changed published id).
 pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
-    value_diagnostic(path, message, |raw| {
-        raw.id.as_ref().map(|id| id.span().start)
-    })
+    value_diagnostic(path, message, |raw| raw.id.as_ref().map(|id| id.span()))
 }
 
 /// A diagnostic about a value of a file's front matter, found by `find` in the file read again
@@ -433,10 +433,13 @@ pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
 fn value_diagnostic(
     path: PathBuf,
     message: String,
-    find: impl FnOnce(&RawEvent) -> Option<usize>,
+    find: impl FnOnce(&RawEvent) -> Option<Range<usize>>,
 ) -> Diagnostic {
     match reread_event_file(&path) {
-        Some((file, raw)) => file.error(find(&raw).unwrap_or(0), message),
+        Some((file, raw)) => match find(&raw) {
+            Some(span) => file.error(span, message),
+            None => load::file_level(path, Severity::Error, message),
+        },
         None => load::file_level(path, Severity::Error, message),
     }
 }
@@ -482,7 +485,7 @@ pub fn check_tag_pages<'e>(
                     .get_ref()
                     .iter()
                     .find(|t| t.get_ref().trim() == tag)
-                    .map(|t| t.span().start)
+                    .map(|t| t.span())
             }));
         }
     }
@@ -529,8 +532,8 @@ struct EventRules<'a> {
 }
 
 impl EventRules<'_> {
-    fn error(&mut self, offset: usize, message: impl Into<String>) {
-        self.diagnostics.push(self.file.error(offset, message));
+    fn error(&mut self, at: impl Location, message: impl Into<String>) {
+        self.diagnostics.push(self.file.error(at, message));
     }
 
     /// Reports a required field that is not written (at the opening `+++` line).
@@ -561,7 +564,7 @@ impl EventRules<'_> {
                 Ok(zone) => Some(zone),
                 Err(_) => {
                     self.error(
-                        tz.span().start,
+                        tz.span(),
                         format!(
                             "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                             tz.get_ref()
@@ -594,7 +597,7 @@ impl EventRules<'_> {
         if let (Some(date), Some(end), Some(end_raw)) = (&date, &end, &raw.end) {
             if end.start(zone) < date.start(zone) {
                 self.error(
-                    end_raw.span().start,
+                    end_raw.span(),
                     format!("end ({}) is before date ({})", end.iso(), date.iso()),
                 );
             }
@@ -606,7 +609,7 @@ impl EventRules<'_> {
         let status = match raw.status {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
                 self.error(
-                    s.span().start,
+                    s.span(),
                     format!(
                         "unknown status '{}' (use one of: {})",
                         s.get_ref(),
@@ -628,7 +631,7 @@ impl EventRules<'_> {
         if let (Some(p), Some(u), Some(u_raw)) = (published, updated, &raw.updated) {
             if u < p {
                 self.error(
-                    u_raw.span().start,
+                    u_raw.span(),
                     format!(
                         "updated ({}) is before published ({})",
                         u.to_rfc3339(),
@@ -640,7 +643,7 @@ impl EventRules<'_> {
         if let (Some(p), Some(p_raw)) = (published, &raw.published) {
             if p.year() < 1990 {
                 self.diagnostics.push(self.file.warning(
-                    p_raw.span().start,
+                    p_raw.span(),
                     "published is before 1990: feed validators and some readers take such dates for errors",
                 ));
             }
@@ -660,7 +663,9 @@ impl EventRules<'_> {
             .collect();
         let body = &self.file.text[body_start..];
         if let Some((offset, msg)) = forbidden_character_offset(body, true) {
-            self.error(body_start + offset, format!("body {msg}"));
+            let at = body_start + offset;
+            let width = body[offset..].chars().next().map_or(0, char::len_utf8);
+            self.error(at..at + width, format!("body {msg}"));
         }
         Some(Event {
             id: id?,
@@ -683,7 +688,7 @@ impl EventRules<'_> {
 
     /// A single-line plain-text field.
     fn line_text(&mut self, value: Spanned<String>, name: &str, required: bool) -> Option<String> {
-        let at = value.span().start;
+        let at = value.span();
         let text = value.into_inner();
         if text.trim().is_empty() {
             if required {
@@ -705,13 +710,10 @@ impl EventRules<'_> {
     /// A date of any form, read in `zone`, within the range every output can hold.
     fn when(&mut self, value: &Spanned<toml::Value>, name: &str, zone: Tz) -> Option<When> {
         let when = When::from_toml(value.get_ref(), zone)
-            .map_err(|err| self.error(value.span().start, format!("{name}: {err}")))
+            .map_err(|err| self.error(value.span(), format!("{name}: {err}")))
             .ok()?;
         if let Err(err) = when.check_range(zone) {
-            self.error(
-                value.span().start,
-                format!("{name} ({}) {err}", value.get_ref()),
-            );
+            self.error(value.span(), format!("{name} ({}) {err}", value.get_ref()));
             return None;
         }
         Some(when)
@@ -729,7 +731,7 @@ impl EventRules<'_> {
             .and_then(|_| DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok());
         let Some(parsed) = parsed else {
             self.error(
-                value.span().start,
+                value.span(),
                 format!(
                     "{name} ({written}) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00"
                 ),
@@ -737,7 +739,7 @@ impl EventRules<'_> {
             return None;
         };
         if let Err(err) = range::check_instant(parsed) {
-            self.error(value.span().start, format!("{name} ({written}) {err}"));
+            self.error(value.span(), format!("{name} ({written}) {err}"));
             return None;
         }
         Some(parsed)
@@ -750,13 +752,13 @@ impl EventRules<'_> {
         let count = value.get_ref().len();
         if count > MAX_TAGS_PER_EVENT {
             self.error(
-                value.span().start,
+                value.span(),
                 format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
             );
         }
         let mut tags: Vec<Tag> = Vec::new();
         for tag in value.into_inner() {
-            let at = tag.span().start;
+            let at = tag.span();
             let Some(text) = self.line_text(tag, "tag", true) else {
                 continue;
             };
@@ -794,44 +796,47 @@ impl EventRules<'_> {
     }
 
     fn id(&mut self, value: Option<Spanned<String>>) -> Option<String> {
+        // An id from the file name is not in the text: its problem is the file's, with no
+        // source line to show.
         let (id, at, origin) = match value {
-            Some(v) => (v.get_ref().clone(), v.span().start, "id"),
+            Some(v) => (v.get_ref().clone(), Some(v.span()), "id"),
             None => {
                 let stem = Path::new(&self.file.relative)
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                (stem, 0, "id (from the file name)")
+                (stem, None, "id (from the file name)")
             }
         };
         let valid = !id.is_empty()
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if valid && is_page_anchor(&id) {
-            self.error(
-                at,
-                format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id"),
-            );
-            None
+        let problem = if valid && is_page_anchor(&id) {
+            format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id")
         } else if valid {
-            Some(id)
+            return Some(id);
         } else {
-            self.error(
-                at,
-                format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'"),
-            );
-            None
+            format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'")
+        };
+        match at {
+            Some(at) => self.error(at, problem),
+            None => self.diagnostics.push(load::file_level(
+                self.file.path.clone(),
+                Severity::Error,
+                problem,
+            )),
         }
+        None
     }
 
     fn source(&mut self, value: Spanned<crate::load::RawSource>, zone: Tz) -> Option<Source> {
-        let at = value.span().start;
+        let at = value.span();
         let raw = value.into_inner();
         let title = match raw.title {
             Some(t) => self.line_text(t, "source title", true),
             None => {
-                self.error(at, "source is missing its title");
+                self.error(at.clone(), "source is missing its title");
                 None
             }
         };
@@ -842,7 +847,7 @@ impl EventRules<'_> {
                 match AbsoluteUrl::new(url) {
                     Ok(url) => Some(url),
                     Err(msg) => {
-                        self.error(u.span().start, format!("source url {msg}"));
+                        self.error(u.span(), format!("source url {msg}"));
                         None
                     }
                 }

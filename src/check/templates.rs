@@ -129,17 +129,20 @@ impl CheckedTemplates {
             .rev()
             .find_map(|err| own_file(err).map(|file| (*err, file)))
         {
-            let offset = match (err.range(), err.line()) {
-                (Some(range), _) => range.start,
-                (None, Some(line)) => file
-                    .text
-                    .split_inclusive('\n')
-                    .take(line.saturating_sub(1))
-                    .map(str::len)
-                    .sum(),
-                (None, None) => 0,
+            let span = match (err.range(), err.line()) {
+                (Some(range), _) => range,
+                (None, Some(line)) => {
+                    let start = file
+                        .text
+                        .split_inclusive('\n')
+                        .take(line.saturating_sub(1))
+                        .map(str::len)
+                        .sum();
+                    start..start
+                }
+                (None, None) => 0..0,
             };
-            return file.error(offset, message);
+            return file.error(span, message);
         }
         let place = match (innermost.name(), innermost.line()) {
             (Some(name), Some(line)) => format!(" (in the default {name}, line {line})"),

@@ -76,7 +76,9 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
         problems: read
             .problems
             .into_iter()
-            .map(|(offset, message)| file.error(front_start + offset, message))
+            .map(|(span, message)| {
+                file.error(front_start + span.start..front_start + span.end, message)
+            })
             .collect(),
         unreadable: read.unreadable,
         front_matter_start: front_start,
@@ -89,8 +91,8 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
 pub struct TomlRead<T> {
     /// Every field that could be read; one that could not is left out.
     pub value: T,
-    /// Each problem: a byte offset into the text read, and a message.
-    pub problems: Vec<(usize, String)>,
+    /// Each problem: a byte span of the text read, and a message.
+    pub problems: Vec<(Range<usize>, String)>,
     /// Fields written but not readable (so they are not reported missing too).
     pub unreadable: Vec<String>,
 }
@@ -116,7 +118,7 @@ where
     if read.problems.is_empty() {
         // Never an error read at once and missed field by field; should it be, say so.
         read.problems
-            .push((err.span().map_or(0, |s| s.start), toml_message(&err)));
+            .push((err.span().unwrap_or(0..0), toml_message(&err)));
     }
     read
 }
@@ -128,7 +130,7 @@ where
     let mut problems = Vec::new();
     let mut unreadable = Vec::new();
     let mut report = |span: Option<Range<usize>>, message: String| {
-        problems.push((span.map_or(0, |s| s.start), message));
+        problems.push((span.unwrap_or(0..0), message));
     };
     // The recovering parser goes on after a syntax error; a value it could not read is left
     // as a placeholder, which is dropped here.

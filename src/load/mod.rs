@@ -362,13 +362,7 @@ fn is_event_file(path: &Path) -> bool {
 
 /// A diagnostic about a whole file, pointing at 1:1.
 pub fn file_level(path: PathBuf, severity: Severity, message: impl Into<String>) -> Diagnostic {
-    Diagnostic {
-        path,
-        line: 1,
-        col: 1,
-        severity,
-        message: message.into(),
-    }
+    Diagnostic::at_position(path, (1, 1), severity, message)
 }
 
 /// Loads one file, or reuses `old` when its stamp is unchanged; says whether it parsed.

@@ -189,7 +189,7 @@ impl Builder {
         let checked = self.check_all()?;
         for diagnostic in &checked.diagnostics {
             if diagnostic.is_error() || !self.quiet {
-                eprintln!("{diagnostic}");
+                crate::diag::eprint(diagnostic);
             }
         }
         let Some(collection) = checked.collection else {
@@ -255,7 +255,7 @@ impl Builder {
             .collect();
         shown.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
         for diagnostic in shown {
-            eprintln!("{diagnostic}");
+            crate::diag::eprint(diagnostic);
         }
         if errors > 0 {
             self.files = Some(files);
@@ -271,7 +271,7 @@ impl Builder {
         check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
         if !moved_too_far.is_empty() {
             for diagnostic in &moved_too_far {
-                eprintln!("{diagnostic}");
+                crate::diag::eprint(diagnostic);
             }
             report_errors(moved_too_far.len());
             // The collection is left behind: the next change checks everything again.

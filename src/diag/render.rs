@@ -1,0 +1,149 @@
+//! Shows a [`Diagnostic`] to a person: its one-line `path:line:col: severity: message` form
+//! first (what editors and CI parse), then the source lines it points at with a caret under
+//! the span, drawn by `annotate-snippets` (the renderer rustc and cargo use). Coloured when
+//! asked: `--color always`, or `auto` with stderr a terminal and `NO_COLOR` unset (anstream's
+//! rules). The one renderer for every command that reports diagnostics.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::ops::Range;
+
+use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_WARNING_STYLE};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use anstyle::Style;
+
+use super::{Diagnostic, Excerpt, Severity};
+use crate::terminal::{acts_on_terminal, escape, escape_path};
+
+/// Whether diagnostics written to stderr are coloured: the `--color` choice (set once with
+/// `anstream::ColorChoice::write_global`), else whether stderr is a terminal that takes
+/// colour, `NO_COLOR` and `CLICOLOR_FORCE` considered.
+pub fn stderr_is_styled() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
+/// Writes `diagnostic` to stderr as [`render`] shows it, coloured per [`stderr_is_styled`].
+pub fn eprint(diagnostic: &Diagnostic) {
+    let text = render(diagnostic, stderr_is_styled());
+    // Nothing is left to report a failed write of a report to.
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// The diagnostic's one-line form, then its source lines with the span underlined and a blank
+/// line; with ANSI colours when `styled`. Everything from the collection (path,
+/// message, source) is escaped for the terminal.
+pub fn render(diagnostic: &Diagnostic, styled: bool) -> String {
+    let (severity_style, level) = match diagnostic.severity {
+        Severity::Error => (DEFAULT_ERROR_STYLE, Level::ERROR),
+        Severity::Warning => (DEFAULT_WARNING_STYLE, Level::WARNING),
+    };
+    let paint = |style: Style| if styled { style } else { Style::new() };
+    let bold = paint(Style::new().bold());
+    let severity = paint(severity_style);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{bold}{}:{}:{}:{bold:#} {severity}{}{severity:#}{bold}:{bold:#} {bold}{}{bold:#}",
+        escape_path(&diagnostic.path),
+        diagnostic.line,
+        diagnostic.col,
+        diagnostic.severity.name(),
+        escape(&diagnostic.message),
+    );
+    if let Some(excerpt) = &diagnostic.excerpt {
+        let (text, span) = escape_excerpt(excerpt);
+        let report = [Group::with_level(level).element(
+            Snippet::source(&text)
+                .line_start(excerpt.first_line)
+                .annotation(AnnotationKind::Primary.span(span)),
+        )];
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        out.push_str(&renderer.render(&report));
+        // A blank line ends a diagnostic that shows source, as rustc's do.
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The excerpt's text with every character that acts on a terminal escaped as
+/// [`escape`] writes it (tabs excepted: the renderer expands them), line-ending `\r`s
+/// dropped, and its span moved to match.
+fn escape_excerpt(excerpt: &Excerpt) -> (String, Range<usize>) {
+    let source = &excerpt.text;
+    let mut text = String::with_capacity(source.len());
+    let (mut start, mut end) = (None, None);
+    let mut chars = source.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if at == excerpt.span.start {
+            start = Some(text.len());
+        }
+        if at == excerpt.span.end {
+            end = Some(text.len());
+        }
+        let line_end = c == '\r' && chars.peek().is_none_or(|&(_, next)| next == '\n');
+        if line_end || c == '\n' || c == '\t' || !acts_on_terminal(c) {
+            if !line_end {
+                text.push(c);
+            }
+        } else {
+            text.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+        }
+    }
+    let start = start.unwrap_or(text.len());
+    let end = end.unwrap_or(text.len()).max(start);
+    (text, start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn at(text: &str, span: Range<usize>) -> Diagnostic {
+        let mut d = Diagnostic::at_position(
+            PathBuf::from("events/a.md"),
+            (2, 9),
+            Severity::Error,
+            "title is empty",
+        );
+        d.excerpt = Some(Box::new(Excerpt {
+            first_line: 2,
+            text: text.into(),
+            span,
+        }));
+        d
+    }
+
+    #[test]
+    fn shows_the_line_and_a_caret_under_the_span() {
+        assert_eq!(
+            render(&at("title = \"\"", 8..10), false),
+            "events/a.md:2:9: error: title is empty\n  |\n2 | title = \"\"\n  |         ^^\n\n"
+        );
+    }
+
+    #[test]
+    fn escapes_what_acts_on_a_terminal_in_the_source() {
+        let shown = render(&at("title = \"\u{1b}[2J\u{202e}x\"\r", 8..18), false);
+        assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'));
+        assert!(
+            shown.contains(
+                "2 | title = \"\\u{1b}[2J\\u{202e}x\"\n  |         ^^^^^^^^^^^^^^^^^^^^\n"
+            ),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn colours_only_when_styled() {
+        let plain = render(&at("title = \"\"", 8..10), false);
+        let styled = render(&at("title = \"\"", 8..10), true);
+        assert!(!plain.contains('\u{1b}'));
+        assert!(styled.contains("\u{1b}["), "{styled}");
+    }
+}

@@ -1,0 +1,194 @@
+//! How `check` shows each problem it can find: the one-line `path:line:col: severity:
+//! message` form first, then the source lines with the span underlined, plain and coloured.
+//! One insta snapshot per problem and colour choice (`tests/cli/snapshots/cli__diagnostics__*`),
+//! each from the real binary on a collection holding only that problem.
+
+use crate::harness::{stderr, Project};
+
+const SETTINGS: &str =
+    "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n";
+
+/// Front matter that is fine on its own.
+const FINE: &str = "title = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z";
+
+fn event(front_matter: &str) -> String {
+    format!("+++\n{front_matter}\n+++\nBody\n")
+}
+
+/// Every problem `check` reports: a name, then the files (path under the project, text) that
+/// make it, written beside valid settings unless the case writes its own.
+fn cases() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let one = |text: String| vec![("events/e.md", text)];
+    let with = |extra: &str| one(event(&format!("{FINE}\n{extra}")));
+    let settings = |text: &str| vec![("events/chronicle.toml", text.to_string())];
+    vec![
+        ("toml_syntax", one(event("title = \"Broken\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("unknown_field", with("loaction = \"Paris\"")),
+        ("wrong_type_string", one(event("title = 1\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("wrong_type_list", with("tags = \"trade\"")),
+        ("impossible_date", one(event("title = \"T\"\ndate = 2025-02-30\npublished = 2025-09-03T10:00:00Z"))),
+        ("no_front_matter", one("title = \"T\"\n".into())),
+        ("yaml_front_matter", one("---\ntitle: T\ndate: 2025-09-03\n---\nBody\n".into())),
+        ("unclosed_front_matter", one("+++\ntitle = \"T\"\n".into())),
+        ("missing_title_and_date", one(event("published = 2025-09-03T10:00:00Z"))),
+        ("missing_published", one(event("title = \"T\"\ndate = 2025-09-03"))),
+        ("empty_title", one(event("title = \" \"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("title_on_two_lines", one(event("title = \"\"\"A\nB\"\"\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("control_character", with("location = \"x\\u0007\"")),
+        ("invisible_title", one(event("title = \"\\u200B\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("unknown_time_zone", with("timezone = \"america/chicago\"")),
+        ("unknown_status", with("status = \"confimed\"")),
+        ("no_such_date", one(event("title = \"T\"\ndate = \"2025-13\"\npublished = 2025-09-03T10:00:00Z"))),
+        ("date_out_of_range", one(event("title = \"T\"\ndate = 0000-01-01\npublished = 2025-09-03T10:00:00Z"))),
+        ("end_before_date", with("end = 2025-09-01")),
+        ("published_without_offset", one(event("title = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00"))),
+        ("published_before_1990", one(event("title = \"T\"\ndate = 2025-09-03\npublished = 1989-01-01T00:00:00Z"))),
+        ("updated_before_published", with("updated = 2025-09-01T00:00:00Z")),
+        ("too_many_tags", with(&format!("tags = [{}]", (0..21).map(|n| format!("\"t{n}\"")).collect::<Vec<_>>().join(", ")))),
+        ("tag_too_long", with(&format!("tags = [\"{}\"]", "x".repeat(65)))),
+        ("tag_without_a_letter", with("tags = [\"++\"]")),
+        ("tag_page_name_too_long", with(&format!("tags = [\"{}\"]", "東京".repeat(12)))),
+        ("id_with_a_space", with("id = \"a b\"")),
+        ("id_of_a_page_anchor", with("id = \"timeline\"")),
+        ("duplicate_id", vec![
+            ("events/a.md", event(&format!("{FINE}\nid = \"same\""))),
+            ("events/b.md", event(&format!("{FINE}\nid = \"same\""))),
+        ]),
+        ("tags_sharing_a_page", vec![
+            ("events/a.md", event(&format!("{FINE}\ntags = [\"C\"]"))),
+            ("events/b.md", event(&format!("{FINE}\ntags = [\"C++\"]"))),
+        ]),
+        ("source_without_title", with("[[sources]]\nurl = \"https://example.org/s\"")),
+        ("source_without_url", with("[[sources]]\ntitle = \"S\"")),
+        ("source_url_not_http", with("[[sources]]\ntitle = \"S\"\nurl = \"javascript:alert(1)\"")),
+        ("control_character_in_body", one(format!("+++\n{FINE}\n+++\nok\u{1}\n"))),
+        ("raw_escape_in_source", one(event("title = \"\u{1b}[2J\u{1b}]0;PWNED\u{7}\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"))),
+        ("bidi_override_in_source", with("status = \"abc\u{202e}fed\"")),
+        ("settings_missing_base_url", settings("title = \"T\"\n")),
+        ("settings_empty_title", settings("title = \"\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n")),
+        ("settings_base_url_not_absolute", settings("title = \"T\"\nbase_url = \"example.org\"\nid = \"https://example.org/\"\n")),
+        ("settings_base_url_without_slash", settings("title = \"T\"\nbase_url = \"https://example.org/x\"\nid = \"https://example.org/\"\n")),
+        ("settings_bad_language", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\nlanguage = \"english\"\n")),
+        ("settings_bad_id", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"not an id\"\n")),
+        ("settings_unknown_time_zone", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimezone = \"Mars/Olympus\"\n")),
+        ("settings_feed_limit_zero", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\nfeed_limit = 0\n")),
+        ("settings_unknown_field", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimzone = \"UTC\"\n")),
+        ("settings_without_id", settings("title = \"T\"\nbase_url = \"https://example.org/\"\n")),
+        ("template_syntax", vec![("events/templates/index.html", "{{ e.year }\n".into())]),
+    ]
+}
+
+/// A collection with valid settings, one valid event unless the case writes events, and the
+/// case's files.
+fn project(files: &[(&str, String)]) -> Project {
+    let project = Project::empty();
+    project.write("events/chronicle.toml", SETTINGS);
+    if !files.iter().any(|(path, _)| path.ends_with(".md")) {
+        project.write("events/ok.md", &event(FINE));
+    }
+    for (path, text) in files {
+        project.write(path, text);
+    }
+    project
+}
+
+/// Colour codes made visible (`␛[`), after checking that they are the only control characters
+/// (SGR sequences only: nothing from the collection acts on the terminal).
+fn visible_colours(report: &str) -> String {
+    let mut rest = report;
+    while let Some(at) = rest.find('\u{1b}') {
+        let sequence = &rest[at..];
+        let end = sequence.find('m').expect("an SGR sequence ends with m");
+        assert!(
+            sequence[1..end].starts_with('[')
+                && sequence[2..end]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ';'),
+            "not a colour: {:?}",
+            &sequence[..=end]
+        );
+        rest = &sequence[end..];
+    }
+    report.replace('\u{1b}', "␛")
+}
+
+fn assert_no_raw_controls(report: &str) {
+    let raw: Vec<char> = report
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || ('\u{2028}'..='\u{202e}').contains(&c)))
+        .collect();
+    assert!(raw.is_empty(), "raw {raw:?} in {report}");
+}
+
+#[test]
+fn every_problem_is_shown_with_its_source_plain_and_coloured() {
+    for (name, files) in cases() {
+        let project = project(&files);
+        let plain = stderr(&project.chronicle(&["check", "--color", "never"]));
+        assert_no_raw_controls(&plain);
+        let first = plain.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("events/")
+                && first
+                    .split(':')
+                    .nth(3)
+                    .is_some_and(|s| s == " error" || s == " warning"),
+            "{name}: the first line is path:line:col: severity: message, not {first:?}"
+        );
+        insta::assert_snapshot!(format!("{name}"), plain);
+        let coloured = stderr(&project.chronicle(&["check", "--color", "always"]));
+        assert!(coloured.contains('\u{1b}'), "{name}: no colour");
+        insta::assert_snapshot!(format!("{name}_coloured"), visible_colours(&coloured));
+    }
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let project = project(&[(
+        "events/e.md",
+        event("title = \"\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"),
+    )]);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = project.command(args);
+        command
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let out = command.output().expect("run chronicle");
+        String::from_utf8_lossy(&out.stderr).contains('\u{1b}')
+    };
+    assert!(!run(&["check"], &[]), "not a terminal: no colour");
+    assert!(run(&["check", "--color", "always"], &[]));
+    assert!(
+        run(&["--color", "always", "check"], &[("NO_COLOR", "1")]),
+        "the flag wins"
+    );
+    assert!(run(&["check"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(
+        &["check", "--color", "never"],
+        &[("CLICOLOR_FORCE", "1")]
+    ));
+}
+
+#[test]
+fn build_list_and_export_show_diagnostics_as_check_does() {
+    let project = project(&[(
+        "events/e.md",
+        event("title = \"\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00Z"),
+    )]);
+    let check = stderr(&project.chronicle(&["check", "--color", "always"]));
+    let diagnostics = check
+        .rsplit_once("checked ")
+        .map_or(check.as_str(), |(d, _)| d);
+    for args in [
+        &["build", "--color", "always"][..],
+        &["list", "--color", "always"],
+        &["export", "--format", "rss", "--color", "always"],
+    ] {
+        let out = stderr(&project.chronicle(args));
+        assert!(out.starts_with(diagnostics), "{args:?}:\n{out}");
+    }
+}
