@@ -56,6 +56,13 @@ struct RawSettings {
     feed_limit: Option<Spanned<i64>>,
 }
 
+/// The IANA zone a misspelt one most likely stands for (`america/chicago` ->
+/// `America/Chicago`), as a quoted TOML string; settings and events alike.
+pub fn zone_suggestion(written: &str) -> Option<String> {
+    let names = chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name());
+    crate::diag::closest(written.trim(), names).map(|name| format!("\"{name}\""))
+}
+
 /// A problem with the settings file as a whole (a setting not written): no line to show.
 fn file_level(file: &SourceFile, message: impl Into<String>) -> Diagnostic {
     crate::load::file_level(file.path.clone(), crate::diag::Severity::Error, message)
@@ -69,7 +76,10 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let mut errors: Vec<Diagnostic> = read
         .problems
         .into_iter()
-        .map(|(span, message)| file.error(span, message))
+        .map(|problem| {
+            file.error(problem.span, problem.message)
+                .suggest(problem.suggestion)
+        })
         .collect();
     let mut text = |value: Option<Spanned<String>>, name: &str, required: bool| -> String {
         match value {
@@ -139,13 +149,14 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     });
     let timezone = match raw.timezone {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
-            errors.push(file.error(
+            let problem = file.error(
                 v.span(),
                 format!(
                     "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                     v.get_ref()
                 ),
-            ));
+            );
+            errors.push(problem.suggest(zone_suggestion(v.get_ref())));
             Tz::UTC
         }),
         None => Tz::UTC,
@@ -341,8 +352,8 @@ mod tests {
             found,
             [
                 "c.toml:6:19: error: invalid basic string, expected `\"`",
-                "c.toml:4:14: error: invalid type: string \"ten\", expected i64",
-                "c.toml:3:1: error: unknown field `titel`, expected one of `id`, `title`, `description`, `base_url`, `language`, `timezone`, `author`, `feed_limit`",
+                "c.toml:4:14: error: `feed_limit` must be a whole number, e.g. feed_limit = 20 (found string \"ten\")",
+                "c.toml:3:1: error: unknown field `titel` (fields: id, title, description, base_url, language, timezone, author, feed_limit)",
                 "c.toml:5:12: error: language 'english' is not a BCP 47 language tag like en or es-MX (the primary language is not in the IANA Language Subtag Registry)",
             ]
         );

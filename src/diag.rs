@@ -11,8 +11,10 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 mod render;
+mod suggest;
 
 pub use self::render::{eprint, render, stderr_is_styled};
+pub use self::suggest::closest;
 
 /// How bad a diagnostic is: errors stop `build`, warnings are only reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,6 +48,9 @@ pub struct Diagnostic {
     /// The source lines the span covers, shown under the message; `None` for a problem with
     /// the whole file or one whose text is not at hand.
     pub excerpt: Option<Box<Excerpt>>,
+    /// What to write in place of the span, as it would be written in the file ("did you
+    /// mean"): `location` for the field `loaction`, `"America/Chicago"` for a zone.
+    pub suggestion: Option<String>,
 }
 
 /// Whole lines of a file, as written, and the span within them a diagnostic points at.
@@ -76,7 +81,15 @@ impl Diagnostic {
             severity,
             message: message.into(),
             excerpt: None,
+            suggestion: None,
         }
+    }
+
+    /// This diagnostic with `replacement` suggested for its span.
+    #[must_use]
+    pub fn suggest(mut self, replacement: Option<String>) -> Diagnostic {
+        self.suggestion = replacement;
+        self
     }
 
     pub fn is_error(&self) -> bool {

@@ -472,21 +472,38 @@ pub fn check_tag_pages<'e>(
                 first.insert(slug, (tag, tag_spelling(tag), event));
                 continue;
             };
-            if *earlier == tag || *key == tag_spelling(tag) {
+            if *earlier == tag {
                 continue;
             }
-            let message = format!(
-                "tag '{tag}' has the page of tag '{earlier}' (tags/{slug}/) in {}: rename one, or spell them alike",
-                shown(earlier_event).display()
-            );
-            diagnostics.push(value_diagnostic(shown(event), message, |raw| {
+            let find = |raw: &RawEvent| {
                 raw.tags
                     .as_ref()?
                     .get_ref()
                     .iter()
                     .find(|t| t.get_ref().trim() == tag)
                     .map(|t| t.span())
-            }));
+            };
+            if earlier.to_lowercase() == tag.to_lowercase() {
+                // One tag, whose pages show its first spelling: a likely slip of the shift key.
+                let message = format!(
+                    "tag '{tag}' differs only in case from tag '{earlier}' in {}: both are one tag, shown as '{earlier}'",
+                    shown(earlier_event).display()
+                );
+                let found = value_diagnostic(shown(event), message, find);
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    ..found.suggest(Some(format!("\"{earlier}\"")))
+                });
+                continue;
+            }
+            if *key == tag_spelling(tag) {
+                continue;
+            }
+            let message = format!(
+                "tag '{tag}' has the page of tag '{earlier}' (tags/{slug}/) in {}: rename one, or spell them alike",
+                shown(earlier_event).display()
+            );
+            diagnostics.push(value_diagnostic(shown(event), message, find));
         }
     }
 }
@@ -563,13 +580,15 @@ impl EventRules<'_> {
             Some(tz) => match tz.get_ref().parse::<Tz>() {
                 Ok(zone) => Some(zone),
                 Err(_) => {
-                    self.error(
+                    let problem = self.file.error(
                         tz.span(),
                         format!(
                             "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                             tz.get_ref()
                         ),
                     );
+                    self.diagnostics
+                        .push(problem.suggest(crate::config::zone_suggestion(tz.get_ref())));
                     None
                 }
             },
@@ -608,7 +627,7 @@ impl EventRules<'_> {
         let tags = raw.tags.map(|t| self.tags(t)).unwrap_or_default();
         let status = match raw.status {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
-                self.error(
+                let problem = self.file.error(
                     s.span(),
                     format!(
                         "unknown status '{}' (use one of: {})",
@@ -616,6 +635,9 @@ impl EventRules<'_> {
                         Status::NAMES.join(", ")
                     ),
                 );
+                let nearest = diag::closest(s.get_ref().trim(), Status::NAMES);
+                self.diagnostics
+                    .push(problem.suggest(nearest.map(|name| format!("\"{name}\""))));
                 None
             }),
             None => Some(Status::default()),
@@ -1049,11 +1071,11 @@ mod tests {
             [
                 "events/e.md:2:9: error: title must be a single line (it holds the separator U+2028)",
                 "events/e.md:3:8: error: invalid date, expected day between 01 and 28",
-                "events/e.md:4:1: error: unknown field `titel`, expected one of `title`, `date`, `end`, `timezone`, `location`, `tags`, `status`, `published`, `updated`, `id`, `draft`, `sources`",
+                "events/e.md:4:1: error: unknown field `titel` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)",
                 "events/e.md:5:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
-                "events/e.md:6:14: error: invalid type: integer `1`, expected a string",
+                "events/e.md:6:14: error: `tags` must be a list of strings, e.g. tags = [\"trade\"] (found integer `1`)",
                 "events/e.md:7:21: error: invalid basic string, expected `\"`",
-                "events/e.md:12:1: error: unknown field `foo`, expected one of `title`, `url`, `publisher`, `date`",
+                "events/e.md:12:1: error: unknown field `foo` (fields: title, url, publisher, date)",
             ]
         );
     }
@@ -1143,6 +1165,7 @@ mod tests {
         assert_eq!(
             found,
             [
+                "/b.md:5:49: warning: tag 'c' differs only in case from tag 'C' in /a.md: both are one tag, shown as 'C'",
                 "/b.md:5:54: error: tag 'C++' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
                 "/c.md:5:9: error: tag 'C#' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
             ]

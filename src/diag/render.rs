@@ -50,13 +50,26 @@ pub fn render(diagnostic: &Diagnostic, styled: bool) -> String {
         diagnostic.severity.name(),
         escape(&diagnostic.message),
     );
+    let help = diagnostic.suggestion.as_deref().map(|replacement| {
+        if replacement.contains('\n') {
+            // Several lines (a block to write instead): each escaped, shown below.
+            let lines: Vec<_> = replacement.lines().map(escape).collect();
+            format!("write it as:\n{}", lines.join("\n"))
+        } else {
+            format!("did you mean `{}`?", escape(replacement))
+        }
+    });
     if let Some(excerpt) = &diagnostic.excerpt {
         let (text, span) = escape_excerpt(excerpt);
-        let report = [Group::with_level(level).element(
+        let mut group = Group::with_level(level).element(
             Snippet::source(&text)
                 .line_start(excerpt.first_line)
                 .annotation(AnnotationKind::Primary.span(span)),
-        )];
+        );
+        if let Some(help) = &help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        let report = [group];
         let renderer = if styled {
             Renderer::styled()
         } else {
@@ -65,6 +78,9 @@ pub fn render(diagnostic: &Diagnostic, styled: bool) -> String {
         out.push_str(&renderer.render(&report));
         // A blank line ends a diagnostic that shows source, as rustc's do.
         out.push_str("\n\n");
+    } else if let Some(help) = help {
+        let help_style = paint(annotate_snippets::renderer::DEFAULT_HELP_STYLE);
+        let _ = writeln!(out, "  = {help_style}help{help_style:#}: {help}");
     }
     out
 }
@@ -136,6 +152,21 @@ mod tests {
                 "2 | title = \"\\u{1b}[2J\\u{202e}x\"\n  |         ^^^^^^^^^^^^^^^^^^^^\n"
             ),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn shows_a_suggestion_as_help() {
+        let d = at("loaction = \"Paris\"", 0..8).suggest(Some("location".into()));
+        assert_eq!(
+            render(&d, false),
+            "events/a.md:2:9: error: title is empty\n  |\n2 | loaction = \"Paris\"\n  | ^^^^^^^^\n  |\n  = help: did you mean `location`?\n\n"
+        );
+        let mut whole_file = d;
+        whole_file.excerpt = None;
+        assert_eq!(
+            render(&whole_file, false),
+            "events/a.md:2:9: error: title is empty\n  = help: did you mean `location`?\n"
         );
     }
 

@@ -13,6 +13,9 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::source::SourceFile;
+use super::toml_words::explain;
+
+mod yaml;
 use crate::diag::Diagnostic;
 
 const DELIMITER: &str = "+++";
@@ -66,6 +69,11 @@ pub struct ParsedFile {
 /// all; problems inside the front matter are gathered in [`ParsedFile::problems`] while the
 /// fields around them are still read, so `check` reports each problem of a file at once.
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
+    if let Some(yaml) = yaml::front_matter(&file.text) {
+        return Err(file
+            .error(yaml.opening, yaml::MESSAGE)
+            .suggest(Some(yaml.as_toml)));
+    }
     let (front_start, front_end, body_start) =
         split(&file.text).map_err(|msg| file.error(0, msg))?;
     let read = read_toml::<RawEvent>(&file.text[front_start..front_end]);
@@ -76,8 +84,10 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
         problems: read
             .problems
             .into_iter()
-            .map(|(span, message)| {
-                file.error(front_start + span.start..front_start + span.end, message)
+            .map(|problem| {
+                let span = front_start + problem.span.start..front_start + problem.span.end;
+                file.error(span, problem.message)
+                    .suggest(problem.suggestion)
             })
             .collect(),
         unreadable: read.unreadable,
@@ -91,10 +101,20 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
 pub struct TomlRead<T> {
     /// Every field that could be read; one that could not is left out.
     pub value: T,
-    /// Each problem: a byte span of the text read, and a message.
-    pub problems: Vec<(Range<usize>, String)>,
+    /// Every problem, in the order found.
+    pub problems: Vec<TomlProblem>,
     /// Fields written but not readable (so they are not reported missing too).
     pub unreadable: Vec<String>,
+}
+
+/// One problem reading a TOML document, in the collection's words.
+#[derive(Debug)]
+pub struct TomlProblem {
+    /// Bytes of the text read.
+    pub span: Range<usize>,
+    pub message: String,
+    /// What to write in place of the span, if a likely fix is known.
+    pub suggestion: Option<String>,
 }
 
 /// Reads `text` into a `T`, reporting every problem rather than the first: each syntax error,
@@ -117,8 +137,13 @@ where
     let mut read = read_each_field(text);
     if read.problems.is_empty() {
         // Never an error read at once and missed field by field; should it be, say so.
-        read.problems
-            .push((err.span().unwrap_or(0..0), toml_message(&err)));
+        let span = err.span().unwrap_or(0..0);
+        let explained = explain(&toml_message(&err), None, key_before(text, span.start));
+        read.problems.push(TomlProblem {
+            span,
+            message: explained.message,
+            suggestion: explained.suggestion,
+        });
     }
     read
 }
@@ -129,14 +154,20 @@ where
 {
     let mut problems = Vec::new();
     let mut unreadable = Vec::new();
-    let mut report = |span: Option<Range<usize>>, message: String| {
-        problems.push((span.unwrap_or(0..0), message));
+    let mut report = |span: Option<Range<usize>>, message: String, field: Option<&str>| {
+        let span = span.unwrap_or(0..0);
+        let explained = explain(&message, field, key_before(text, span.start));
+        problems.push(TomlProblem {
+            span,
+            message: explained.message,
+            suggestion: explained.suggestion,
+        });
     };
     // The recovering parser goes on after a syntax error; a value it could not read is left
     // as a placeholder, which is dropped here.
     let (table, syntax_errors) = DeTable::parse_recoverable(text);
     for err in &syntax_errors {
-        report(err.span(), toml_message(err));
+        report(err.span(), toml_message(err), None);
     }
     let span = table.span();
     // Each field is read alone, so an unknown field or a value of the wrong type (which stop
@@ -160,13 +191,17 @@ where
                 readable.insert(key, value);
             }
             Err(err) => {
-                report(err.span().or(Some(value_span)), toml_message(&err));
+                report(
+                    err.span().or(Some(value_span)),
+                    toml_message(&err),
+                    Some(key.get_ref()),
+                );
                 unreadable.push(key.get_ref().to_string());
             }
         }
     }
     let value = deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
-        report(err.span(), toml_message(&err));
+        report(err.span(), toml_message(&err), None);
         T::default()
     });
     TomlRead {
@@ -174,6 +209,16 @@ where
         problems,
         unreadable,
     }
+}
+
+/// The bare key a value at `offset` is written under, read from its line (`url = 1` ->
+/// `url`): a field of a table within the document, which the toml crate does not name.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    (!key.is_empty() && key.chars().all(bare)).then_some(key)
 }
 
 /// The first and last byte a value is written over, tables and arrays within it included
@@ -390,8 +435,8 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "e.md:4:8: error: invalid type: string \"x\", expected a sequence",
-                "e.md:2:9: error: invalid type: integer `1`, expected a string",
+                "e.md:4:8: error: `tags` must be a list of strings, e.g. tags = [\"trade\"] (found string \"x\")",
+                "e.md:2:9: error: `title` must be a string in quotes, e.g. title = \"Rubio visits Mexico City\" (found integer `1`)",
             ]
         );
         assert_eq!(parsed.unreadable, ["tags", "title"]);

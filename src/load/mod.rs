@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod normalize;
 pub mod source;
 pub mod templates;
+pub mod toml_words;
 
 use std::cell::Cell;
 use std::collections::HashMap;

@@ -84,6 +84,7 @@ impl SourceFile {
             severity,
             message: message.into(),
             excerpt: Some(Box::new(self.excerpt(line, span))),
+            suggestion: None,
         }
     }
 
