@@ -156,6 +156,17 @@ pub struct NewArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub events: EventsArg,
+    /// How to report: text for people (stderr), or json for tools and editors: one JSON
+    /// object per diagnostic, one per line, on stdout
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

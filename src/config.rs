@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::load::front_matter::read_toml;
 use crate::load::SourceFile;
 use crate::text::{forbidden_characters, has_visible_character};
@@ -65,7 +65,8 @@ pub fn zone_suggestion(written: &str) -> Option<String> {
 
 /// A problem with the settings file as a whole (a setting not written): no line to show.
 fn file_level(file: &SourceFile, message: impl Into<String>) -> Diagnostic {
-    crate::load::file_level(file.path.clone(), crate::diag::Severity::Error, message)
+    let (severity, code) = (crate::diag::Severity::Error, Code::MissingField);
+    crate::load::file_level(file.path.clone(), severity, code, message)
 }
 
 /// Reads the settings file; on any error returns every problem found.
@@ -77,23 +78,31 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         .problems
         .into_iter()
         .map(|problem| {
-            file.error(problem.span, problem.message)
+            file.error(problem.span, problem.code, problem.message)
                 .suggest(problem.suggestion)
         })
         .collect();
     let mut text = |value: Option<Spanned<String>>, name: &str, required: bool| -> String {
         match value {
             Some(v) if v.get_ref().trim().is_empty() && required => {
-                errors.push(file.error(v.span(), format!("{name} is empty")));
+                errors.push(file.error(v.span(), Code::EmptyText, format!("{name} is empty")));
                 String::new()
             }
             Some(v) if required && !has_visible_character(v.get_ref()) => {
-                errors.push(file.error(v.span(), format!("{name} has only invisible characters")));
+                errors.push(file.error(
+                    v.span(),
+                    Code::EmptyText,
+                    format!("{name} has only invisible characters"),
+                ));
                 String::new()
             }
             Some(v) => {
                 if let Some(msg) = forbidden_characters(v.get_ref(), false) {
-                    errors.push(file.error(v.span(), format!("{name} {msg}")));
+                    errors.push(file.error(
+                        v.span(),
+                        Code::ForbiddenCharacter,
+                        format!("{name} {msg}"),
+                    ));
                 }
                 crate::load::normalize::nfc(v.into_inner().trim()).into_owned()
             }
@@ -110,17 +119,18 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let language = text(raw.language, "language", false);
     let author = text(raw.author, "author", false);
     if let Err(problem) = check_language(&language) {
-        errors.push(file.error(language_at, problem));
+        errors.push(file.error(language_at, Code::InvalidSetting, problem));
     }
     let base_url = match raw.base_url {
         Some(v) => match AbsoluteUrl::base(v.get_ref().trim()) {
             Err(msg) => {
-                errors.push(file.error(v.span(), format!("base_url {msg}")));
+                errors.push(file.error(v.span(), Code::InvalidSetting, format!("base_url {msg}")));
                 None
             }
             Ok(url) if !url.ends_with('/') => {
                 errors.push(file.error(
                     v.span(),
+                    Code::InvalidSetting,
                     format!("base_url must end with '/' (write \"{url}/\")"),
                 ));
                 None
@@ -142,7 +152,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         let id = v.get_ref();
         if AbsoluteUrl::new(id.as_str()).is_err() {
             if let Err(msg) = crate::identity::check_collection_id(id) {
-                errors.push(file.error(v.span(), format!("id {msg}")));
+                errors.push(file.error(v.span(), Code::InvalidSetting, format!("id {msg}")));
             }
         }
         v.into_inner()
@@ -151,6 +161,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
             let problem = file.error(
                 v.span(),
+                Code::UnknownTimeZone,
                 format!(
                     "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                     v.get_ref()
@@ -163,7 +174,11 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     };
     let feed_limit = match raw.feed_limit {
         Some(v) if *v.get_ref() < 1 => {
-            errors.push(file.error(v.span(), "feed_limit must be at least 1"));
+            errors.push(file.error(
+                v.span(),
+                Code::InvalidSetting,
+                "feed_limit must be at least 1",
+            ));
             DEFAULT_FEED_LIMIT
         }
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),

@@ -10,9 +10,13 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
+mod code;
+mod json;
 mod render;
 mod suggest;
 
+pub use self::code::Code;
+pub use self::json::json_line;
 pub use self::render::{eprint, render, stderr_is_styled};
 pub use self::suggest::closest;
 
@@ -44,6 +48,8 @@ pub struct Diagnostic {
     pub end_line: usize,
     pub end_col: usize,
     pub severity: Severity,
+    /// What kind of problem it is: a stable name for tools.
+    pub code: Code,
     pub message: String,
     /// The source lines the span covers, shown under the message; `None` for a problem with
     /// the whole file or one whose text is not at hand.
@@ -70,6 +76,7 @@ impl Diagnostic {
         path: PathBuf,
         (line, col): (usize, usize),
         severity: Severity,
+        code: Code,
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
@@ -79,6 +86,7 @@ impl Diagnostic {
             end_line: line,
             end_col: col,
             severity,
+            code,
             message: message.into(),
             excerpt: None,
             suggestion: None,
@@ -136,6 +144,7 @@ mod tests {
             PathBuf::from("events/a.md"),
             (3, 9),
             Severity::Error,
+            Code::EmptyText,
             "title is empty",
         );
         assert_eq!(d.to_string(), "events/a.md:3:9: error: title is empty");
@@ -147,6 +156,7 @@ mod tests {
             PathBuf::from("events/a\nb\u{1b}[2J.md"),
             (1, 1),
             Severity::Error,
+            Code::UnknownStatus,
             "unknown status '\u{1b}[31mred'",
         );
         assert_eq!(

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::load::{self, SourceFile};
 use crate::model::{Collection, Event};
 use crate::write::{Stage, WriteError};
@@ -128,6 +128,7 @@ fn parse_record(path: &Path, bytes: &[u8]) -> Result<Record, RecordError> {
             path.to_path_buf(),
             (line.max(1), col.max(1)),
             Severity::Error,
+            Code::BrokenRecord,
             message,
         )))
     };
@@ -300,7 +301,7 @@ fn event_id_changed(
         event.id,
         lost.id,
     );
-    crate::check::id_diagnostic(events.join(&event.path), message)
+    crate::check::id_diagnostic(events.join(&event.path), Code::IdChanged, message)
 }
 
 /// An error in the file at `path`, at the span `find` gives in its text, else about the
@@ -315,10 +316,19 @@ fn at_offset(
         .and_then(|bytes| load::decode(path, bytes).ok());
     if let Some(text) = text {
         if let Some(span) = find(&text) {
-            return SourceFile::new(path.to_path_buf(), String::new(), text).error(span, message);
+            return SourceFile::new(path.to_path_buf(), String::new(), text).error(
+                span,
+                Code::IdChanged,
+                message,
+            );
         }
     }
-    load::file_level(path.to_path_buf(), Severity::Error, message)
+    load::file_level(
+        path.to_path_buf(),
+        Severity::Error,
+        Code::IdChanged,
+        message,
+    )
 }
 
 #[cfg(test)]

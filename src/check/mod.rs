@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
-use crate::diag::{self, Diagnostic, Severity};
+use crate::diag::{self, Code, Diagnostic, Severity};
 use crate::load::normalize::nfc;
 use crate::load::source::Location;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
@@ -319,7 +319,12 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
         range::utc_text(moved)
     );
     let Some((file, raw)) = reread_event_file(&path) else {
-        return load::file_level(path, Severity::Error, format!("updated {problem}"));
+        return load::file_level(
+            path,
+            Severity::Error,
+            Code::UpdatedPastRange,
+            format!("updated {problem}"),
+        );
     };
     // The value as written, and where.
     let (name, value) = if event.updated.is_some() {
@@ -335,8 +340,17 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
         ("date", value)
     };
     match value {
-        Some((at, written)) => file.error(at, format!("{name} ({written}) {problem}")),
-        None => load::file_level(path, Severity::Error, format!("{name} {problem}")),
+        Some((at, written)) => file.error(
+            at,
+            Code::UpdatedPastRange,
+            format!("{name} ({written}) {problem}"),
+        ),
+        None => load::file_level(
+            path,
+            Severity::Error,
+            Code::UpdatedPastRange,
+            format!("{name} {problem}"),
+        ),
     }
 }
 
@@ -354,6 +368,7 @@ pub fn read_settings(
             diagnostics.push(load::file_level(
                 path,
                 Severity::Error,
+                Code::MissingSettings,
                 "missing settings file (title, base_url, language, timezone, author, feed_limit)",
             ));
             return Ok(None);
@@ -374,6 +389,7 @@ pub fn read_settings(
                 diagnostics.push(load::file_level(
                     file.path.clone(),
                     Severity::Warning,
+                    Code::UnpinnedCollectionId,
                     unpinned_id_message(&settings.base_url),
                 ));
             }
@@ -417,30 +433,33 @@ fn check_unique_ids<'e>(
                 later.id,
                 shown(earlier).display()
             );
-            diagnostics.push(id_diagnostic(later_path, message));
+            diagnostics.push(id_diagnostic(later_path, Code::DuplicateId, message));
         }
     }
 }
 
 /// An error about an event's id at the file `path`: at its `id` value if written, else at the
 /// file start (a duplicate id, a changed published id).
-pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
-    value_diagnostic(path, message, |raw| raw.id.as_ref().map(|id| id.span()))
+pub fn id_diagnostic(path: PathBuf, code: Code, message: String) -> Diagnostic {
+    value_diagnostic(path, code, message, |raw| {
+        raw.id.as_ref().map(|id| id.span())
+    })
 }
 
 /// A diagnostic about a value of a file's front matter, found by `find` in the file read again
 /// (else at the file start).
 fn value_diagnostic(
     path: PathBuf,
+    code: Code,
     message: String,
     find: impl FnOnce(&RawEvent) -> Option<Range<usize>>,
 ) -> Diagnostic {
     match reread_event_file(&path) {
         Some((file, raw)) => match find(&raw) {
-            Some(span) => file.error(span, message),
-            None => load::file_level(path, Severity::Error, message),
+            Some(span) => file.error(span, code, message),
+            None => load::file_level(path, Severity::Error, code, message),
         },
-        None => load::file_level(path, Severity::Error, message),
+        None => load::file_level(path, Severity::Error, code, message),
     }
 }
 
@@ -489,7 +508,7 @@ pub fn check_tag_pages<'e>(
                     "tag '{tag}' differs only in case from tag '{earlier}' in {}: both are one tag, shown as '{earlier}'",
                     shown(earlier_event).display()
                 );
-                let found = value_diagnostic(shown(event), message, find);
+                let found = value_diagnostic(shown(event), Code::TagCase, message, find);
                 diagnostics.push(Diagnostic {
                     severity: Severity::Warning,
                     ..found.suggest(Some(format!("\"{earlier}\"")))
@@ -503,7 +522,12 @@ pub fn check_tag_pages<'e>(
                 "tag '{tag}' has the page of tag '{earlier}' (tags/{slug}/) in {}: rename one, or spell them alike",
                 shown(earlier_event).display()
             );
-            diagnostics.push(value_diagnostic(shown(event), message, find));
+            diagnostics.push(value_diagnostic(
+                shown(event),
+                Code::TagPageShared,
+                message,
+                find,
+            ));
         }
     }
 }
@@ -549,14 +573,14 @@ struct EventRules<'a> {
 }
 
 impl EventRules<'_> {
-    fn error(&mut self, at: impl Location, message: impl Into<String>) {
-        self.diagnostics.push(self.file.error(at, message));
+    fn error(&mut self, at: impl Location, code: Code, message: impl Into<String>) {
+        self.diagnostics.push(self.file.error(at, code, message));
     }
 
     /// Reports a required field that is not written (at the opening `+++` line).
     fn missing(&mut self, at: usize, field: &str) {
         if !self.unreadable.iter().any(|f| f == field) {
-            self.error(at, format!("missing {field}"));
+            self.error(at, Code::MissingField, format!("missing {field}"));
         }
     }
 
@@ -582,6 +606,7 @@ impl EventRules<'_> {
                 Err(_) => {
                     let problem = self.file.error(
                         tz.span(),
+                        Code::UnknownTimeZone,
                         format!(
                             "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                             tz.get_ref()
@@ -617,6 +642,7 @@ impl EventRules<'_> {
             if end.start(zone) < date.start(zone) {
                 self.error(
                     end_raw.span(),
+                    Code::EndBeforeStart,
                     format!("end ({}) is before date ({})", end.iso(), date.iso()),
                 );
             }
@@ -629,6 +655,7 @@ impl EventRules<'_> {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
                 let problem = self.file.error(
                     s.span(),
+                    Code::UnknownStatus,
                     format!(
                         "unknown status '{}' (use one of: {})",
                         s.get_ref(),
@@ -654,6 +681,7 @@ impl EventRules<'_> {
             if u < p {
                 self.error(
                     u_raw.span(),
+                    Code::EndBeforeStart,
                     format!(
                         "updated ({}) is before published ({})",
                         u.to_rfc3339(),
@@ -666,6 +694,7 @@ impl EventRules<'_> {
             if p.year() < 1990 {
                 self.diagnostics.push(self.file.warning(
                     p_raw.span(),
+                    Code::EarlyPublished,
                     "published is before 1990: feed validators and some readers take such dates for errors",
                 ));
             }
@@ -673,6 +702,7 @@ impl EventRules<'_> {
         if raw.published.is_none() && !self.unreadable.iter().any(|f| f == "published") {
             self.diagnostics.push(self.file.warning(
                 missing_at,
+                Code::MissingPublished,
                 "missing published: feeds will date this entry by the event's date instead",
             ));
         }
@@ -687,7 +717,11 @@ impl EventRules<'_> {
         if let Some((offset, msg)) = forbidden_character_offset(body, true) {
             let at = body_start + offset;
             let width = body[offset..].chars().next().map_or(0, char::len_utf8);
-            self.error(at..at + width, format!("body {msg}"));
+            self.error(
+                at..at + width,
+                Code::ForbiddenCharacter,
+                format!("body {msg}"),
+            );
         }
         Some(Event {
             id: id?,
@@ -714,16 +748,20 @@ impl EventRules<'_> {
         let text = value.into_inner();
         if text.trim().is_empty() {
             if required {
-                self.error(at, format!("{name} is empty"));
+                self.error(at, Code::EmptyText, format!("{name} is empty"));
             }
             return None;
         }
         if let Some(msg) = forbidden_characters(&text, false) {
-            self.error(at, format!("{name} {msg}"));
+            self.error(at, Code::ForbiddenCharacter, format!("{name} {msg}"));
             return None;
         }
         if required && !has_visible_character(&text) {
-            self.error(at, format!("{name} has only invisible characters"));
+            self.error(
+                at,
+                Code::EmptyText,
+                format!("{name} has only invisible characters"),
+            );
             return None;
         }
         Some(nfc(text.trim()).into_owned())
@@ -732,10 +770,14 @@ impl EventRules<'_> {
     /// A date of any form, read in `zone`, within the range every output can hold.
     fn when(&mut self, value: &Spanned<toml::Value>, name: &str, zone: Tz) -> Option<When> {
         let when = When::from_toml(value.get_ref(), zone)
-            .map_err(|err| self.error(value.span(), format!("{name}: {err}")))
+            .map_err(|err| self.error(value.span(), Code::InvalidDate, format!("{name}: {err}")))
             .ok()?;
         if let Err(err) = when.check_range(zone) {
-            self.error(value.span(), format!("{name} ({}) {err}", value.get_ref()));
+            self.error(
+                value.span(),
+                Code::DateOutOfRange,
+                format!("{name} ({}) {err}", value.get_ref()),
+            );
             return None;
         }
         Some(when)
@@ -754,6 +796,7 @@ impl EventRules<'_> {
         let Some(parsed) = parsed else {
             self.error(
                 value.span(),
+                Code::TimestampWithoutOffset,
                 format!(
                     "{name} ({written}) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00"
                 ),
@@ -761,7 +804,11 @@ impl EventRules<'_> {
             return None;
         };
         if let Err(err) = range::check_instant(parsed) {
-            self.error(value.span(), format!("{name} ({written}) {err}"));
+            self.error(
+                value.span(),
+                Code::DateOutOfRange,
+                format!("{name} ({written}) {err}"),
+            );
             return None;
         }
         Some(parsed)
@@ -775,6 +822,7 @@ impl EventRules<'_> {
         if count > MAX_TAGS_PER_EVENT {
             self.error(
                 value.span(),
+                Code::InvalidTag,
                 format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
             );
         }
@@ -790,6 +838,7 @@ impl EventRules<'_> {
             if chars > MAX_TAG_CHARS {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!(
                         "tag '{}' is {chars} characters long, over the limit of {MAX_TAG_CHARS}",
                         shorten(text)
@@ -798,11 +847,13 @@ impl EventRules<'_> {
             } else if slug.is_empty() {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!("tag '{text}' has no letter or digit to name its page"),
                 );
             } else if slug.len() > MAX_TAG_SLUG_LEN {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!(
                         "tag '{}' names its page '{}', {} characters long, over the limit of {MAX_TAG_SLUG_LEN}",
                         shorten(text),
@@ -842,10 +893,11 @@ impl EventRules<'_> {
             format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'")
         };
         match at {
-            Some(at) => self.error(at, problem),
+            Some(at) => self.error(at, Code::InvalidId, problem),
             None => self.diagnostics.push(load::file_level(
                 self.file.path.clone(),
                 Severity::Error,
+                Code::InvalidId,
                 problem,
             )),
         }
@@ -858,7 +910,11 @@ impl EventRules<'_> {
         let title = match raw.title {
             Some(t) => self.line_text(t, "source title", true),
             None => {
-                self.error(at.clone(), "source is missing its title");
+                self.error(
+                    at.clone(),
+                    Code::InvalidSource,
+                    "source is missing its title",
+                );
                 None
             }
         };
@@ -869,13 +925,13 @@ impl EventRules<'_> {
                 match AbsoluteUrl::new(url) {
                     Ok(url) => Some(url),
                     Err(msg) => {
-                        self.error(u.span(), format!("source url {msg}"));
+                        self.error(u.span(), Code::InvalidSource, format!("source url {msg}"));
                         None
                     }
                 }
             }
             None => {
-                self.error(at, "source is missing its url");
+                self.error(at, Code::InvalidSource, "source is missing its url");
                 None
             }
         };

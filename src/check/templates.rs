@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::load::{self, SourceFile};
 use crate::model::Collection;
 use crate::templates::{template_fuel, Templates, PAGE_TEMPLATE};
@@ -142,7 +142,7 @@ impl CheckedTemplates {
                 }
                 (None, None) => 0..0,
             };
-            return file.error(span, message);
+            return file.error(span, Code::Template, message);
         }
         let place = match (innermost.name(), innermost.line()) {
             (Some(name), Some(line)) => format!(" (in the default {name}, line {line})"),
@@ -155,6 +155,11 @@ impl CheckedTemplates {
             .find(|file| load::templates::template_name(file) == PAGE_TEMPLATE)
             .or(self.files.first())
             .map_or_else(|| self.folder.clone(), |file| file.path.clone());
-        load::file_level(path, Severity::Error, format!("{message}{place}"))
+        load::file_level(
+            path,
+            Severity::Error,
+            Code::Template,
+            format!("{message}{place}"),
+        )
     }
 }

@@ -114,13 +114,13 @@ fn guard_published_ids(collection: &Collection, args: &BuildArgs) -> anyhow::Res
         for change in &mut changes {
             change.severity = Severity::Warning;
             if !args.quiet {
-                eprintln!("{change}");
+                crate::diag::eprint(change);
             }
         }
         return Ok(true);
     }
     for change in &changes {
-        eprintln!("{change}");
+        crate::diag::eprint(change);
     }
     eprintln!(
         "published ids would change; nothing was written to {}",

@@ -125,6 +125,7 @@ mod tests {
             PathBuf::from("events/a.md"),
             (2, 9),
             Severity::Error,
+            crate::diag::Code::EmptyText,
             "title is empty",
         );
         d.excerpt = Some(Box::new(Excerpt {

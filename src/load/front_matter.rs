@@ -16,7 +16,7 @@ use super::source::SourceFile;
 use super::toml_words::explain;
 
 mod yaml;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 const DELIMITER: &str = "+++";
 
@@ -71,11 +71,11 @@ pub struct ParsedFile {
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
     if let Some(yaml) = yaml::front_matter(&file.text) {
         return Err(file
-            .error(yaml.opening, yaml::MESSAGE)
+            .error(yaml.opening, Code::YamlFrontMatter, yaml::MESSAGE)
             .suggest(Some(yaml.as_toml)));
     }
     let (front_start, front_end, body_start) =
-        split(&file.text).map_err(|msg| file.error(0, msg))?;
+        split(&file.text).map_err(|(code, msg)| file.error(0, code, msg))?;
     let read = read_toml::<RawEvent>(&file.text[front_start..front_end]);
     let mut raw = read.value;
     shift_spans(&mut raw, front_start);
@@ -86,7 +86,7 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
             .into_iter()
             .map(|problem| {
                 let span = front_start + problem.span.start..front_start + problem.span.end;
-                file.error(span, problem.message)
+                file.error(span, problem.code, problem.message)
                     .suggest(problem.suggestion)
             })
             .collect(),
@@ -112,6 +112,7 @@ pub struct TomlRead<T> {
 pub struct TomlProblem {
     /// Bytes of the text read.
     pub span: Range<usize>,
+    pub code: Code,
     pub message: String,
     /// What to write in place of the span, if a likely fix is known.
     pub suggestion: Option<String>,
@@ -141,6 +142,7 @@ where
         let explained = explain(&toml_message(&err), None, key_before(text, span.start));
         read.problems.push(TomlProblem {
             span,
+            code: explained.code,
             message: explained.message,
             suggestion: explained.suggestion,
         });
@@ -159,6 +161,7 @@ where
         let explained = explain(&message, field, key_before(text, span.start));
         problems.push(TomlProblem {
             span,
+            code: explained.code,
             message: explained.message,
             suggestion: explained.suggestion,
         });
@@ -259,11 +262,16 @@ fn toml_message(err: &toml::de::Error) -> String {
 }
 
 /// Finds the `+++` block: returns (front start, front end, body start) as byte offsets.
-fn split(text: &str) -> Result<(usize, usize, usize), &'static str> {
+fn split(text: &str) -> Result<(usize, usize, usize), (Code, &'static str)> {
     let mut lines = line_spans(text);
     match lines.next() {
         Some((start, end)) if text[start..end].trim_end() == DELIMITER => {}
-        _ => return Err("missing front matter: the file must start with a +++ line"),
+        _ => {
+            return Err((
+                Code::NoFrontMatter,
+                "missing front matter: the file must start with a +++ line",
+            ))
+        }
     }
     let front_start = lines.clone().next().map_or(text.len(), |(start, _)| start);
     for (start, end) in lines {
@@ -272,7 +280,10 @@ fn split(text: &str) -> Result<(usize, usize, usize), &'static str> {
             return Ok((front_start, start, body_start));
         }
     }
-    Err("front matter is not closed: no +++ line after the opening one")
+    Err((
+        Code::UnclosedFrontMatter,
+        "front matter is not closed: no +++ line after the opening one",
+    ))
 }
 
 /// (start, end) byte offsets of each line, without its line ending.

@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::diag::{Diagnostic, Excerpt, Severity};
+use crate::diag::{Code, Diagnostic, Excerpt, Severity};
 
 /// The most lines a diagnostic shows of the span it points at; a longer span is shown to
 /// the end of its first lines.
@@ -70,6 +70,7 @@ impl SourceFile {
         &self,
         at: impl Location,
         severity: Severity,
+        code: Code,
         message: impl Into<String>,
     ) -> Diagnostic {
         let span = self.clamp(at.span());
@@ -82,18 +83,19 @@ impl SourceFile {
             end_line,
             end_col,
             severity,
+            code,
             message: message.into(),
             excerpt: Some(Box::new(self.excerpt(line, span))),
             suggestion: None,
         }
     }
 
-    pub fn error(&self, at: impl Location, message: impl Into<String>) -> Diagnostic {
-        self.diagnostic(at, Severity::Error, message)
+    pub fn error(&self, at: impl Location, code: Code, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic(at, Severity::Error, code, message)
     }
 
-    pub fn warning(&self, at: impl Location, message: impl Into<String>) -> Diagnostic {
-        self.diagnostic(at, Severity::Warning, message)
+    pub fn warning(&self, at: impl Location, code: Code, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic(at, Severity::Warning, code, message)
     }
 
     /// `span` within the text and on character boundaries.
@@ -154,13 +156,13 @@ mod tests {
             "a".into(),
             "+++\ntags = [\n  1,\n]\n+++\n".into(),
         );
-        let d = file.error(11..19, "x");
+        let d = file.error(11..19, Code::WrongType, "x");
         assert_eq!((d.line, d.col, d.end_line, d.end_col), (2, 8, 4, 2));
         let excerpt = d.excerpt.expect("lines");
         assert_eq!(excerpt.first_line, 2);
         assert_eq!(excerpt.text, "tags = [\n  1,\n]");
         assert_eq!(&excerpt.text[excerpt.span], "[\n  1,\n]");
-        let at_end = file.error(1000, "y");
+        let at_end = file.error(1000, Code::WrongType, "y");
         assert_eq!((at_end.line, at_end.col), (6, 1));
         assert_eq!(at_end.excerpt.expect("lines").text, "");
     }

@@ -6,9 +6,13 @@
 //! collection knows its fields' examples. Serde's wording for an unknown field (`unknown field
 //! `x`, expected one of `a`, `b``) is the one message read back, for its list of fields.
 
+use crate::diag::Code;
+
 /// A problem found reading a TOML document, in the collection's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explained {
+    /// Unknown field, wrong type, or any other TOML problem.
+    pub code: Code,
     pub message: String,
     /// What to write in place of the span (see [`crate::diag::Diagnostic::suggestion`]).
     pub suggestion: Option<String>,
@@ -22,11 +26,16 @@ pub fn explain(message: &str, field: Option<&str>, key: Option<&str>) -> Explain
         return explained;
     }
     let plain = Explained {
+        code: Code::InvalidToml,
         message: message.to_string(),
         suggestion: None,
     };
     let Some(found) = message.strip_prefix("invalid type: ") else {
         return plain;
+    };
+    let plain = Explained {
+        code: Code::WrongType,
+        ..plain
     };
     let found = found.split(", expected").next().unwrap_or(found);
     // A field of a source table is named for what it is in.
@@ -44,6 +53,7 @@ pub fn explain(message: &str, field: Option<&str>, key: Option<&str>) -> Explain
         format!("`{name}`")
     };
     Explained {
+        code: Code::WrongType,
         message: format!("{shown} must be {kind}, e.g. {example} (found {found})"),
         suggestion: None,
     }
@@ -95,6 +105,7 @@ fn unknown_field(message: &str) -> Option<Explained> {
         format!("unknown field `{unknown}` (fields: {})", known.join(", "))
     };
     Some(Explained {
+        code: Code::UnknownField,
         message,
         suggestion: crate::diag::closest(unknown, known.iter().copied()).map(str::to_string),
     })
@@ -159,6 +170,7 @@ mod tests {
         assert_eq!(
             explained,
             Explained {
+                code: Code::UnknownField,
                 message: "unknown field `loaction` (fields: title, location, tags)".into(),
                 suggestion: Some("location".into()),
             }

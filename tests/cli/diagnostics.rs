@@ -3,6 +3,10 @@
 //! One insta snapshot per problem and colour choice (`tests/cli/snapshots/cli__diagnostics__*`),
 //! each from the real binary on a collection holding only that problem.
 
+use std::collections::BTreeSet;
+
+use chronicle::diag::Code;
+
 use crate::harness::{stderr, Project};
 
 const SETTINGS: &str =
@@ -202,4 +206,88 @@ fn build_list_and_export_show_diagnostics_as_check_does() {
         let out = stderr(&project.chronicle(args));
         assert!(out.starts_with(diagnostics), "{args:?}:\n{out}");
     }
+}
+
+/// `--format json`: one object per diagnostic, one per line on stdout, saying what the text
+/// report's first lines say, with a known code; every code `check` can give is given by a case.
+#[test]
+fn json_reports_each_diagnostic_on_a_line_with_its_code() {
+    let mut seen = BTreeSet::new();
+    for (name, files) in cases() {
+        let project = project(&files);
+        let text = project.chronicle(&["check", "--color", "never"]);
+        let json = project.chronicle(&["check", "--format", "json"]);
+        assert_eq!(json.status.code(), text.status.code(), "{name}");
+        assert_eq!(stderr(&json), "", "{name}");
+        let first_lines: Vec<String> = stderr(&text)
+            .lines()
+            .filter(|l| l.starts_with("events/"))
+            .map(str::to_string)
+            .collect();
+        let stdout = String::from_utf8(json.stdout).expect("UTF-8");
+        let objects: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"))
+            })
+            .collect();
+        assert_eq!(objects.len(), first_lines.len(), "{name}: {stdout}");
+        for (object, first) in objects.iter().zip(&first_lines) {
+            let field = |key: &str| object[key].clone();
+            let shown = format!(
+                "{}:{}:{}: {}: {}",
+                field("path").as_str().expect("path"),
+                field("line"),
+                field("column"),
+                field("severity").as_str().expect("severity"),
+                chronicle::terminal::escape(field("message").as_str().expect("message")),
+            );
+            assert_eq!(&shown, first, "{name}");
+            let start = (field("line").as_u64(), field("column").as_u64());
+            let end = (field("end_line").as_u64(), field("end_column").as_u64());
+            assert!(end >= start, "{name}: {object}");
+            let code = field("code");
+            let code = Code::ALL
+                .into_iter()
+                .find(|c| code.as_str() == Some(c.name()))
+                .unwrap_or_else(|| panic!("{name}: unknown code {code}"));
+            seen.insert(code.name());
+            assert!(
+                field("suggestion").is_null() || field("suggestion").is_string(),
+                "{name}: {object}"
+            );
+        }
+    }
+    // Raised elsewhere: by build (ids), by serve and build at the end of the range, and by
+    // files the tests in check.rs make (unreadable, no settings file).
+    let elsewhere = [
+        Code::IdChanged,
+        Code::BrokenRecord,
+        Code::UpdatedPastRange,
+        Code::UnreadableFile,
+        Code::MissingSettings,
+    ];
+    let expected: BTreeSet<&str> = Code::ALL
+        .into_iter()
+        .filter(|c| !elsewhere.contains(c))
+        .map(Code::name)
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "a code no case gives, or a case for a code thought elsewhere"
+    );
+}
+
+#[test]
+fn json_of_a_suggestion() {
+    let project = project(&[(
+        "events/e.md",
+        event(&format!("{FINE}\nloaction = \"Paris\"")),
+    )]);
+    let out = project.chronicle(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        "{\"path\":\"events/e.md\",\"line\":5,\"column\":1,\"end_line\":5,\"end_column\":9,\"severity\":\"error\",\"code\":\"unknown-field\",\"message\":\"unknown field `loaction` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)\",\"suggestion\":\"location\"}\n"
+    );
 }
