@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::ops::Range;
 
-use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_WARNING_STYLE};
+use annotate_snippets::renderer::{DEFAULT_ERROR_STYLE, DEFAULT_TERM_WIDTH, DEFAULT_WARNING_STYLE};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use anstyle::Style;
 
@@ -24,7 +24,10 @@ pub fn stderr_is_styled() -> bool {
 
 /// Writes `diagnostic` to stderr as [`render`] shows it, coloured per [`stderr_is_styled`].
 pub fn eprint(diagnostic: &Diagnostic) {
-    let text = render(diagnostic, stderr_is_styled());
+    // Long source lines are cut to the terminal's width; piped, to the renderer's default.
+    let width = terminal_size::terminal_size_of(std::io::stderr())
+        .map_or(DEFAULT_TERM_WIDTH, |(w, _)| usize::from(w.0));
+    let text = render_at_width(diagnostic, stderr_is_styled(), width);
     // Nothing is left to report a failed write of a report to.
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
@@ -33,6 +36,11 @@ pub fn eprint(diagnostic: &Diagnostic) {
 /// line; with ANSI colours when `styled`. Everything from the collection (path,
 /// message, source) is escaped for the terminal.
 pub fn render(diagnostic: &Diagnostic, styled: bool) -> String {
+    render_at_width(diagnostic, styled, DEFAULT_TERM_WIDTH)
+}
+
+/// [`render`], with source lines longer than `width` columns cut around the span.
+fn render_at_width(diagnostic: &Diagnostic, styled: bool, width: usize) -> String {
     let (severity_style, level) = match diagnostic.severity {
         Severity::Error => (DEFAULT_ERROR_STYLE, Level::ERROR),
         Severity::Warning => (DEFAULT_WARNING_STYLE, Level::WARNING),
@@ -74,7 +82,8 @@ pub fn render(diagnostic: &Diagnostic, styled: bool) -> String {
             Renderer::styled()
         } else {
             Renderer::plain()
-        };
+        }
+        .term_width(width);
         out.push_str(&renderer.render(&report));
         // A blank line ends a diagnostic that shows source, as rustc's do.
         out.push_str("\n\n");
