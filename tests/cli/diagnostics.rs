@@ -291,3 +291,52 @@ fn json_of_a_suggestion() {
         "{\"path\":\"events/e.md\",\"line\":5,\"column\":1,\"end_line\":5,\"end_column\":9,\"severity\":\"error\",\"code\":\"unknown-field\",\"message\":\"unknown field `loaction` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)\",\"suggestion\":\"location\"}\n"
     );
 }
+
+/// At a terminal (a pseudo-terminal made by util-linux script(1)), `auto` colours unless
+/// `NO_COLOR` is set, and a long source line is cut to the terminal's width around its span.
+#[test]
+fn colour_and_width_follow_a_pseudo_terminal() {
+    let long = "x".repeat(150);
+    let project = project(&[(
+        "events/e.md",
+        event(&format!("{FINE}\ntags = [\"{long}\", \" \"]")),
+    )]);
+    let chronicle = assert_cmd::cargo::cargo_bin("chronicle");
+    let at_terminal = |no_color: bool| {
+        let mut command = std::process::Command::new("script");
+        command
+            .current_dir(project.dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("COLUMNS")
+            .args(["-q", "-e", "-c"])
+            .arg(format!(
+                "stty cols 60 rows 20; {} check",
+                chronicle.display()
+            ))
+            .arg("/dev/null");
+        if no_color {
+            command.env("NO_COLOR", "1");
+        }
+        let out = command.output().expect("run script(1)");
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .replace("\r\n", "\n")
+    };
+    let coloured = at_terminal(false);
+    assert!(
+        coloured.contains("\u{1b}[1m\u{1b}[91merror"),
+        "{coloured:?}"
+    );
+    let plain = at_terminal(true);
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+    let source = plain
+        .lines()
+        .find(|l| l.starts_with("5 | "))
+        .unwrap_or_else(|| panic!("no source line in {plain}"));
+    assert!(
+        source.chars().count() <= 60,
+        "{source:?} is wider than 60 columns"
+    );
+    assert!(source.ends_with("\" \"]"), "the span is shown: {source}");
+}
