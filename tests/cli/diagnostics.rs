@@ -90,7 +90,49 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
         ("settings_unknown_field", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimzone = \"UTC\"\n")),
         ("settings_without_id", settings("title = \"T\"\nbase_url = \"https://example.org/\"\n")),
         ("template_syntax", vec![("events/templates/index.html", "{{ e.year }\n".into())]),
+        ("id_from_a_file_name_with_a_space", vec![("events/a b.md", event(FINE))]),
+        ("id_from_a_file_name_taken_by_the_pages", vec![("events/timeline.md", event(FINE))]),
     ]
+}
+
+/// Every case's project, and those made of more than text: a file that is not UTF-8, one
+/// over the size limit, no settings file, symbolic links.
+fn projects() -> Vec<(&'static str, Project)> {
+    let mut projects: Vec<(&'static str, Project)> = cases()
+        .into_iter()
+        .map(|(name, files)| (name, project(&files)))
+        .collect();
+    let not_utf8 = project(&[]);
+    std::fs::write(
+        not_utf8.path("events/latin1.md"),
+        b"+++\ntitle = \"Caf\xe9\"\ndate = 2025-01-01\n+++\n",
+    )
+    .expect("written");
+    projects.push(("not_utf8", not_utf8));
+    let too_large = project(&[]);
+    too_large.write(
+        "events/huge.md",
+        &format!("+++\n{FINE}\n+++\n{}", "word ".repeat(300_000)),
+    );
+    projects.push(("file_too_large", too_large));
+    let no_settings = project(&[]);
+    std::fs::remove_file(no_settings.path("events/chronicle.toml")).expect("removed");
+    projects.push(("no_settings_file", no_settings));
+    #[cfg(unix)]
+    {
+        let outside = project(&[]);
+        outside.write("elsewhere/secret.md", &event(FINE));
+        std::os::unix::fs::symlink(
+            outside.path("elsewhere/secret.md"),
+            outside.path("events/link.md"),
+        )
+        .expect("linked");
+        projects.push(("link_outside_the_collection", outside));
+        let dangling = project(&[]);
+        std::os::unix::fs::symlink("nowhere.md", dangling.path("events/gone.md")).expect("linked");
+        projects.push(("link_to_nothing", dangling));
+    }
+    projects
 }
 
 /// A collection with valid settings, one valid event unless the case writes events, and the
@@ -137,9 +179,16 @@ fn assert_no_raw_controls(report: &str) {
 
 #[test]
 fn every_problem_is_shown_with_its_source_plain_and_coloured() {
-    for (name, files) in cases() {
-        let project = project(&files);
-        let plain = stderr(&project.chronicle(&["check", "--color", "never"]));
+    for (name, project) in projects() {
+        // A path outside the collection is named in full: the temporary folder varies.
+        let folder = project
+            .dir
+            .path()
+            .canonicalize()
+            .expect("the project's folder");
+        let folder = folder.display().to_string();
+        let report = |args: &[&str]| stderr(&project.chronicle(args)).replace(&folder, "[project]");
+        let plain = report(&["check", "--color", "never"]);
         assert_no_raw_controls(&plain);
         let first = plain.lines().next().unwrap_or_default();
         assert!(
@@ -151,7 +200,7 @@ fn every_problem_is_shown_with_its_source_plain_and_coloured() {
             "{name}: the first line is path:line:col: severity: message, not {first:?}"
         );
         insta::assert_snapshot!(format!("{name}"), plain);
-        let coloured = stderr(&project.chronicle(&["check", "--color", "always"]));
+        let coloured = report(&["check", "--color", "always"]);
         assert!(coloured.contains('\u{1b}'), "{name}: no colour");
         insta::assert_snapshot!(format!("{name}_coloured"), visible_colours(&coloured));
     }
@@ -213,8 +262,7 @@ fn build_list_and_export_show_diagnostics_as_check_does() {
 #[test]
 fn json_reports_each_diagnostic_on_a_line_with_its_code() {
     let mut seen = BTreeSet::new();
-    for (name, files) in cases() {
-        let project = project(&files);
+    for (name, project) in projects() {
         let text = project.chronicle(&["check", "--color", "never"]);
         let json = project.chronicle(&["check", "--format", "json"]);
         assert_eq!(json.status.code(), text.status.code(), "{name}");
@@ -258,15 +306,9 @@ fn json_reports_each_diagnostic_on_a_line_with_its_code() {
             );
         }
     }
-    // Raised elsewhere: by build (ids), by serve and build at the end of the range, and by
-    // files the tests in check.rs make (unreadable, no settings file).
-    let elsewhere = [
-        Code::IdChanged,
-        Code::BrokenRecord,
-        Code::UpdatedPastRange,
-        Code::UnreadableFile,
-        Code::MissingSettings,
-    ];
+    // Raised elsewhere: by build (ids, tests/cli/ids.rs) and at the end of the date range
+    // (tests/serve/date_range.rs).
+    let elsewhere = [Code::IdChanged, Code::BrokenRecord, Code::UpdatedPastRange];
     let expected: BTreeSet<&str> = Code::ALL
         .into_iter()
         .filter(|c| !elsewhere.contains(c))
