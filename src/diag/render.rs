@@ -63,6 +63,12 @@ fn render_at_width(diagnostic: &Diagnostic, styled: bool, width: usize) -> Strin
             // Several lines (a block to write instead): each escaped, shown below.
             let lines: Vec<_> = replacement.lines().map(escape).collect();
             format!("write it as:\n{}", lines.join("\n"))
+        } else if replacement.len() > 1
+            && replacement.starts_with('"')
+            && replacement.ends_with('"')
+        {
+            // A TOML string shows its own quotes.
+            format!("did you mean {}?", escape(replacement))
         } else {
             format!("did you mean `{}`?", escape(replacement))
         }
