@@ -18,6 +18,18 @@ use crate::url::AbsoluteUrl;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour diagnostics: auto (when stderr is a terminal and NO_COLOR is not set),
+    /// always or never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// The `--color` choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +156,17 @@ pub struct NewArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub events: EventsArg,
+    /// How to report: text for people (stderr), or json for tools and editors: one JSON
+    /// object per diagnostic, one per line, on stdout
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

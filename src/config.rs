@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::load::front_matter::read_toml;
 use crate::load::SourceFile;
 use crate::text::{forbidden_characters, has_visible_character};
@@ -56,6 +56,19 @@ struct RawSettings {
     feed_limit: Option<Spanned<i64>>,
 }
 
+/// The IANA zone a misspelt one most likely stands for (`america/chicago` ->
+/// `America/Chicago`), as a quoted TOML string; settings and events alike.
+pub fn zone_suggestion(written: &str) -> Option<String> {
+    let names = chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name());
+    crate::diag::closest(written.trim(), names).map(|name| format!("\"{name}\""))
+}
+
+/// A problem with the settings file as a whole (a setting not written): no line to show.
+fn file_level(file: &SourceFile, message: impl Into<String>) -> Diagnostic {
+    let (severity, code) = (crate::diag::Severity::Error, Code::MissingField);
+    crate::load::file_level(file.path.clone(), severity, code, message)
+}
+
 /// Reads the settings file; on any error returns every problem found.
 pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let read = read_toml::<RawSettings>(&file.text);
@@ -64,29 +77,37 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     let mut errors: Vec<Diagnostic> = read
         .problems
         .into_iter()
-        .map(|(offset, message)| file.error(offset, message))
+        .map(|problem| {
+            file.error(problem.span, problem.code, problem.message)
+                .suggest(problem.suggestion)
+        })
         .collect();
     let mut text = |value: Option<Spanned<String>>, name: &str, required: bool| -> String {
         match value {
             Some(v) if v.get_ref().trim().is_empty() && required => {
-                errors.push(file.error(v.span().start, format!("{name} is empty")));
+                errors.push(file.error(v.span(), Code::EmptyText, format!("{name} is empty")));
                 String::new()
             }
             Some(v) if required && !has_visible_character(v.get_ref()) => {
                 errors.push(file.error(
-                    v.span().start,
+                    v.span(),
+                    Code::EmptyText,
                     format!("{name} has only invisible characters"),
                 ));
                 String::new()
             }
             Some(v) => {
                 if let Some(msg) = forbidden_characters(v.get_ref(), false) {
-                    errors.push(file.error(v.span().start, format!("{name} {msg}")));
+                    errors.push(file.error(
+                        v.span(),
+                        Code::ForbiddenCharacter,
+                        format!("{name} {msg}"),
+                    ));
                 }
                 crate::load::normalize::nfc(v.into_inner().trim()).into_owned()
             }
             None if required && !unreadable.iter().any(|f| f == name) => {
-                errors.push(file.error(0, format!("missing {name}")));
+                errors.push(file_level(file, format!("missing {name}")));
                 String::new()
             }
             None => String::new(),
@@ -94,21 +115,22 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
     };
     let title = text(raw.title, "title", true);
     let description = text(raw.description, "description", false);
-    let language_at = raw.language.as_ref().map_or(0, |v| v.span().start);
+    let language_at = raw.language.as_ref().map_or(0..0, |v| v.span());
     let language = text(raw.language, "language", false);
     let author = text(raw.author, "author", false);
     if let Err(problem) = check_language(&language) {
-        errors.push(file.error(language_at, problem));
+        errors.push(file.error(language_at, Code::InvalidSetting, problem));
     }
     let base_url = match raw.base_url {
         Some(v) => match AbsoluteUrl::base(v.get_ref().trim()) {
             Err(msg) => {
-                errors.push(file.error(v.span().start, format!("base_url {msg}")));
+                errors.push(file.error(v.span(), Code::InvalidSetting, format!("base_url {msg}")));
                 None
             }
             Ok(url) if !url.ends_with('/') => {
                 errors.push(file.error(
-                    v.span().start,
+                    v.span(),
+                    Code::InvalidSetting,
                     format!("base_url must end with '/' (write \"{url}/\")"),
                 ));
                 None
@@ -117,8 +139,8 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         },
         None if unreadable.iter().any(|f| f == "base_url") => None,
         None => {
-            errors.push(file.error(
-                0,
+            errors.push(file_level(
+                file,
                 "missing base_url (the absolute URL the outputs are published at, ending with '/')",
             ));
             None
@@ -130,27 +152,33 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         let id = v.get_ref();
         if AbsoluteUrl::new(id.as_str()).is_err() {
             if let Err(msg) = crate::identity::check_collection_id(id) {
-                errors.push(file.error(v.span().start, format!("id {msg}")));
+                errors.push(file.error(v.span(), Code::InvalidSetting, format!("id {msg}")));
             }
         }
         v.into_inner()
     });
     let timezone = match raw.timezone {
         Some(v) => v.get_ref().parse::<Tz>().unwrap_or_else(|_| {
-            errors.push(file.error(
-                v.span().start,
+            let problem = file.error(
+                v.span(),
+                Code::UnknownTimeZone,
                 format!(
                     "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                     v.get_ref()
                 ),
-            ));
+            );
+            errors.push(problem.suggest(zone_suggestion(v.get_ref())));
             Tz::UTC
         }),
         None => Tz::UTC,
     };
     let feed_limit = match raw.feed_limit {
         Some(v) if *v.get_ref() < 1 => {
-            errors.push(file.error(v.span().start, "feed_limit must be at least 1"));
+            errors.push(file.error(
+                v.span(),
+                Code::InvalidSetting,
+                "feed_limit must be at least 1",
+            ));
             DEFAULT_FEED_LIMIT
         }
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
@@ -339,8 +367,8 @@ mod tests {
             found,
             [
                 "c.toml:6:19: error: invalid basic string, expected `\"`",
-                "c.toml:4:14: error: invalid type: string \"ten\", expected i64",
-                "c.toml:3:1: error: unknown field `titel`, expected one of `id`, `title`, `description`, `base_url`, `language`, `timezone`, `author`, `feed_limit`",
+                "c.toml:4:14: error: `feed_limit` must be a whole number, e.g. feed_limit = 20 (found string \"ten\")",
+                "c.toml:3:1: error: unknown field `titel` (fields: id, title, description, base_url, language, timezone, author, feed_limit)",
                 "c.toml:5:12: error: language 'english' is not a BCP 47 language tag like en or es-MX (the primary language is not in the IANA Language Subtag Registry)",
             ]
         );

@@ -30,6 +30,12 @@ use std::process::ExitCode;
 
 /// Runs one parsed command line; the one place that knows every command.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    // Read wherever diagnostics are shown (diag::stderr_is_styled); set once, here.
+    anstream::ColorChoice::write_global(match cli.color {
+        cli::Color::Auto => anstream::ColorChoice::Auto,
+        cli::Color::Always => anstream::ColorChoice::Always,
+        cli::Color::Never => anstream::ColorChoice::Never,
+    });
     let events = match &cli.command {
         // init makes its folder: the one command that needs none.
         cli::Command::Init(_) => None,

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::load::{self, SourceFile};
 use crate::model::{Collection, Event};
 use crate::write::{Stage, WriteError};
@@ -124,13 +124,13 @@ fn parse_record(path: &Path, bytes: &[u8]) -> Result<Record, RecordError> {
     }
     let advice = "remove it, or pass --allow-id-change to write a new one";
     let invalid = |line: usize, col: usize, message: String| {
-        RecordError::Invalid(Box::new(Diagnostic {
-            path: path.to_path_buf(),
-            line: line.max(1),
-            col: col.max(1),
-            severity: Severity::Error,
+        RecordError::Invalid(Box::new(Diagnostic::at_position(
+            path.to_path_buf(),
+            (line.max(1), col.max(1)),
+            Severity::Error,
+            Code::BrokenRecord,
             message,
-        }))
+        )))
     };
     let syntax = |err: serde_json::Error| {
         let why = err.to_string();
@@ -274,7 +274,7 @@ fn collection_id_changed(
         toml::from_str::<IdOnly>(text)
             .ok()
             .and_then(|s| s.id)
-            .map(|id| id.span().start)
+            .map(|id| id.span())
     })
 }
 
@@ -301,21 +301,34 @@ fn event_id_changed(
         event.id,
         lost.id,
     );
-    crate::check::id_diagnostic(events.join(&event.path), message)
+    crate::check::id_diagnostic(events.join(&event.path), Code::IdChanged, message)
 }
 
-/// An error in the file at `path`, at the offset `find` gives in its text, else at 1:1.
-fn at_offset(path: &Path, message: String, find: impl FnOnce(&str) -> Option<usize>) -> Diagnostic {
+/// An error in the file at `path`, at the span `find` gives in its text, else about the
+/// whole file (1:1, no line shown).
+fn at_offset(
+    path: &Path,
+    message: String,
+    find: impl FnOnce(&str) -> Option<std::ops::Range<usize>>,
+) -> Diagnostic {
     let text = std::fs::read(path)
         .ok()
         .and_then(|bytes| load::decode(path, bytes).ok());
-    match text {
-        Some(text) => {
-            let offset = find(&text).unwrap_or(0);
-            SourceFile::new(path.to_path_buf(), String::new(), text).error(offset, message)
+    if let Some(text) = text {
+        if let Some(span) = find(&text) {
+            return SourceFile::new(path.to_path_buf(), String::new(), text).error(
+                span,
+                Code::IdChanged,
+                message,
+            );
         }
-        None => load::file_level(path.to_path_buf(), Severity::Error, message),
     }
+    load::file_level(
+        path.to_path_buf(),
+        Severity::Error,
+        Code::IdChanged,
+        message,
+    )
 }
 
 #[cfg(test)]

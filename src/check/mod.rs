@@ -4,6 +4,7 @@
 //! [`Collection`] only when there is no error.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,8 +13,9 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use crate::config::{parse_settings, Settings};
-use crate::diag::{self, Diagnostic, Severity};
+use crate::diag::{self, Code, Diagnostic, Severity};
 use crate::load::normalize::nfc;
+use crate::load::source::Location;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, Tag, When};
 use crate::templates::is_page_anchor;
@@ -317,28 +319,38 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
         range::utc_text(moved)
     );
     let Some((file, raw)) = reread_event_file(&path) else {
-        return load::file_level(path, Severity::Error, format!("updated {problem}"));
+        return load::file_level(
+            path,
+            Severity::Error,
+            Code::UpdatedPastRange,
+            format!("updated {problem}"),
+        );
     };
     // The value as written, and where.
     let (name, value) = if event.updated.is_some() {
-        let value = raw
-            .updated
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+        let value = raw.updated.map(|v| (v.span(), v.into_inner().to_string()));
         ("updated", value)
     } else if event.published.is_some() {
         let value = raw
             .published
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+            .map(|v| (v.span(), v.into_inner().to_string()));
         ("published", value)
     } else {
-        let value = raw
-            .date
-            .map(|v| (v.span().start, v.into_inner().to_string()));
+        let value = raw.date.map(|v| (v.span(), v.into_inner().to_string()));
         ("date", value)
     };
     match value {
-        Some((at, written)) => file.error(at, format!("{name} ({written}) {problem}")),
-        None => file.error(0, format!("{name} {problem}")),
+        Some((at, written)) => file.error(
+            at,
+            Code::UpdatedPastRange,
+            format!("{name} ({written}) {problem}"),
+        ),
+        None => load::file_level(
+            path,
+            Severity::Error,
+            Code::UpdatedPastRange,
+            format!("{name} {problem}"),
+        ),
     }
 }
 
@@ -356,6 +368,7 @@ pub fn read_settings(
             diagnostics.push(load::file_level(
                 path,
                 Severity::Error,
+                Code::MissingSettings,
                 "missing settings file (title, base_url, language, timezone, author, feed_limit)",
             ));
             return Ok(None);
@@ -373,7 +386,12 @@ pub fn read_settings(
     match parse_settings(&file) {
         Ok(settings) => {
             if settings.id.is_none() {
-                diagnostics.push(file.warning(0, unpinned_id_message(&settings.base_url)));
+                diagnostics.push(load::file_level(
+                    file.path.clone(),
+                    Severity::Warning,
+                    Code::UnpinnedCollectionId,
+                    unpinned_id_message(&settings.base_url),
+                ));
             }
             Ok(Some(settings))
         }
@@ -415,16 +433,16 @@ fn check_unique_ids<'e>(
                 later.id,
                 shown(earlier).display()
             );
-            diagnostics.push(id_diagnostic(later_path, message));
+            diagnostics.push(id_diagnostic(later_path, Code::DuplicateId, message));
         }
     }
 }
 
 /// An error about an event's id at the file `path`: at its `id` value if written, else at the
 /// file start (a duplicate id, a changed published id).
-pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
-    value_diagnostic(path, message, |raw| {
-        raw.id.as_ref().map(|id| id.span().start)
+pub fn id_diagnostic(path: PathBuf, code: Code, message: String) -> Diagnostic {
+    value_diagnostic(path, code, message, |raw| {
+        raw.id.as_ref().map(|id| id.span())
     })
 }
 
@@ -432,12 +450,16 @@ pub fn id_diagnostic(path: PathBuf, message: String) -> Diagnostic {
 /// (else at the file start).
 fn value_diagnostic(
     path: PathBuf,
+    code: Code,
     message: String,
-    find: impl FnOnce(&RawEvent) -> Option<usize>,
+    find: impl FnOnce(&RawEvent) -> Option<Range<usize>>,
 ) -> Diagnostic {
     match reread_event_file(&path) {
-        Some((file, raw)) => file.error(find(&raw).unwrap_or(0), message),
-        None => load::file_level(path, Severity::Error, message),
+        Some((file, raw)) => match find(&raw) {
+            Some(span) => file.error(span, code, message),
+            None => load::file_level(path, Severity::Error, code, message),
+        },
+        None => load::file_level(path, Severity::Error, code, message),
     }
 }
 
@@ -469,21 +491,43 @@ pub fn check_tag_pages<'e>(
                 first.insert(slug, (tag, tag_spelling(tag), event));
                 continue;
             };
-            if *earlier == tag || *key == tag_spelling(tag) {
+            if *earlier == tag {
+                continue;
+            }
+            let find = |raw: &RawEvent| {
+                raw.tags
+                    .as_ref()?
+                    .get_ref()
+                    .iter()
+                    .find(|t| t.get_ref().trim() == tag)
+                    .map(|t| t.span())
+            };
+            if earlier.to_lowercase() == tag.to_lowercase() {
+                // One tag, whose pages show its first spelling: a likely slip of the shift key.
+                let message = format!(
+                    "tag '{tag}' differs only in case from tag '{earlier}' in {}: both are one tag, shown as '{earlier}'",
+                    shown(earlier_event).display()
+                );
+                let found = value_diagnostic(shown(event), Code::TagCase, message, find);
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    ..found.suggest(Some(format!("\"{earlier}\"")))
+                });
+                continue;
+            }
+            if *key == tag_spelling(tag) {
                 continue;
             }
             let message = format!(
                 "tag '{tag}' has the page of tag '{earlier}' (tags/{slug}/) in {}: rename one, or spell them alike",
                 shown(earlier_event).display()
             );
-            diagnostics.push(value_diagnostic(shown(event), message, |raw| {
-                raw.tags
-                    .as_ref()?
-                    .get_ref()
-                    .iter()
-                    .find(|t| t.get_ref().trim() == tag)
-                    .map(|t| t.span().start)
-            }));
+            diagnostics.push(value_diagnostic(
+                shown(event),
+                Code::TagPageShared,
+                message,
+                find,
+            ));
         }
     }
 }
@@ -529,14 +573,14 @@ struct EventRules<'a> {
 }
 
 impl EventRules<'_> {
-    fn error(&mut self, offset: usize, message: impl Into<String>) {
-        self.diagnostics.push(self.file.error(offset, message));
+    fn error(&mut self, at: impl Location, code: Code, message: impl Into<String>) {
+        self.diagnostics.push(self.file.error(at, code, message));
     }
 
     /// Reports a required field that is not written (at the opening `+++` line).
     fn missing(&mut self, at: usize, field: &str) {
         if !self.unreadable.iter().any(|f| f == field) {
-            self.error(at, format!("missing {field}"));
+            self.error(at, Code::MissingField, format!("missing {field}"));
         }
     }
 
@@ -560,13 +604,16 @@ impl EventRules<'_> {
             Some(tz) => match tz.get_ref().parse::<Tz>() {
                 Ok(zone) => Some(zone),
                 Err(_) => {
-                    self.error(
-                        tz.span().start,
+                    let problem = self.file.error(
+                        tz.span(),
+                        Code::UnknownTimeZone,
                         format!(
                             "unknown time zone '{}' (use an IANA name like America/Mexico_City)",
                             tz.get_ref()
                         ),
                     );
+                    self.diagnostics
+                        .push(problem.suggest(crate::config::zone_suggestion(tz.get_ref())));
                     None
                 }
             },
@@ -594,7 +641,8 @@ impl EventRules<'_> {
         if let (Some(date), Some(end), Some(end_raw)) = (&date, &end, &raw.end) {
             if end.start(zone) < date.start(zone) {
                 self.error(
-                    end_raw.span().start,
+                    end_raw.span(),
+                    Code::EndBeforeStart,
                     format!("end ({}) is before date ({})", end.iso(), date.iso()),
                 );
             }
@@ -605,14 +653,18 @@ impl EventRules<'_> {
         let tags = raw.tags.map(|t| self.tags(t)).unwrap_or_default();
         let status = match raw.status {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
-                self.error(
-                    s.span().start,
+                let problem = self.file.error(
+                    s.span(),
+                    Code::UnknownStatus,
                     format!(
                         "unknown status '{}' (use one of: {})",
                         s.get_ref(),
                         Status::NAMES.join(", ")
                     ),
                 );
+                let nearest = diag::closest(s.get_ref().trim(), Status::NAMES);
+                self.diagnostics
+                    .push(problem.suggest(nearest.map(|name| format!("\"{name}\""))));
                 None
             }),
             None => Some(Status::default()),
@@ -628,7 +680,8 @@ impl EventRules<'_> {
         if let (Some(p), Some(u), Some(u_raw)) = (published, updated, &raw.updated) {
             if u < p {
                 self.error(
-                    u_raw.span().start,
+                    u_raw.span(),
+                    Code::EndBeforeStart,
                     format!(
                         "updated ({}) is before published ({})",
                         u.to_rfc3339(),
@@ -640,7 +693,8 @@ impl EventRules<'_> {
         if let (Some(p), Some(p_raw)) = (published, &raw.published) {
             if p.year() < 1990 {
                 self.diagnostics.push(self.file.warning(
-                    p_raw.span().start,
+                    p_raw.span(),
+                    Code::EarlyPublished,
                     "published is before 1990: feed validators and some readers take such dates for errors",
                 ));
             }
@@ -648,6 +702,7 @@ impl EventRules<'_> {
         if raw.published.is_none() && !self.unreadable.iter().any(|f| f == "published") {
             self.diagnostics.push(self.file.warning(
                 missing_at,
+                Code::MissingPublished,
                 "missing published: feeds will date this entry by the event's date instead",
             ));
         }
@@ -660,7 +715,13 @@ impl EventRules<'_> {
             .collect();
         let body = &self.file.text[body_start..];
         if let Some((offset, msg)) = forbidden_character_offset(body, true) {
-            self.error(body_start + offset, format!("body {msg}"));
+            let at = body_start + offset;
+            let width = body[offset..].chars().next().map_or(0, char::len_utf8);
+            self.error(
+                at..at + width,
+                Code::ForbiddenCharacter,
+                format!("body {msg}"),
+            );
         }
         Some(Event {
             id: id?,
@@ -683,20 +744,24 @@ impl EventRules<'_> {
 
     /// A single-line plain-text field.
     fn line_text(&mut self, value: Spanned<String>, name: &str, required: bool) -> Option<String> {
-        let at = value.span().start;
+        let at = value.span();
         let text = value.into_inner();
         if text.trim().is_empty() {
             if required {
-                self.error(at, format!("{name} is empty"));
+                self.error(at, Code::EmptyText, format!("{name} is empty"));
             }
             return None;
         }
         if let Some(msg) = forbidden_characters(&text, false) {
-            self.error(at, format!("{name} {msg}"));
+            self.error(at, Code::ForbiddenCharacter, format!("{name} {msg}"));
             return None;
         }
         if required && !has_visible_character(&text) {
-            self.error(at, format!("{name} has only invisible characters"));
+            self.error(
+                at,
+                Code::EmptyText,
+                format!("{name} has only invisible characters"),
+            );
             return None;
         }
         Some(nfc(text.trim()).into_owned())
@@ -705,11 +770,12 @@ impl EventRules<'_> {
     /// A date of any form, read in `zone`, within the range every output can hold.
     fn when(&mut self, value: &Spanned<toml::Value>, name: &str, zone: Tz) -> Option<When> {
         let when = When::from_toml(value.get_ref(), zone)
-            .map_err(|err| self.error(value.span().start, format!("{name}: {err}")))
+            .map_err(|err| self.error(value.span(), Code::InvalidDate, format!("{name}: {err}")))
             .ok()?;
         if let Err(err) = when.check_range(zone) {
             self.error(
-                value.span().start,
+                value.span(),
+                Code::DateOutOfRange,
                 format!("{name} ({}) {err}", value.get_ref()),
             );
             return None;
@@ -729,7 +795,8 @@ impl EventRules<'_> {
             .and_then(|_| DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok());
         let Some(parsed) = parsed else {
             self.error(
-                value.span().start,
+                value.span(),
+                Code::TimestampWithoutOffset,
                 format!(
                     "{name} ({written}) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00"
                 ),
@@ -737,7 +804,11 @@ impl EventRules<'_> {
             return None;
         };
         if let Err(err) = range::check_instant(parsed) {
-            self.error(value.span().start, format!("{name} ({written}) {err}"));
+            self.error(
+                value.span(),
+                Code::DateOutOfRange,
+                format!("{name} ({written}) {err}"),
+            );
             return None;
         }
         Some(parsed)
@@ -750,13 +821,14 @@ impl EventRules<'_> {
         let count = value.get_ref().len();
         if count > MAX_TAGS_PER_EVENT {
             self.error(
-                value.span().start,
+                value.span(),
+                Code::InvalidTag,
                 format!("tags: {count} tags, over the limit of {MAX_TAGS_PER_EVENT} an event"),
             );
         }
         let mut tags: Vec<Tag> = Vec::new();
         for tag in value.into_inner() {
-            let at = tag.span().start;
+            let at = tag.span();
             let Some(text) = self.line_text(tag, "tag", true) else {
                 continue;
             };
@@ -766,6 +838,7 @@ impl EventRules<'_> {
             if chars > MAX_TAG_CHARS {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!(
                         "tag '{}' is {chars} characters long, over the limit of {MAX_TAG_CHARS}",
                         shorten(text)
@@ -774,11 +847,13 @@ impl EventRules<'_> {
             } else if slug.is_empty() {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!("tag '{text}' has no letter or digit to name its page"),
                 );
             } else if slug.len() > MAX_TAG_SLUG_LEN {
                 self.error(
                     at,
+                    Code::InvalidTag,
                     format!(
                         "tag '{}' names its page '{}', {} characters long, over the limit of {MAX_TAG_SLUG_LEN}",
                         shorten(text),
@@ -794,44 +869,52 @@ impl EventRules<'_> {
     }
 
     fn id(&mut self, value: Option<Spanned<String>>) -> Option<String> {
+        // An id from the file name is not in the text: its problem is the file's, with no
+        // source line to show.
         let (id, at, origin) = match value {
-            Some(v) => (v.get_ref().clone(), v.span().start, "id"),
+            Some(v) => (v.get_ref().clone(), Some(v.span()), "id"),
             None => {
                 let stem = Path::new(&self.file.relative)
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                (stem, 0, "id (from the file name)")
+                (stem, None, "id (from the file name)")
             }
         };
         let valid = !id.is_empty()
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if valid && is_page_anchor(&id) {
-            self.error(
-                at,
-                format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id"),
-            );
-            None
+        let problem = if valid && is_page_anchor(&id) {
+            format!("{origin} '{id}' is taken by the timeline pages' own anchors (timeline, year-<YYYY>, month-<YYYY>-<MM>, sometime-<YYYY>, ...): choose another id")
         } else if valid {
-            Some(id)
+            return Some(id);
         } else {
-            self.error(
-                at,
-                format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'"),
-            );
-            None
+            format!("{origin} '{id}' may only use ASCII letters, digits, '-', '_' and '.'")
+        };
+        match at {
+            Some(at) => self.error(at, Code::InvalidId, problem),
+            None => self.diagnostics.push(load::file_level(
+                self.file.path.clone(),
+                Severity::Error,
+                Code::InvalidId,
+                problem,
+            )),
         }
+        None
     }
 
     fn source(&mut self, value: Spanned<crate::load::RawSource>, zone: Tz) -> Option<Source> {
-        let at = value.span().start;
+        let at = value.span();
         let raw = value.into_inner();
         let title = match raw.title {
             Some(t) => self.line_text(t, "source title", true),
             None => {
-                self.error(at, "source is missing its title");
+                self.error(
+                    at.clone(),
+                    Code::InvalidSource,
+                    "source is missing its title",
+                );
                 None
             }
         };
@@ -842,13 +925,13 @@ impl EventRules<'_> {
                 match AbsoluteUrl::new(url) {
                     Ok(url) => Some(url),
                     Err(msg) => {
-                        self.error(u.span().start, format!("source url {msg}"));
+                        self.error(u.span(), Code::InvalidSource, format!("source url {msg}"));
                         None
                     }
                 }
             }
             None => {
-                self.error(at, "source is missing its url");
+                self.error(at, Code::InvalidSource, "source is missing its url");
                 None
             }
         };
@@ -1044,11 +1127,11 @@ mod tests {
             [
                 "events/e.md:2:9: error: title must be a single line (it holds the separator U+2028)",
                 "events/e.md:3:8: error: invalid date, expected day between 01 and 28",
-                "events/e.md:4:1: error: unknown field `titel`, expected one of `title`, `date`, `end`, `timezone`, `location`, `tags`, `status`, `published`, `updated`, `id`, `draft`, `sources`",
+                "events/e.md:4:1: error: unknown field `titel` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)",
                 "events/e.md:5:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
-                "events/e.md:6:14: error: invalid type: integer `1`, expected a string",
+                "events/e.md:6:14: error: `tags` must be a list of strings, e.g. tags = [\"trade\"] (found integer `1`)",
                 "events/e.md:7:21: error: invalid basic string, expected `\"`",
-                "events/e.md:12:1: error: unknown field `foo`, expected one of `title`, `url`, `publisher`, `date`",
+                "events/e.md:12:1: error: unknown field `foo` (fields: title, url, publisher, date)",
             ]
         );
     }
@@ -1138,6 +1221,7 @@ mod tests {
         assert_eq!(
             found,
             [
+                "/b.md:5:49: warning: tag 'c' differs only in case from tag 'C' in /a.md: both are one tag, shown as 'C'",
                 "/b.md:5:54: error: tag 'C++' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
                 "/c.md:5:9: error: tag 'C#' has the page of tag 'C' (tags/c/) in /a.md: rename one, or spell them alike",
             ]

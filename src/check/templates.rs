@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::load::{self, SourceFile};
 use crate::model::Collection;
 use crate::templates::{template_fuel, Templates, PAGE_TEMPLATE};
@@ -129,17 +129,20 @@ impl CheckedTemplates {
             .rev()
             .find_map(|err| own_file(err).map(|file| (*err, file)))
         {
-            let offset = match (err.range(), err.line()) {
-                (Some(range), _) => range.start,
-                (None, Some(line)) => file
-                    .text
-                    .split_inclusive('\n')
-                    .take(line.saturating_sub(1))
-                    .map(str::len)
-                    .sum(),
-                (None, None) => 0,
+            let span = match (err.range(), err.line()) {
+                (Some(range), _) => range,
+                (None, Some(line)) => {
+                    let start = file
+                        .text
+                        .split_inclusive('\n')
+                        .take(line.saturating_sub(1))
+                        .map(str::len)
+                        .sum();
+                    start..start
+                }
+                (None, None) => 0..0,
             };
-            return file.error(offset, message);
+            return file.error(span, Code::Template, message);
         }
         let place = match (innermost.name(), innermost.line()) {
             (Some(name), Some(line)) => format!(" (in the default {name}, line {line})"),
@@ -152,6 +155,11 @@ impl CheckedTemplates {
             .find(|file| load::templates::template_name(file) == PAGE_TEMPLATE)
             .or(self.files.first())
             .map_or_else(|| self.folder.clone(), |file| file.path.clone());
-        load::file_level(path, Severity::Error, format!("{message}{place}"))
+        load::file_level(
+            path,
+            Severity::Error,
+            Code::Template,
+            format!("{message}{place}"),
+        )
     }
 }

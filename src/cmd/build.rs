@@ -96,11 +96,11 @@ fn guard_published_ids(collection: &Collection, args: &BuildArgs) -> anyhow::Res
                 // This build writes a new record.
                 diagnostic.severity = Severity::Warning;
                 if !args.quiet {
-                    eprintln!("{diagnostic}");
+                    crate::diag::eprint(&diagnostic);
                 }
                 return Ok(true);
             }
-            eprintln!("{diagnostic}");
+            crate::diag::eprint(&diagnostic);
             return Ok(false);
         }
         Err(err) => return Err(err.into()),
@@ -114,13 +114,13 @@ fn guard_published_ids(collection: &Collection, args: &BuildArgs) -> anyhow::Res
         for change in &mut changes {
             change.severity = Severity::Warning;
             if !args.quiet {
-                eprintln!("{change}");
+                crate::diag::eprint(change);
             }
         }
         return Ok(true);
     }
     for change in &changes {
-        eprintln!("{change}");
+        crate::diag::eprint(change);
     }
     eprintln!(
         "published ids would change; nothing was written to {}",

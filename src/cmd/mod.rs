@@ -44,7 +44,7 @@ pub fn report(checked: Checked, quiet: bool) -> Option<Collection> {
 fn print_diagnostics(checked: &Checked, quiet: bool) {
     for diagnostic in &checked.diagnostics {
         if diagnostic.is_error() || !quiet {
-            eprintln!("{diagnostic}");
+            crate::diag::eprint(diagnostic);
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read the collection in {}", dir.display()))?;
     let Some(settings) = settings else {
         for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{diagnostic}");
+            crate::diag::eprint(diagnostic);
         }
         bail!(
             "cannot add an event to {}: its settings have errors",

@@ -13,7 +13,10 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::source::SourceFile;
-use crate::diag::Diagnostic;
+use super::toml_words::explain;
+
+mod yaml;
+use crate::diag::{Code, Diagnostic};
 
 const DELIMITER: &str = "+++";
 
@@ -66,8 +69,13 @@ pub struct ParsedFile {
 /// all; problems inside the front matter are gathered in [`ParsedFile::problems`] while the
 /// fields around them are still read, so `check` reports each problem of a file at once.
 pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
+    if let Some(yaml) = yaml::front_matter(&file.text) {
+        return Err(file
+            .error(yaml.opening, Code::YamlFrontMatter, yaml::MESSAGE)
+            .suggest(Some(yaml.as_toml)));
+    }
     let (front_start, front_end, body_start) =
-        split(&file.text).map_err(|msg| file.error(0, msg))?;
+        split(&file.text).map_err(|(code, msg)| file.error(0, code, msg))?;
     let read = read_toml::<RawEvent>(&file.text[front_start..front_end]);
     let mut raw = read.value;
     shift_spans(&mut raw, front_start);
@@ -76,7 +84,11 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
         problems: read
             .problems
             .into_iter()
-            .map(|(offset, message)| file.error(front_start + offset, message))
+            .map(|problem| {
+                let span = front_start + problem.span.start..front_start + problem.span.end;
+                file.error(span, problem.code, problem.message)
+                    .suggest(problem.suggestion)
+            })
             .collect(),
         unreadable: read.unreadable,
         front_matter_start: front_start,
@@ -89,10 +101,21 @@ pub fn parse_event_file(file: &SourceFile) -> Result<ParsedFile, Diagnostic> {
 pub struct TomlRead<T> {
     /// Every field that could be read; one that could not is left out.
     pub value: T,
-    /// Each problem: a byte offset into the text read, and a message.
-    pub problems: Vec<(usize, String)>,
+    /// Every problem, in the order found.
+    pub problems: Vec<TomlProblem>,
     /// Fields written but not readable (so they are not reported missing too).
     pub unreadable: Vec<String>,
+}
+
+/// One problem reading a TOML document, in the collection's words.
+#[derive(Debug)]
+pub struct TomlProblem {
+    /// Bytes of the text read.
+    pub span: Range<usize>,
+    pub code: Code,
+    pub message: String,
+    /// What to write in place of the span, if a likely fix is known.
+    pub suggestion: Option<String>,
 }
 
 /// Reads `text` into a `T`, reporting every problem rather than the first: each syntax error,
@@ -115,8 +138,14 @@ where
     let mut read = read_each_field(text);
     if read.problems.is_empty() {
         // Never an error read at once and missed field by field; should it be, say so.
-        read.problems
-            .push((err.span().map_or(0, |s| s.start), toml_message(&err)));
+        let span = err.span().unwrap_or(0..0);
+        let explained = explain(&toml_message(&err), None, key_before(text, span.start));
+        read.problems.push(TomlProblem {
+            span,
+            code: explained.code,
+            message: explained.message,
+            suggestion: explained.suggestion,
+        });
     }
     read
 }
@@ -127,14 +156,21 @@ where
 {
     let mut problems = Vec::new();
     let mut unreadable = Vec::new();
-    let mut report = |span: Option<Range<usize>>, message: String| {
-        problems.push((span.map_or(0, |s| s.start), message));
+    let mut report = |span: Option<Range<usize>>, message: String, field: Option<&str>| {
+        let span = span.unwrap_or(0..0);
+        let explained = explain(&message, field, key_before(text, span.start));
+        problems.push(TomlProblem {
+            span,
+            code: explained.code,
+            message: explained.message,
+            suggestion: explained.suggestion,
+        });
     };
     // The recovering parser goes on after a syntax error; a value it could not read is left
     // as a placeholder, which is dropped here.
     let (table, syntax_errors) = DeTable::parse_recoverable(text);
     for err in &syntax_errors {
-        report(err.span(), toml_message(err));
+        report(err.span(), toml_message(err), None);
     }
     let span = table.span();
     // Each field is read alone, so an unknown field or a value of the wrong type (which stop
@@ -158,13 +194,17 @@ where
                 readable.insert(key, value);
             }
             Err(err) => {
-                report(err.span().or(Some(value_span)), toml_message(&err));
+                report(
+                    err.span().or(Some(value_span)),
+                    toml_message(&err),
+                    Some(key.get_ref()),
+                );
                 unreadable.push(key.get_ref().to_string());
             }
         }
     }
     let value = deserialize(Spanned::new(span, readable)).unwrap_or_else(|err| {
-        report(err.span(), toml_message(&err));
+        report(err.span(), toml_message(&err), None);
         T::default()
     });
     TomlRead {
@@ -172,6 +212,16 @@ where
         problems,
         unreadable,
     }
+}
+
+/// The bare key a value at `offset` is written under, read from its line (`url = 1` ->
+/// `url`): a field of a table within the document, which the toml crate does not name.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    (!key.is_empty() && key.chars().all(bare)).then_some(key)
 }
 
 /// The first and last byte a value is written over, tables and arrays within it included
@@ -212,11 +262,16 @@ fn toml_message(err: &toml::de::Error) -> String {
 }
 
 /// Finds the `+++` block: returns (front start, front end, body start) as byte offsets.
-fn split(text: &str) -> Result<(usize, usize, usize), &'static str> {
+fn split(text: &str) -> Result<(usize, usize, usize), (Code, &'static str)> {
     let mut lines = line_spans(text);
     match lines.next() {
         Some((start, end)) if text[start..end].trim_end() == DELIMITER => {}
-        _ => return Err("missing front matter: the file must start with a +++ line"),
+        _ => {
+            return Err((
+                Code::NoFrontMatter,
+                "missing front matter: the file must start with a +++ line",
+            ))
+        }
     }
     let front_start = lines.clone().next().map_or(text.len(), |(start, _)| start);
     for (start, end) in lines {
@@ -225,7 +280,10 @@ fn split(text: &str) -> Result<(usize, usize, usize), &'static str> {
             return Ok((front_start, start, body_start));
         }
     }
-    Err("front matter is not closed: no +++ line after the opening one")
+    Err((
+        Code::UnclosedFrontMatter,
+        "front matter is not closed: no +++ line after the opening one",
+    ))
 }
 
 /// (start, end) byte offsets of each line, without its line ending.
@@ -388,8 +446,8 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "e.md:4:8: error: invalid type: string \"x\", expected a sequence",
-                "e.md:2:9: error: invalid type: integer `1`, expected a string",
+                "e.md:4:8: error: `tags` must be a list of strings, e.g. tags = [\"trade\"] (found string \"x\")",
+                "e.md:2:9: error: `title` must be a string in quotes, e.g. title = \"Rubio visits Mexico City\" (found integer `1`)",
             ]
         );
         assert_eq!(parsed.unreadable, ["tags", "title"]);

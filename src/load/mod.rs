@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod normalize;
 pub mod source;
 pub mod templates;
+pub mod toml_words;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 
 pub use self::front_matter::{ParsedFile, RawEvent, RawSource};
 pub use self::source::SourceFile;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 
 /// Event files larger than this are refused: an event is a page of text, not an archive.
 pub const MAX_EVENT_FILE_BYTES: u64 = 1024 * 1024;
@@ -333,11 +334,21 @@ fn event_paths(dir: &Path) -> (Vec<EventPath>, Vec<Diagnostic>) {
                             "cannot read file: it is a symbolic link to {}, which does not exist",
                             target.display()
                         );
-                        diagnostics.push(file_level(path, Severity::Error, message));
+                        diagnostics.push(file_level(
+                            path,
+                            Severity::Error,
+                            Code::UnreadableFile,
+                            message,
+                        ));
                     }
                     continue;
                 }
-                diagnostics.push(file_level(path, Severity::Error, err.to_string()));
+                diagnostics.push(file_level(
+                    path,
+                    Severity::Error,
+                    Code::UnreadableFile,
+                    err.to_string(),
+                ));
             }
         }
     }
@@ -361,14 +372,13 @@ fn is_event_file(path: &Path) -> bool {
 }
 
 /// A diagnostic about a whole file, pointing at 1:1.
-pub fn file_level(path: PathBuf, severity: Severity, message: impl Into<String>) -> Diagnostic {
-    Diagnostic {
-        path,
-        line: 1,
-        col: 1,
-        severity,
-        message: message.into(),
-    }
+pub fn file_level(
+    path: PathBuf,
+    severity: Severity,
+    code: Code,
+    message: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::at_position(path, (1, 1), severity, code, message)
 }
 
 /// Loads one file, or reuses `old` when its stamp is unchanged; says whether it parsed.
@@ -387,7 +397,8 @@ fn load_one<T>(
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/");
-    let error = |message: String| file_level(path.clone(), Severity::Error, message);
+    let error =
+        |message: String| file_level(path.clone(), Severity::Error, Code::UnreadableFile, message);
     let stamp = match fs::metadata(&path) {
         Ok(metadata) => FileStamp::of(&metadata),
         Err(err) => {
@@ -448,7 +459,14 @@ fn read_event_file(
     path: &Path,
     len: u64,
 ) -> Result<String, Diagnostic> {
-    let error = |message: String| file_level(path.to_path_buf(), Severity::Error, message);
+    let error = |message: String| {
+        file_level(
+            path.to_path_buf(),
+            Severity::Error,
+            Code::UnreadableFile,
+            message,
+        )
+    };
     if via_link {
         refuse_outside(root, path)?;
     }
@@ -475,7 +493,14 @@ fn read_event_file(
 /// Refuses a file whose path resolves (through symbolic links) outside the collection, whose
 /// folder resolves to `root`: what it holds would be published.
 fn refuse_outside(root: &Path, path: &Path) -> Result<(), Diagnostic> {
-    let error = |message: String| file_level(path.to_path_buf(), Severity::Error, message);
+    let error = |message: String| {
+        file_level(
+            path.to_path_buf(),
+            Severity::Error,
+            Code::UnreadableFile,
+            message,
+        )
+    };
     let real = path
         .canonicalize()
         .map_err(|err| error(format!("cannot resolve path: {err}")))?;
@@ -504,6 +529,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             let shown = SourceFile::new(path.to_path_buf(), String::new(), prefix);
             Err(shown.error(
                 valid,
+                Code::UnreadableFile,
                 format!(
                     "file is not valid UTF-8 (byte 0x{:02x} at offset {valid})",
                     bytes[valid]

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use super::{decode, file_level, refuse_outside, SourceFile, MAX_EVENT_FILE_BYTES};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 
 /// The folder of the collection's templates.
 pub const TEMPLATES_DIR: &str = "templates";
@@ -33,12 +33,19 @@ pub fn load_templates(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         Ok(root) => root,
         Err(err) => {
             let message = format!("cannot resolve path: {err}");
-            diagnostics.push(file_level(folder, Severity::Error, message));
+            diagnostics.push(file_level(
+                folder,
+                Severity::Error,
+                Code::UnreadableFile,
+                message,
+            ));
             return (files, diagnostics);
         }
     };
     for path in paths {
-        let error = |message: String| file_level(path.clone(), Severity::Error, message);
+        let error = |message: String| {
+            file_level(path.clone(), Severity::Error, Code::UnreadableFile, message)
+        };
         if let Err(diag) = refuse_outside(&root, &path) {
             diagnostics.push(diag);
             continue;

@@ -201,7 +201,7 @@ impl Builder {
         let checked = self.check_all()?;
         for diagnostic in &checked.diagnostics {
             if diagnostic.is_error() || !self.quiet {
-                eprintln!("{diagnostic}");
+                crate::diag::eprint(diagnostic);
             }
         }
         let Some(collection) = checked.collection else {
@@ -268,7 +268,7 @@ impl Builder {
             .collect();
         shown.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
         for diagnostic in shown {
-            eprintln!("{diagnostic}");
+            crate::diag::eprint(diagnostic);
         }
         if errors > 0 {
             self.problems = errors_of(diagnostics.iter());
@@ -285,7 +285,7 @@ impl Builder {
         check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
         if !moved_too_far.is_empty() {
             for diagnostic in &moved_too_far {
-                eprintln!("{diagnostic}");
+                crate::diag::eprint(diagnostic);
             }
             self.problems = errors_of(moved_too_far.iter());
             report_errors(moved_too_far.len());
@@ -442,11 +442,15 @@ const MAX_REREAD_SCANNED: usize = 16;
 /// The rebuild cannot use the watcher's paths alone.
 struct Full;
 
-/// The errors among `diagnostics`, each as printed, in the order `check` prints them.
+/// The errors among `diagnostics`, each as `check` prints it without colour (its line, then
+/// its source line with the span underlined), in the order `check` prints them.
 fn errors_of<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Vec<String> {
     let mut errors: Vec<&Diagnostic> = diagnostics.filter(|d| d.is_error()).collect();
     errors.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-    errors.iter().map(ToString::to_string).collect()
+    errors
+        .iter()
+        .map(|error| crate::diag::render(error, false).trim_end().to_string())
+        .collect()
 }
 
 fn report_errors(errors: usize) {

@@ -186,7 +186,8 @@ fn an_edited_event_id_is_refused() {
             "{file}:2:6: error: this event was published as urn:uuid:{old} (id \
              '03-04-fentanyl-tariff') and would now be published as urn:uuid:{new} (id \
              'tariff'); to keep its published id, set id = \"03-04-fentanyl-tariff\" in its \
-             front matter, or pass --allow-id-change to publish it anew\n\
+             front matter, or pass --allow-id-change to publish it anew\n  \
+             |\n2 | id = \"tariff\"\n  |      ^^^^^^^^\n\n\
              published ids would change; nothing was written to public\n"
         )
     );

@@ -14,6 +14,7 @@ mod common;
 #[path = "../../examples/gen_corpus/corpus.rs"]
 mod corpus;
 mod dates;
+mod diagnostics;
 mod export;
 mod external;
 mod harness;

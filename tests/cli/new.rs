@@ -378,7 +378,17 @@ fn a_tag_sharing_another_tags_page_is_a_usage_error() {
          events/2025/language-c.md: rename one, or spell them alike\n"
     );
     assert_eq!(snapshot_dir(&project.events()), before);
-    check_passes(&project);
+    // Spellings differing only in case are one tag, and check suggests the first.
+    let check = project.chronicle(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(
+        stderr(&check).starts_with(
+            "events/2025/lowercase.md:4:9: warning: tag 'c' differs only in case from tag 'C' in \
+             events/2025/language-c.md: both are one tag, shown as 'C'\n"
+        ),
+        "{}",
+        stderr(&check)
+    );
 }
 
 #[test]

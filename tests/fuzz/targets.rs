@@ -33,13 +33,31 @@ fn assert_located(diagnostic: &Diagnostic, text: Option<&str>) {
         "a report holds a character that acts on the terminal"
     );
     assert!(diagnostic.line >= 1 && diagnostic.col >= 1, "{shown}");
+    assert!(
+        (diagnostic.end_line, diagnostic.end_col) >= (diagnostic.line, diagnostic.col),
+        "{shown}: ends at {}:{}, before it starts",
+        diagnostic.end_line,
+        diagnostic.end_col
+    );
     if let Some(text) = text {
         let lines = text.split('\n').count();
         assert!(
-            diagnostic.line <= lines,
+            diagnostic.end_line <= lines,
             "{shown}: the file has {lines} lines"
         );
     }
+    // Shown with its source: the one line first, and nothing that acts on a terminal but the
+    // line breaks between (coloured, only the renderer's own colour codes).
+    let rendered = chronicle::diag::render(diagnostic, false);
+    assert!(rendered.starts_with(&format!("{shown}\n")), "{rendered}");
+    assert!(
+        rendered
+            .chars()
+            .all(|c| c == '\n' || !chronicle::terminal::acts_on_terminal(c)),
+        "a rendered report holds a character that acts on the terminal: {rendered:?}"
+    );
+    let styled = chronicle::diag::render(diagnostic, true);
+    assert!(styled.starts_with('\u{1b}'), "{styled:?}");
 }
 
 /// The front-matter parser and every rule over one event file.
