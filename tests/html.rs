@@ -175,6 +175,7 @@ fn title_shown(event: &chronicle::model::Event) -> String {
         chronicle::model::Status::Confirmed => event.title.clone(),
         chronicle::model::Status::Tentative => format!("{} Tentative", event.title),
         chronicle::model::Status::Cancelled => format!("{} Cancelled", event.title),
+        chronicle::model::Status::Retracted => format!("{} Retracted", event.title),
     }
 }
 

@@ -120,7 +120,7 @@ pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> Result<(), RenderErr
 fn entry(site: &Site, index: usize, html: &str) -> Entry {
     let event = &site.events()[index];
     Entry {
-        title: text_construct(&event.title),
+        title: text_construct(&event.feed_title()),
         id: format!("urn:uuid:{}", site.event_uuid(event)),
         updated: fixed(site.entry_updated[index]),
         published: Some(fixed(event.published_at())),

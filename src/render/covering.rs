@@ -130,6 +130,7 @@ fn shape(event: &Event) -> impl Eq + std::hash::Hash {
         sources.iter().any(|s| s.date.is_some()),
         sources.iter().any(|s| s.date.is_none()),
         event.body.is_empty(),
+        event.corrections.is_empty(),
     )
 }
 

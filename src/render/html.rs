@@ -23,6 +23,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::article::EventObject;
+use super::body;
 use super::site::{Format, Page, View};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
@@ -228,13 +229,17 @@ struct EventItem {
     end: Option<RangeEnd>,
     /// Month or year precision: the day is not known.
     reduced: bool,
-    /// `confirmed`, `tentative` or `cancelled`.
+    /// `confirmed`, `tentative`, `cancelled` or `retracted`.
     status: &'static str,
     location: Option<String>,
     tags: Vec<TagLink>,
     /// Safe HTML, sanitised when rendered from Markdown.
     body: Value,
     sources: Vec<SourceItem>,
+    /// Newest first, each dated.
+    corrections: Vec<CorrectionItem>,
+    /// A retracted event's note, as safe HTML (sanitised when rendered from Markdown).
+    retraction: Option<Value>,
     /// The event on its year page, relative to this page (`#<id>` on the year page itself).
     permalink: String,
     /// The absolute permanent link, as in the feeds.
@@ -250,6 +255,16 @@ struct RangeEnd {
     text: String,
     /// ISO 8601 at the written precision, for `<time datetime>`.
     iso: String,
+}
+
+/// One correction of an event, as the templates see it.
+#[derive(Debug, Serialize)]
+struct CorrectionItem {
+    /// "4 September 2025" (the day in the offset the correction was written with), and the
+    /// instant in RFC 3339 for `<time datetime>`.
+    date: Moment,
+    /// Safe HTML, sanitised when rendered from Markdown.
+    note: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -529,6 +544,25 @@ fn event_item(
                 date: source.date.as_ref().map(Moment::of),
             })
             .collect(),
+        corrections: event
+            .corrections
+            .iter()
+            .enumerate()
+            .map(|(n, correction)| CorrectionItem {
+                date: Moment {
+                    text: body::correction_day(correction),
+                    iso: correction.date.to_rfc3339(),
+                },
+                note: Value::from_safe_string(body::correction_html(event, n, &site.link_base)),
+            })
+            .collect(),
+        retraction: event.retraction.as_ref().map(|note| {
+            Value::from_safe_string(body::markdown_html(
+                note,
+                &site.link_base,
+                &format!("{}:retraction", event.id),
+            ))
+        }),
         permalink,
         url: site.permalink(event),
     }

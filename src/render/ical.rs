@@ -233,7 +233,13 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
     // DTSTAMP and LAST-MODIFIED come from the entry's own dates so the file is reproducible.
     out.utc("DTSTAMP", event.modified_at())?;
     write_dates(out, event)?;
-    out.text("SUMMARY", &event.title)?;
+    match &event.retraction {
+        Some(note) => out.text(
+            "SUMMARY",
+            &format!("{} ({})", event.feed_title(), body::note_line(note)),
+        )?,
+        None => out.text("SUMMARY", &event.title)?,
+    }
     out.text("DESCRIPTION", &body::event_text(event))?;
     if let Some(location) = &event.location {
         out.text("LOCATION", location)?;
@@ -291,20 +297,26 @@ fn status(status: Status) -> &'static str {
     match status {
         Status::Confirmed => "CONFIRMED",
         Status::Tentative => "TENTATIVE",
-        Status::Cancelled => "CANCELLED",
+        // A retraction withdraws the event: clients that show cancelled events strike it
+        // through, others (Google Calendar) remove it; the note is in SUMMARY and DESCRIPTION.
+        Status::Cancelled | Status::Retracted => "CANCELLED",
     }
 }
 
-/// Grows with every correction: the minutes from first publication to the last `updated`
-/// (RFC 5545 §3.8.7.4 asks only that it increase), 0 for an entry never corrected.
+/// Grows with every change (RFC 5545 §3.8.7.4 asks only that it increase): the minutes from
+/// first publication to the last update (a correction's date moves it, see
+/// [`Event::updated_at`]), plus one per correction and one for a retraction, so a correction
+/// dated no later than the last update still raises it. 0 for an entry never updated.
 fn sequence(event: &Event) -> i64 {
-    match event.updated {
+    let minutes = match event.updated_at() {
         Some(updated) => {
             let minutes = (updated.with_timezone(&Utc) - event.published_at()).num_minutes();
             minutes.clamp(1, i64::from(i32::MAX))
         }
         None => 0,
-    }
+    };
+    let changes = event.corrections.len() as i64 + i64::from(event.retraction.is_some());
+    (minutes + changes).min(i64::from(i32::MAX))
 }
 
 /// A non-negative number in decimal, without allocating.

@@ -129,7 +129,7 @@ pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> Result<(), 
 fn item(site: &Site, index: usize, html: &str) -> Item {
     let event = &site.events()[index];
     Item {
-        title: Some(plain_text(&event.title)),
+        title: Some(plain_text(&event.feed_title())),
         link: Some(site.permalink(event)),
         description: Some(html.to_string()),
         guid: Some(Guid {

@@ -30,7 +30,7 @@ fn hostile_project() -> Project {
 
 const HOSTILE_REPORT: &str = "\
 events/a.md:4:12: error: unknown time zone '\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J' (use an IANA name like America/Mexico_City)
-events/a.md:5:10: error: unknown status '\\u{1b}[31mred' (use one of: confirmed, tentative, cancelled)
+events/a.md:5:10: error: unknown status '\\u{1b}[31mred' (use one of: confirmed, tentative, cancelled, retracted)
 events/b\\u{a}\\u{1b}[2Jx.md:1:1: error: id (from the file name) 'b\\u{a}\\u{1b}[2Jx' may only use ASCII letters, digits, '-', '_' and '.'
 checked 2 event files: 3 errors, 0 warnings
 ";
