@@ -16,7 +16,8 @@ use crate::diag::{self, Diagnostic, Severity};
 use crate::load::normalize::nfc;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
 use crate::model::{
-    range, unique_updated, Body, Collection, Correction, Event, Source, Status, Tag, When,
+    correction_log, range, unique_updated, Body, Collection, Correction, Event, Source, Status,
+    Tag, When,
 };
 use crate::templates::is_page_anchor;
 use crate::text::{forbidden_character_offset, forbidden_characters, has_visible_character};
@@ -291,7 +292,9 @@ pub fn check_unique_updated(dir: &Path, events: &[Arc<Event>], diagnostics: &mut
     let Some(newest) = events.iter().map(|e| e.modified_at()).max() else {
         return;
     };
-    let reach = i64::try_from(events.len())
+    // The corrections log holds one entry per correction, moved apart the same way.
+    let corrections: usize = events.iter().map(|e| e.corrections.len()).sum();
+    let reach = i64::try_from(events.len().max(corrections))
         .ok()
         .and_then(chrono::Duration::try_seconds);
     let far_enough = reach
@@ -309,6 +312,45 @@ pub fn check_unique_updated(dir: &Path, events: &[Arc<Event>], diagnostics: &mut
             ));
         }
     }
+    // The corrections log moves its entries apart the same way.
+    let all: Vec<usize> = (0..events.len()).collect();
+    for entry in correction_log(events, &all) {
+        if range::check_utc(entry.updated).is_err() {
+            let event = &events[entry.index];
+            let written = event.corrections[entry.n].date;
+            diagnostics.push(moved_correction_diagnostic(
+                dir.join(&event.path),
+                written,
+                entry.updated,
+            ));
+        }
+    }
+}
+
+/// Where a correction the log would move past the range is reported: at its date.
+fn moved_correction_diagnostic(
+    path: PathBuf,
+    written: DateTime<FixedOffset>,
+    moved: DateTime<Utc>,
+) -> Diagnostic {
+    let problem = |text: &str| {
+        format!(
+            "correction date ({text}) is another correction's too: the corrections log would \
+             move it to {} (no two entries share an updated time), after 9999-12-31T23:59:59Z, \
+             the last instant every output can hold",
+            range::utc_text(moved)
+        )
+    };
+    let found = reread_event_file(&path).and_then(|(file, raw)| {
+        let (at, text) = raw.corrections?.into_iter().find_map(|c| {
+            let date = c.into_inner().date?;
+            let text = date.get_ref().to_string();
+            let parsed = DateTime::parse_from_rfc3339(&text.replace(' ', "T")).ok()?;
+            (parsed == written).then(|| (date.span().start, text))
+        })?;
+        Some(file.error(at, problem(&text)))
+    });
+    found.unwrap_or_else(|| load::file_level(path, Severity::Error, problem(&written.to_rfc3339())))
 }
 
 /// Where an entry moved past the range is reported (see [`check_unique_updated`]).
@@ -321,7 +363,20 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
     let Some((file, raw)) = reread_event_file(&path) else {
         return load::file_level(path, Severity::Error, format!("updated {problem}"));
     };
-    // The value as written, and where.
+    // The value as written, and where: the newest correction's date when it dates the entry.
+    let corrected = event.corrections.first().map(|c| c.date);
+    if corrected.is_some() && corrected == event.updated_at() && corrected != event.updated {
+        let value = raw.corrections.into_iter().flatten().find_map(|c| {
+            let date = c.into_inner().date?;
+            let written = date.get_ref().to_string();
+            let parsed = DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok()?;
+            (Some(parsed) == corrected).then(|| (date.span().start, written))
+        });
+        return match value {
+            Some((at, written)) => file.error(at, format!("correction date ({written}) {problem}")),
+            None => file.error(0, format!("correction date {problem}")),
+        };
+    }
     let (name, value) = if event.updated.is_some() {
         let value = raw
             .updated

@@ -248,3 +248,51 @@ pub fn unique_updated(events: &[Arc<Event>]) -> Vec<DateTime<Utc>> {
     }
     result
 }
+
+/// One correction in the corrections log (see [`correction_log`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedCorrection {
+    /// The event's index in the events given.
+    pub index: usize,
+    /// The correction's place among the event's (0 for its newest).
+    pub n: usize,
+    /// The correction's date (UTC), moved past the log's other entries of the same second.
+    pub updated: DateTime<Utc>,
+}
+
+/// Every correction of the events at `indices`, newest first (ties: event id, then the
+/// event's own order). As with [`unique_updated`], corrections of the same second are moved
+/// apart by whole seconds, the later in that order moved forward, so no two log entries share
+/// an `updated`; the check keeps every one within [`range::last_instant`].
+pub fn correction_log(events: &[Arc<Event>], indices: &[usize]) -> Vec<LoggedCorrection> {
+    let mut entries: Vec<(DateTime<Utc>, &str, std::cmp::Reverse<usize>, usize)> = indices
+        .iter()
+        .flat_map(|&index| {
+            let event = &events[index];
+            event.corrections.iter().enumerate().map(move |(n, c)| {
+                (
+                    c.date.with_timezone(&Utc),
+                    event.id.as_str(),
+                    std::cmp::Reverse(n),
+                    index,
+                )
+            })
+        })
+        .collect();
+    // Oldest first, to move later entries of the same second forward.
+    entries.sort_unstable();
+    let mut previous: Option<DateTime<Utc>> = None;
+    let mut log: Vec<LoggedCorrection> = entries
+        .into_iter()
+        .map(|(at, _, std::cmp::Reverse(n), index)| {
+            let updated = match previous {
+                Some(p) if at <= p => p + chrono::Duration::seconds(1),
+                _ => at,
+            };
+            previous = Some(updated);
+            LoggedCorrection { index, n, updated }
+        })
+        .collect();
+    log.reverse();
+    log
+}

@@ -10,8 +10,8 @@
 //! ([`identity::correction_uuid`]), never the event's, so a reader that has the event's entry
 //! shows the correction as news of its own. Its `published` and `updated` are the correction's
 //! date: RFC 4287 §4.2.15 and the W3C validator want no two entries of a feed to share an
-//! `updated`, so corrections of the same second are moved apart by whole seconds, oldest
-//! first, as [`crate::model::unique_updated`] does for events.
+//! `updated`, so corrections of the same second are moved apart by whole seconds (see
+//! [`correction_log`]), as [`crate::model::unique_updated`] does for events.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -24,55 +24,17 @@ use super::body::{correction_day, correction_html, escape_html};
 use super::site::Format;
 use super::{atom, rss, RenderError, Site, View};
 use crate::identity;
+use crate::model::{correction_log, LoggedCorrection};
 
 /// The log's directory in the site.
 pub const HOME: &str = "corrections/";
 
 /// One correction in the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LogEntry {
-    /// The event's index in the collection.
-    pub index: usize,
-    /// The correction's place among the event's (0 for its newest).
-    pub n: usize,
-    /// The correction's date (UTC), moved past the log's other entries of the same second.
-    pub updated: DateTime<Utc>,
-}
+pub type LogEntry = LoggedCorrection;
 
-/// Every correction of the view's events, newest first (ties: event id, then the event's own
-/// order of its corrections).
+/// Every correction of the view's events, newest first (see [`correction_log`]).
 pub fn log_entries(site: &Site, view: &View) -> Vec<LogEntry> {
-    let events = site.events();
-    let mut entries: Vec<(DateTime<Utc>, &str, usize, usize)> = view
-        .events
-        .iter()
-        .flat_map(|&index| {
-            let event = &events[index];
-            event
-                .corrections
-                .iter()
-                .enumerate()
-                .map(move |(n, c)| (c.date.with_timezone(&Utc), event.id.as_str(), n, index))
-        })
-        .collect();
-    // Oldest first, to move later entries of the same second forward.
-    entries.sort_unstable_by(|a, b| {
-        (a.0, a.1, std::cmp::Reverse(a.2)).cmp(&(b.0, b.1, std::cmp::Reverse(b.2)))
-    });
-    let mut previous: Option<DateTime<Utc>> = None;
-    let mut log: Vec<LogEntry> = entries
-        .into_iter()
-        .map(|(at, _, n, index)| {
-            let updated = match previous {
-                Some(p) if at <= p => p + chrono::Duration::seconds(1),
-                _ => at,
-            };
-            previous = Some(updated);
-            LogEntry { index, n, updated }
-        })
-        .collect();
-    log.reverse();
-    log
+    correction_log(site.events(), &view.events)
 }
 
 /// The log's date: its newest entry's, or "now" when `SOURCE_DATE_EPOCH` pins it.
