@@ -454,7 +454,7 @@ fn html_pages(out: &Path) -> Vec<String> {
 /// take (see `check`).
 #[test]
 fn ids_are_unique_on_every_page() {
-    for events in [SAMPLE, PAGES] {
+    for events in [SAMPLE, PAGES, CORRECTIONS] {
         let out = build(events);
         for path in html_pages(out.path()) {
             let html = page(out.path(), &path);
@@ -465,7 +465,8 @@ fn ids_are_unique_on_every_page() {
                     seen.insert(id.to_string()),
                     "{events} {path}: id {id:?} twice"
                 );
-                // Besides the events' articles and notes, only ids `check` keeps events from.
+                // Besides the events' articles and notes (and the corrections log's entries), only
+                // ids `check` keeps events from.
                 let event_own = element.value().name() == "article" || id.contains(':');
                 assert!(
                     event_own || chronicle::templates::is_page_anchor(id),

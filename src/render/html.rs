@@ -175,8 +175,9 @@ struct Feeds {
 /// One entry of the corrections log's page.
 #[derive(Debug, Serialize)]
 struct LogItem {
-    /// An anchor for the entry: `<event id>-correction-<n>`, n from 1 for the event's oldest,
-    /// so an anchor stays when a newer correction is added.
+    /// An anchor for the entry: `<event id>:correction-<n>`, n from 1 for the event's oldest,
+    /// so an anchor stays when a newer correction is added (`:` is in no event id nor page
+    /// anchor).
     anchor: String,
     /// The correction's day, as under the event.
     date: Moment,
@@ -476,7 +477,7 @@ fn log_items(site: &Site, view: &View, root: &str) -> Vec<LogItem> {
             let year = event.date.year();
             Some(LogItem {
                 anchor: format!(
-                    "{}-correction-{}",
+                    "{}:correction-{}",
                     event.id,
                     event.corrections.len() - entry.n
                 ),
