@@ -557,6 +557,77 @@ fn fold_point(rest: &str, limit: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The VEVENT of a one-event collection whose front matter ends with `extra`, unfolded.
+    fn vevent(extra: &str) -> String {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("chronicle.toml"),
+            "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n",
+        )
+        .expect("settings");
+        std::fs::write(
+            dir.join("e.md"),
+            format!(
+                "+++\ntitle = \"Raid\"\ndate = 2025-09-02\npublished = 2025-09-02T00:00:00Z\n\
+                 updated = 2025-09-02T01:00:00Z\n{extra}+++\nBody.\n"
+            ),
+        )
+        .expect("event");
+        let checked =
+            crate::check::check_collection(dir, crate::render::covering::render_covering_pages)
+                .expect("readable");
+        let collection = checked.collection.expect("valid");
+        let site = Site::new(&collection, "https://example.org/", None);
+        let bytes = event_bytes(&site, 0).expect("rendered");
+        String::from_utf8(bytes)
+            .expect("UTF-8")
+            .replace("\r\n ", "")
+    }
+
+    fn field<'a>(vevent: &'a str, name: &str) -> &'a str {
+        vevent
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("{name} in {vevent}"))
+    }
+
+    #[test]
+    fn sequence_rises_with_every_correction_and_a_retraction() {
+        let plain = vevent("");
+        assert_eq!(field(&plain, "SEQUENCE"), "60");
+        // Dated before the last update: the date stays, SEQUENCE still rises.
+        let early = "status = \"confirmed\"\n[[corrections]]\ndate = 2025-09-02T00:30:00Z\nnote = \"Early.\"\n";
+        let corrected = vevent(early);
+        assert_eq!(field(&corrected, "SEQUENCE"), "61");
+        assert_eq!(field(&corrected, "LAST-MODIFIED"), "20250902T010000Z");
+        // Dated after it: LAST-MODIFIED and DTSTAMP follow the correction.
+        let late =
+            vevent("[[corrections]]\ndate = 2025-09-02T02:00:00Z\nnote = \"Late; with, text.\"\n");
+        assert_eq!(field(&late, "SEQUENCE"), "121");
+        assert_eq!(field(&late, "LAST-MODIFIED"), "20250902T020000Z");
+        assert_eq!(field(&late, "DTSTAMP"), "20250902T020000Z");
+        assert!(
+            field(&late, "DESCRIPTION")
+                .ends_with("\\n\\nCorrected 2 September 2025: Late\\; with\\, text."),
+            "{late}"
+        );
+        let retracted = vevent(&early.replace(
+            "status = \"confirmed\"\n",
+            "status = \"retracted\"\nretraction = \"It did not\\nhappen.\"\n",
+        ));
+        assert_eq!(field(&retracted, "SEQUENCE"), "62");
+        assert_eq!(field(&retracted, "STATUS"), "CANCELLED");
+        assert_eq!(
+            field(&retracted, "SUMMARY"),
+            "Retracted: Raid (It did not happen.)"
+        );
+        assert!(
+            field(&retracted, "DESCRIPTION").starts_with("Retracted: It did not happen."),
+            "{retracted}"
+        );
+    }
+
     #[test]
     fn parameter_values_are_quoted_and_caret_encoded() {
         assert_eq!(param_value("Desk \"A\"; B^C"), "\"Desk ^'A^'; B^^C\"");
