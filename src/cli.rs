@@ -60,8 +60,9 @@ pub enum Command {
     /// Writes rss.xml, atom.xml, feed.json and calendar.ics, and the same four under
     /// tags/TAG/ for every tag, and the timeline pages: index.html, one page per year under
     /// years/ and one per tag beside its feeds. Entries older than the feed's newest feed_limit
-    /// are kept in archive/rss-N.xml and archive/atom-N.xml (RFC 5005 archived feeds). Nothing
-    /// is written if the collection has an error.
+    /// are kept in archive/rss-N.xml and archive/atom-N.xml (RFC 5005 archived feeds). Once an
+    /// event has a correction, corrections/ holds the corrections log (RSS, Atom, JSON Feed and
+    /// a page). Nothing is written if the collection has an error.
     ///
     /// Example: chronicle build --events events --out public
     Build(BuildArgs),

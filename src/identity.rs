@@ -6,6 +6,7 @@
 //! published: a collection can move to another address (or from http to https) and every RSS
 //! `guid`, Atom `id`, JSON Feed `id` and calendar `UID` stays the same.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// The published id of an event: a UUID (version 5, URL namespace, RFC 9562 §5.5) of the name
@@ -27,6 +28,17 @@ pub fn feed_uuid(collection_id: &str, home_path: &str) -> Uuid {
     Uuid::new_v5(
         &Uuid::NAMESPACE_URL,
         name(collection_id, home_path).as_bytes(),
+    )
+}
+
+/// The published id of one correction in the corrections log: a UUID as in [`event_uuid`] of
+/// `<collection id>corrections/<event id>/<instant>`, the instant the correction's date in UTC
+/// (RFC 3339, seconds), so rewriting its offset or its note keeps the id.
+pub fn correction_uuid(collection_id: &str, event_id: &str, date: DateTime<Utc>) -> Uuid {
+    let instant = date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        name(collection_id, &format!("corrections/{event_id}/{instant}")).as_bytes(),
     )
 }
 
@@ -189,6 +201,28 @@ mod tests {
             event_uuid(id, "a"),
             event_uuid("tag:example.org,2025:other", "a")
         );
+    }
+
+    #[test]
+    fn a_correction_s_id_is_its_event_s_and_its_instant() {
+        let id = "tag:example.org,2025:timeline";
+        let at = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .expect("a date")
+                .with_timezone(&Utc)
+        };
+        let a = correction_uuid(id, "a", at("2025-09-04T10:00:00-06:00"));
+        assert_eq!(a, correction_uuid(id, "a", at("2025-09-04T16:00:00Z")));
+        assert_eq!(
+            a,
+            Uuid::new_v5(
+                &Uuid::NAMESPACE_URL,
+                b"tag:example.org,2025:timeline/corrections/a/2025-09-04T16:00:00Z"
+            )
+        );
+        assert_ne!(a, correction_uuid(id, "b", at("2025-09-04T16:00:00Z")));
+        assert_ne!(a, correction_uuid(id, "a", at("2025-09-04T16:00:01Z")));
+        assert_ne!(a, event_uuid(id, "a"));
     }
 
     #[test]

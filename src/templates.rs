@@ -80,11 +80,19 @@ pub fn template_fuel(events: &[Arc<Event>]) -> u64 {
     const PAGE_FUEL: u64 = 10_000;
     /// An event's share, 30 times what the default templates use.
     const EVENT_FUEL: u64 = 10_000;
-    /// Per byte of an event's Markdown body: its HTML can be five times longer (`&` becomes
+    /// Per byte of an event's Markdown body (and notes): its HTML can be five times longer (`&` becomes
     /// `&amp;`), a byte costs 1/64, and a template may copy it a few times (a macro's output
     /// is captured, then written).
     const BODY_BYTE_FUEL: u64 = 1;
-    let bodies: u64 = events.iter().map(|e| e.body.len() as u64).sum();
+    // Correction and retraction notes are Markdown shown on the pages too.
+    let bodies: u64 = events
+        .iter()
+        .map(|e| {
+            let notes: usize = e.corrections.iter().map(|c| c.note.len()).sum::<usize>()
+                + e.retraction.as_ref().map_or(0, String::len);
+            (e.body.len() + notes) as u64
+        })
+        .sum();
     PAGE_FUEL
         .saturating_add(EVENT_FUEL.saturating_mul(events.len() as u64))
         .saturating_add(BODY_BYTE_FUEL.saturating_mul(bodies))

@@ -284,6 +284,7 @@ fn title_shown(event: &chronicle::model::Event) -> String {
         chronicle::model::Status::Confirmed => event.title.clone(),
         chronicle::model::Status::Tentative => format!("{} Tentative", event.title),
         chronicle::model::Status::Cancelled => format!("{} Cancelled", event.title),
+        chronicle::model::Status::Retracted => format!("{} Retracted", event.title),
     }
 }
 
@@ -565,7 +566,7 @@ fn html_pages(out: &Path) -> Vec<String> {
 /// take (see `check`).
 #[test]
 fn ids_are_unique_on_every_page() {
-    for events in [SAMPLE, PAGES] {
+    for events in [SAMPLE, PAGES, CORRECTIONS] {
         let out = build(events);
         for path in html_pages(out.path()) {
             let html = page(out.path(), &path);
@@ -576,7 +577,8 @@ fn ids_are_unique_on_every_page() {
                     seen.insert(id.to_string()),
                     "{events} {path}: id {id:?} twice"
                 );
-                // Besides the events' articles and notes, only ids `check` keeps events from.
+                // Besides the events' articles and notes (and the corrections log's entries), only
+                // ids `check` keeps events from.
                 let event_own = element.value().name() == "article" || id.contains(':');
                 assert!(
                     event_own || chronicle::templates::is_page_anchor(id),
@@ -923,4 +925,117 @@ fn a_misspelt_variable_fails_the_build_at_its_line() {
         .expect("the output folder")
         .count();
     assert_eq!(written, 0, "build wrote files");
+}
+
+const CORRECTIONS: &str = "tests/fixtures/corrections/events";
+
+/// Corrections are under their event, newest first and dated, marked up as schema.org
+/// CorrectionComments of the event's Article; a retracted event is struck through with its
+/// note before its text; an event without either has neither; the log's page lists every
+/// correction, newest first, linking to the events; every page links the log.
+#[test]
+fn corrections_and_retractions_are_shown_under_their_events_and_in_the_log() {
+    let out = build(CORRECTIONS);
+    let year = page(out.path(), "years/2025/index.html");
+    let corrected = select(&year, "article#corrected-twice");
+    let [corrected] = corrected.as_slice() else {
+        panic!("one article#corrected-twice")
+    };
+    assert_eq!(
+        corrected.value().attr("itemtype"),
+        Some("https://schema.org/Article")
+    );
+    let in_article = |article: &scraper::ElementRef, css: &str| {
+        let selector = Selector::parse(css).expect("selector");
+        article
+            .select(&selector)
+            .map(|e| text(&e))
+            .collect::<Vec<_>>()
+    };
+    let corrections = in_article(
+        corrected,
+        "li[itemprop=correction][itemtype=\"https://schema.org/CorrectionComment\"]",
+    );
+    assert_eq!(corrections.len(), 2, "{corrections:?}");
+    assert!(
+        corrections[0].starts_with("Corrected 5 September 2025: The plan has five measures"),
+        "{corrections:?}"
+    );
+    assert!(
+        corrections[0].contains("<script>alert(1)</script>"),
+        "markup in a note is text: {corrections:?}"
+    );
+    assert!(
+        corrections[1].starts_with("Corrected 4 September 2025: An earlier version"),
+        "{corrections:?}"
+    );
+    assert_eq!(
+        in_article(corrected, "time[itemprop=datePublished]")[0],
+        "5 September 2025"
+    );
+
+    let retracted = select(&year, "article#retracted.status-retracted");
+    let [retracted] = retracted.as_slice() else {
+        panic!("one article#retracted.status-retracted")
+    };
+    assert_eq!(
+        in_article(retracted, ".title s"),
+        ["Reported <i>raid</i> near the border"]
+    );
+    assert_eq!(in_article(retracted, ".badge.retracted"), ["Retracted"]);
+    let note = in_article(retracted, ".retraction");
+    assert!(
+        note[0].starts_with("Retracted. A <b>bold</b> claim; the raid did not happen."),
+        "{note:?}"
+    );
+    let card = text(retracted);
+    assert!(
+        card.find("the raid did not happen") < card.find("A raid was reported"),
+        "the note comes before the text: {card}"
+    );
+
+    let untouched = select(&year, "article#untouched");
+    assert!(untouched[0].value().attr("itemscope").is_none());
+    assert!(in_article(&untouched[0], ".corrections, .retraction").is_empty());
+
+    let log = page(out.path(), "corrections/index.html");
+    let entries: Vec<String> = select(&log, ".corrections-log > li")
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    assert!(entries[0].starts_with("Corrected 5 September 2025: Trade talks"));
+    assert!(entries[3].starts_with("Corrected 3 September 2025: Reported <i>raid</i>"));
+    assert!(hrefs(&log, ".corrections-log a").contains("../years/2025/index.html#retracted"));
+    assert_subscribe_links_of_the_log(&log);
+    for path in [
+        "index.html",
+        "years/2025/index.html",
+        "tags/security/index.html",
+    ] {
+        let html = page(out.path(), path);
+        let links = hrefs(&html, "footer a");
+        assert!(
+            links.iter().any(|l| l.ends_with("corrections/index.html")),
+            "{path}: {links:?}"
+        );
+    }
+    // Without corrections, no log and no link to it.
+    let pages = build(PAGES);
+    assert!(!pages.path().join("corrections").exists());
+    let front = page(pages.path(), "index.html");
+    assert!(hrefs(&front, "footer a").is_empty());
+}
+
+/// The log's page offers its own feeds and no calendar.
+fn assert_subscribe_links_of_the_log(log: &Html) {
+    let base = "https://example.org/corrections-fixture/corrections/";
+    assert_eq!(
+        hrefs(log, ".subscribe-links a"),
+        ["rss.xml", "atom.xml", "feed.json"]
+            .map(|name| format!("{base}{name}"))
+            .into_iter()
+            .collect()
+    );
+    assert!(select(log, ".calendar-url").is_empty());
 }

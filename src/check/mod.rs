@@ -17,7 +17,10 @@ use crate::diag::{self, Code, Diagnostic, Severity};
 use crate::load::normalize::nfc;
 use crate::load::source::Location;
 use crate::load::{self, front_matter::parse_event_file, RawEvent, SourceFile};
-use crate::model::{range, unique_updated, Body, Collection, Event, Source, Status, Tag, When};
+use crate::model::{
+    correction_log, range, unique_updated, Body, Collection, Correction, Event, Source, Status,
+    Tag, When,
+};
 use crate::templates::is_page_anchor;
 use crate::text::{forbidden_character_offset, forbidden_characters, has_visible_character};
 use crate::url::AbsoluteUrl;
@@ -291,7 +294,9 @@ pub fn check_unique_updated(dir: &Path, events: &[Arc<Event>], diagnostics: &mut
     let Some(newest) = events.iter().map(|e| e.modified_at()).max() else {
         return;
     };
-    let reach = i64::try_from(events.len())
+    // The corrections log holds one entry per correction, moved apart the same way.
+    let corrections: usize = events.iter().map(|e| e.corrections.len()).sum();
+    let reach = i64::try_from(events.len().max(corrections))
         .ok()
         .and_then(chrono::Duration::try_seconds);
     let far_enough = reach
@@ -309,6 +314,52 @@ pub fn check_unique_updated(dir: &Path, events: &[Arc<Event>], diagnostics: &mut
             ));
         }
     }
+    // The corrections log moves its entries apart the same way.
+    let all: Vec<usize> = (0..events.len()).collect();
+    for entry in correction_log(events, &all) {
+        if range::check_utc(entry.updated).is_err() {
+            let event = &events[entry.index];
+            let written = event.corrections[entry.n].date;
+            diagnostics.push(moved_correction_diagnostic(
+                dir.join(&event.path),
+                written,
+                entry.updated,
+            ));
+        }
+    }
+}
+
+/// Where a correction the log would move past the range is reported: at its date.
+fn moved_correction_diagnostic(
+    path: PathBuf,
+    written: DateTime<FixedOffset>,
+    moved: DateTime<Utc>,
+) -> Diagnostic {
+    let problem = |text: &str| {
+        format!(
+            "correction date ({text}) is another correction's too: the corrections log would \
+             move it to {} (no two entries share an updated time), after 9999-12-31T23:59:59Z, \
+             the last instant every output can hold",
+            range::utc_text(moved)
+        )
+    };
+    let found = reread_event_file(&path).and_then(|(file, raw)| {
+        let (at, text) = raw.corrections?.into_iter().find_map(|c| {
+            let date = c.into_inner().date?;
+            let text = date.get_ref().to_string();
+            let parsed = DateTime::parse_from_rfc3339(&text.replace(' ', "T")).ok()?;
+            (parsed == written).then(|| (date.span().start, text))
+        })?;
+        Some(file.error(at, Code::UpdatedPastRange, problem(&text)))
+    });
+    found.unwrap_or_else(|| {
+        load::file_level(
+            path,
+            Severity::Error,
+            Code::UpdatedPastRange,
+            problem(&written.to_rfc3339()),
+        )
+    })
 }
 
 /// Where an entry moved past the range is reported (see [`check_unique_updated`]).
@@ -326,7 +377,28 @@ fn moved_updated_diagnostic(path: PathBuf, event: &Event, moved: DateTime<Utc>) 
             format!("updated {problem}"),
         );
     };
-    // The value as written, and where.
+    // The value as written, and where: the newest correction's date when it dates the entry.
+    let corrected = event.corrections.first().map(|c| c.date);
+    if corrected.is_some() && corrected == event.updated_at() && corrected != event.updated {
+        let value = raw.corrections.into_iter().flatten().find_map(|c| {
+            let date = c.into_inner().date?;
+            let written = date.get_ref().to_string();
+            let parsed = DateTime::parse_from_rfc3339(&written.replace(' ', "T")).ok()?;
+            (Some(parsed) == corrected).then(|| (date.span().start, written))
+        });
+        return match value {
+            Some((at, written)) => file.error(
+                at,
+                Code::UpdatedPastRange,
+                format!("correction date ({written}) {problem}"),
+            ),
+            None => file.error(
+                0,
+                Code::UpdatedPastRange,
+                format!("correction date {problem}"),
+            ),
+        };
+    }
     let (name, value) = if event.updated.is_some() {
         let value = raw.updated.map(|v| (v.span(), v.into_inner().to_string()));
         ("updated", value)
@@ -651,7 +723,7 @@ impl EventRules<'_> {
             .location
             .and_then(|l| self.line_text(l, "location", false));
         let tags = raw.tags.map(|t| self.tags(t)).unwrap_or_default();
-        let status = match raw.status {
+        let status = match &raw.status {
             Some(s) => Status::parse(s.get_ref()).or_else(|| {
                 let problem = self.file.error(
                     s.span(),
@@ -713,6 +785,36 @@ impl EventRules<'_> {
             .into_iter()
             .filter_map(|s| self.source(s, zone))
             .collect();
+        let corrections = self.corrections(raw.corrections.unwrap_or_default(), published);
+        if let (Some(updated), Some(u_raw), Some(newest)) =
+            (updated, &raw.updated, corrections.first())
+        {
+            if updated < newest.date {
+                self.diagnostics.push(self.file.warning(
+                    u_raw.span().start,
+                    Code::UpdatedBeforeCorrection,
+                    format!(
+                        "updated ({}) is older than the newest correction ({}): the outputs show \
+                         the correction's date",
+                        updated.to_rfc3339(),
+                        newest.date.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        let retraction = self.retraction(raw.retraction, raw.status.as_ref(), status);
+        if status == Some(Status::Retracted)
+            && raw.updated.is_none()
+            && !self.unreadable.iter().any(|f| f == "updated")
+        {
+            let at = raw.status.as_ref().map_or(missing_at, |s| s.span().start);
+            self.diagnostics.push(self.file.warning(
+                at,
+                Code::RetractedWithoutUpdated,
+                "a retracted entry has no updated: set it to when the entry was retracted, so \
+                 feed readers and calendars see it change",
+            ));
+        }
         let body = &self.file.text[body_start..];
         if let Some((offset, msg)) = forbidden_character_offset(body, true) {
             let at = body_start + offset;
@@ -735,11 +837,108 @@ impl EventRules<'_> {
             status: status?,
             published,
             updated,
+            corrections,
+            retraction: retraction?,
             draft: raw.draft.is_some_and(|d| *d.get_ref()),
             sources,
             body: Body::new(&nfc(body)),
             path: self.file.relative.clone(),
         })
+    }
+
+    /// The `[[corrections]]`, newest first; each needs a date (with an offset, not before
+    /// `published`) and a note.
+    fn corrections(
+        &mut self,
+        raw: Vec<Spanned<crate::load::RawCorrection>>,
+        published: Option<DateTime<FixedOffset>>,
+    ) -> Vec<Correction> {
+        let mut corrections = Vec::with_capacity(raw.len());
+        for value in raw {
+            let at = value.span().start;
+            let raw = value.into_inner();
+            let date = match &raw.date {
+                Some(d) => self.timestamp(d, "correction date").inspect(|date| {
+                    if let Some(p) = published.filter(|p| date < p) {
+                        self.error(
+                            d.span().start,
+                            Code::EndBeforeStart,
+                            format!(
+                                "correction date ({}) is before published ({})",
+                                date.to_rfc3339(),
+                                p.to_rfc3339()
+                            ),
+                        );
+                    }
+                }),
+                None => {
+                    self.error(at, Code::MissingField, "correction is missing its date");
+                    None
+                }
+            };
+            let note = match raw.note {
+                Some(n) => self.note(n, "correction note"),
+                None => {
+                    self.error(at, Code::MissingField, "correction is missing its note");
+                    None
+                }
+            };
+            if let (Some(date), Some(note)) = (date, note) {
+                corrections.push(Correction { date, note });
+            }
+        }
+        // Stable: corrections of the same instant keep their written order.
+        corrections.sort_by_key(|c| std::cmp::Reverse(c.date));
+        corrections
+    }
+
+    /// The retraction note, which a retracted entry needs and no other may have. `None` when
+    /// that rule is broken (reported), `Some(None)` for an entry that is not retracted.
+    fn retraction(
+        &mut self,
+        raw: Option<Spanned<String>>,
+        raw_status: Option<&Spanned<String>>,
+        status: Option<Status>,
+    ) -> Option<Option<String>> {
+        match (raw, status) {
+            (Some(note), Some(Status::Retracted)) => self.note(note, "retraction").map(Some),
+            (None, Some(Status::Retracted)) => {
+                if !self.unreadable.iter().any(|f| f == "retraction") {
+                    let at = raw_status.map_or(0, |s| s.span().start);
+                    self.error(
+                        at,
+                        Code::MissingField,
+                        "status 'retracted' needs a retraction note: retraction = \"what was wrong\"",
+                    );
+                }
+                None
+            }
+            (Some(note), Some(_)) => {
+                self.error(
+                    note.span().start,
+                    Code::RetractionWithoutStatus,
+                    "retraction is written but status is not 'retracted'",
+                );
+                None
+            }
+            (_, None) => None,
+            (None, Some(_)) => Some(None),
+        }
+    }
+
+    /// A Markdown note (a correction's, a retraction): not empty, no control characters.
+    fn note(&mut self, value: Spanned<String>, name: &str) -> Option<String> {
+        let at = value.span().start;
+        let text = value.into_inner();
+        if !has_visible_character(&text) {
+            self.error(at, Code::EmptyText, format!("{name} is empty"));
+            return None;
+        }
+        if let Some(msg) = forbidden_characters(&text, true) {
+            self.error(at, Code::ForbiddenCharacter, format!("{name} {msg}"));
+            return None;
+        }
+        Some(nfc(text.trim()).into_owned())
     }
 
     /// A single-line plain-text field.
@@ -986,6 +1185,68 @@ mod tests {
         assert_eq!(event.body.text(), "Body\n");
     }
 
+    const CORRECTED: &str =
+        "+++\ntitle = \"T\"\ndate = 2025-09-03\npublished = 2025-09-03T10:00:00-06:00\n";
+
+    #[test]
+    fn corrections_are_kept_newest_first_and_move_updated() {
+        let (event, diags) = check(&format!(
+            "{CORRECTED}[[corrections]]\ndate = 2025-09-04T09:00:00-06:00\nnote = \"First.\"\n[[corrections]]\ndate = 2025-09-05T09:00:00-06:00\nnote = \"Second.\"\n+++\n"
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+        let event = event.expect("valid event");
+        let notes: Vec<&str> = event.corrections.iter().map(|c| c.note.as_str()).collect();
+        assert_eq!(notes, ["Second.", "First."]);
+        assert_eq!(event.updated, None, "updated stays as written");
+        assert_eq!(
+            event.updated_at().map(|u| u.to_rfc3339()).as_deref(),
+            Some("2025-09-05T09:00:00-06:00")
+        );
+    }
+
+    #[test]
+    fn reports_each_problem_of_a_correction_at_its_value() {
+        assert_eq!(
+            messages(&format!(
+                "{CORRECTED}updated = 2025-09-04T00:00:00-06:00\n[[corrections]]\ndate = 2025-09-05T09:00:00-06:00\nnote = \"Fine.\"\n[[corrections]]\nnote = \"No date.\"\n[[corrections]]\ndate = 2025-09-05\nnote = \" \"\n[[corrections]]\ndate = 2025-09-01T00:00:00Z\nnote = \"Bell\\u0007\"\n[[corrections]]\ndate = 2025-09-06T00:00:00Z\n+++\n"
+            )),
+            [
+                "events/e.md:5:11: warning: updated (2025-09-04T00:00:00-06:00) is older than the newest correction (2025-09-05T09:00:00-06:00): the outputs show the correction's date",
+                "events/e.md:9:1: error: correction is missing its date",
+                "events/e.md:12:8: error: correction date (2025-09-05) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00",
+                "events/e.md:13:8: error: correction note is empty",
+                "events/e.md:15:8: error: correction date (2025-09-01T00:00:00+00:00) is before published (2025-09-03T10:00:00-06:00)",
+                "events/e.md:16:8: error: correction note contains the control character U+0007",
+                "events/e.md:17:1: error: correction is missing its note",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_retraction_needs_its_status_and_its_note() {
+        let (event, diags) = check(&format!(
+            "{CORRECTED}updated = 2025-09-04T00:00:00-06:00\nstatus = \"retracted\"\nretraction = \"The meeting *did not* happen.\"\n+++\n"
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+        let event = event.expect("valid event");
+        assert_eq!(event.status, Status::Retracted);
+        assert_eq!(
+            event.retraction.as_deref(),
+            Some("The meeting *did not* happen.")
+        );
+        assert_eq!(
+            messages(&format!("{CORRECTED}status = \"retracted\"\n+++\n")),
+            [
+                "events/e.md:5:10: error: status 'retracted' needs a retraction note: retraction = \"what was wrong\"",
+                "events/e.md:5:10: warning: a retracted entry has no updated: set it to when the entry was retracted, so feed readers and calendars see it change",
+            ]
+        );
+        assert_eq!(
+            messages(&format!("{CORRECTED}retraction = \"Wrong.\"\n+++\n")),
+            ["events/e.md:5:14: error: retraction is written but status is not 'retracted'"]
+        );
+    }
+
     /// Issue 4: text not in Unicode Normalization Form C drew the Nu Html Checker's warning,
     /// and one tag written two ways was two tags.
     #[test]
@@ -1041,7 +1302,7 @@ mod tests {
                 "events/e.md:2:9: error: title is empty",
                 "events/e.md:4:7: error: end (2025-09-01) is before date (2025-09-03)",
                 "events/e.md:5:12: error: unknown time zone 'Mars/Olympus' (use an IANA name like America/Mexico_City)",
-                "events/e.md:6:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
+                "events/e.md:6:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled, retracted)",
                 "events/e.md:7:13: error: published (2025-09-03T10:00:00) must be a date-time with an offset, like 2025-09-03T12:00:00-06:00",
             ]
         );
@@ -1127,8 +1388,8 @@ mod tests {
             [
                 "events/e.md:2:9: error: title must be a single line (it holds the separator U+2028)",
                 "events/e.md:3:8: error: invalid date, expected day between 01 and 28",
-                "events/e.md:4:1: error: unknown field `titel` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)",
-                "events/e.md:5:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled)",
+                "events/e.md:4:1: error: unknown field `titel` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources, corrections, retraction)",
+                "events/e.md:5:10: error: unknown status 'maybe' (use one of: confirmed, tentative, cancelled, retracted)",
                 "events/e.md:6:14: error: `tags` must be a list of strings, e.g. tags = [\"trade\"] (found integer `1`)",
                 "events/e.md:7:21: error: invalid basic string, expected `\"`",
                 "events/e.md:12:1: error: unknown field `foo` (fields: title, url, publisher, date)",

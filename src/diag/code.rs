@@ -29,13 +29,13 @@ pub enum Code {
     ForbiddenCharacter,
     /// A time zone that is not an IANA name (a suggestion names the nearest).
     UnknownTimeZone,
-    /// A status other than confirmed, tentative and cancelled.
+    /// A status other than confirmed, tentative, cancelled and retracted.
     UnknownStatus,
     /// A date in none of the forms, or one that does not exist.
     InvalidDate,
     /// A date or time outside 0001-01-01 to 9999-12-31, what every output can hold.
     DateOutOfRange,
-    /// `end` before `date`, or `updated` before `published`.
+    /// `end` before `date`, `updated` or a correction's date before `published`.
     EndBeforeStart,
     /// `published` or `updated` without an offset.
     TimestampWithoutOffset,
@@ -68,11 +68,17 @@ pub enum Code {
     UnpinnedCollectionId,
     /// A page template does not compile or fails to render.
     Template,
+    /// `updated` older than the newest correction, which dates the entry instead (a warning).
+    UpdatedBeforeCorrection,
+    /// A retraction note on an entry whose status is not `retracted`.
+    RetractionWithoutStatus,
+    /// A retracted entry without `updated`: readers are not told when it changed (a warning).
+    RetractedWithoutUpdated,
 }
 
 impl Code {
     /// Every code, in the documented order.
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 34] = [
         Code::InvalidToml,
         Code::UnknownField,
         Code::WrongType,
@@ -104,6 +110,9 @@ impl Code {
         Code::InvalidSetting,
         Code::UnpinnedCollectionId,
         Code::Template,
+        Code::UpdatedBeforeCorrection,
+        Code::RetractionWithoutStatus,
+        Code::RetractedWithoutUpdated,
     ];
 
     /// The code's kebab-case name, as `--format json` writes it.
@@ -138,6 +147,9 @@ impl Code {
             Code::InvalidSource => "invalid-source",
             Code::MissingSettings => "missing-settings",
             Code::InvalidSetting => "invalid-setting",
+            Code::UpdatedBeforeCorrection => "updated-before-correction",
+            Code::RetractionWithoutStatus => "retraction-without-status",
+            Code::RetractedWithoutUpdated => "retracted-without-updated",
             Code::UnpinnedCollectionId => "unpinned-collection-id",
             Code::Template => "template",
         }

@@ -37,6 +37,16 @@ pub struct RawEvent {
     pub id: Option<Spanned<String>>,
     pub draft: Option<Spanned<bool>>,
     pub sources: Option<Vec<Spanned<RawSource>>>,
+    pub corrections: Option<Vec<Spanned<RawCorrection>>>,
+    pub retraction: Option<Spanned<String>>,
+}
+
+/// One `[[corrections]]` entry as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrection {
+    pub date: Option<Spanned<toml::value::Datetime>>,
+    pub note: Option<Spanned<String>>,
 }
 
 /// One `[[sources]]` entry as written.
@@ -351,6 +361,14 @@ fn shift_spans(raw: &mut RawEvent, by: usize) {
         );
         *source = Spanned::new(span.start + by..span.end + by, moved);
     }
+    for correction in raw.corrections.iter_mut().flatten() {
+        let span = correction.span();
+        let mut inner = std::mem::take(correction.get_mut());
+        shift_datetime(&mut inner.date, by);
+        shift_opt(&mut inner.note, by);
+        *correction = Spanned::new(span.start + by..span.end + by, inner);
+    }
+    shift_opt(&mut raw.retraction, by);
 }
 
 fn shift_value(value: &mut Option<Spanned<toml::Value>>, by: usize) {

@@ -23,7 +23,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-pub use self::front_matter::{ParsedFile, RawEvent, RawSource};
+pub use self::front_matter::{ParsedFile, RawCorrection, RawEvent, RawSource};
 pub use self::source::SourceFile;
 use crate::diag::{Code, Diagnostic, Severity};
 

@@ -24,16 +24,20 @@ pub enum Status {
     Confirmed,
     Tentative,
     Cancelled,
+    /// Withdrawn by the newsroom: the entry stays published, struck through, with the
+    /// retraction note (see [`Event::retraction`]); calendars get `CANCELLED`.
+    Retracted,
 }
 
 impl Status {
-    pub const NAMES: [&'static str; 3] = ["confirmed", "tentative", "cancelled"];
+    pub const NAMES: [&'static str; 4] = ["confirmed", "tentative", "cancelled", "retracted"];
 
     pub fn parse(name: &str) -> Option<Status> {
         match name {
             "confirmed" => Some(Status::Confirmed),
             "tentative" => Some(Status::Tentative),
             "cancelled" => Some(Status::Cancelled),
+            "retracted" => Some(Status::Retracted),
             _ => None,
         }
     }
@@ -44,6 +48,7 @@ impl Status {
             Status::Confirmed => "confirmed",
             Status::Tentative => "tentative",
             Status::Cancelled => "cancelled",
+            Status::Retracted => "retracted",
         }
     }
 }
@@ -55,6 +60,15 @@ pub struct Source {
     pub url: AbsoluteUrl,
     pub publisher: Option<String>,
     pub date: Option<When>,
+}
+
+/// A correction of a published entry (`[[corrections]]` in front matter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// When the correction was made, with the offset it was written in.
+    pub date: DateTime<FixedOffset>,
+    /// What was wrong and what is right, in Markdown as written (NFC).
+    pub note: String,
 }
 
 /// One validated event.
@@ -77,8 +91,14 @@ pub struct Event {
     pub status: Status,
     /// When the entry was first published on the timeline, with the offset it was written in.
     pub published: Option<DateTime<FixedOffset>>,
-    /// When the entry was last corrected.
+    /// When the entry was last updated, as written (see [`Event::updated_at`] for the date
+    /// the outputs show, which corrections move forward).
     pub updated: Option<DateTime<FixedOffset>>,
+    /// The corrections, newest first (ties in written order).
+    pub corrections: Vec<Correction>,
+    /// The retraction note (Markdown, NFC): present exactly when `status` is
+    /// [`Status::Retracted`].
+    pub retraction: Option<String>,
     pub draft: bool,
     pub sources: Vec<Source>,
     /// The Markdown body, as written.
@@ -155,10 +175,28 @@ impl Event {
             .map_or_else(|| self.start(), |p| p.with_timezone(&Utc))
     }
 
-    /// When the entry last changed: `updated`, or else when it was published.
+    /// When the entry was last updated: the later of `updated` and the newest correction's
+    /// date, so a correction alone moves every output's "updated" (with its written offset).
+    pub fn updated_at(&self) -> Option<DateTime<FixedOffset>> {
+        let corrected = self.corrections.iter().map(|c| c.date).max();
+        match (self.updated, corrected) {
+            (Some(u), Some(c)) => Some(if c > u { c } else { u }),
+            (u, c) => u.or(c),
+        }
+    }
+
+    /// When the entry last changed: [`Event::updated_at`], or else when it was published.
     pub fn modified_at(&self) -> DateTime<Utc> {
-        self.updated
+        self.updated_at()
             .map_or_else(|| self.published_at(), |u| u.with_timezone(&Utc))
+    }
+
+    /// The entry's title as feeds and calendars show it: a retracted entry's says so first.
+    pub fn feed_title(&self) -> std::borrow::Cow<'_, str> {
+        match self.status {
+            Status::Retracted => format!("Retracted: {}", self.title).into(),
+            _ => self.title.as_str().into(),
+        }
     }
 }
 
@@ -209,4 +247,52 @@ pub fn unique_updated(events: &[Arc<Event>]) -> Vec<DateTime<Utc>> {
         previous = Some(at);
     }
     result
+}
+
+/// One correction in the corrections log (see [`correction_log`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedCorrection {
+    /// The event's index in the events given.
+    pub index: usize,
+    /// The correction's place among the event's (0 for its newest).
+    pub n: usize,
+    /// The correction's date (UTC), moved past the log's other entries of the same second.
+    pub updated: DateTime<Utc>,
+}
+
+/// Every correction of the events at `indices`, newest first (ties: event id, then the
+/// event's own order). As with [`unique_updated`], corrections of the same second are moved
+/// apart by whole seconds, the later in that order moved forward, so no two log entries share
+/// an `updated`; the check keeps every one within [`range::last_instant`].
+pub fn correction_log(events: &[Arc<Event>], indices: &[usize]) -> Vec<LoggedCorrection> {
+    let mut entries: Vec<(DateTime<Utc>, &str, std::cmp::Reverse<usize>, usize)> = indices
+        .iter()
+        .flat_map(|&index| {
+            let event = &events[index];
+            event.corrections.iter().enumerate().map(move |(n, c)| {
+                (
+                    c.date.with_timezone(&Utc),
+                    event.id.as_str(),
+                    std::cmp::Reverse(n),
+                    index,
+                )
+            })
+        })
+        .collect();
+    // Oldest first, to move later entries of the same second forward.
+    entries.sort_unstable();
+    let mut previous: Option<DateTime<Utc>> = None;
+    let mut log: Vec<LoggedCorrection> = entries
+        .into_iter()
+        .map(|(at, _, std::cmp::Reverse(n), index)| {
+            let updated = match previous {
+                Some(p) if at <= p => p + chrono::Duration::seconds(1),
+                _ => at,
+            };
+            previous = Some(updated);
+            LoggedCorrection { index, n, updated }
+        })
+        .collect();
+    log.reverse();
+    log
 }

@@ -20,7 +20,7 @@ use crate::render::site::Format;
 /// or, when the text holds `<` or `&`, `type="html"` with the text escaped. A `type="text"`
 /// title holding `</b>` or `&amp;` reads right in a conforming reader, but the W3C validator
 /// takes it for HTML left undeclared (ContainsUndeclaredHTML), as a careless reader might.
-fn text_construct(text: &str) -> Text {
+pub(crate) fn text_construct(text: &str) -> Text {
     if text.contains(['<', '&']) {
         Text::html(escape_html(text))
     } else {
@@ -28,7 +28,7 @@ fn text_construct(text: &str) -> Text {
     }
 }
 
-fn fixed(at: DateTime<Utc>) -> FixedDateTime {
+pub(crate) fn fixed(at: DateTime<Utc>) -> FixedDateTime {
     at.fixed_offset()
 }
 
@@ -120,7 +120,7 @@ pub(crate) fn write_feed(feed: &Feed, w: &mut dyn Write) -> Result<(), RenderErr
 fn entry(site: &Site, index: usize, html: &str) -> Entry {
     let event = &site.events()[index];
     Entry {
-        title: text_construct(&event.title),
+        title: text_construct(&event.feed_title()),
         id: format!("urn:uuid:{}", site.event_uuid(event)),
         updated: fixed(site.entry_updated[index]),
         published: Some(fixed(event.published_at())),

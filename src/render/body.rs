@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{html, CowStr, Event as Md, Options, Parser, Tag, TagEnd};
 
-use crate::model::{Event, Source, Status};
+use crate::model::{Correction, Event, Source, Status};
 
 fn parser(markdown: &str) -> Parser<'_> {
     Parser::new_ext(
@@ -187,8 +187,67 @@ pub fn when_and_where(event: &Event) -> String {
         Status::Confirmed => {}
         Status::Tentative => line.push_str(" · tentative"),
         Status::Cancelled => line.push_str(" · cancelled"),
+        Status::Retracted => line.push_str(" · retracted"),
     }
     line
+}
+
+/// "4 September 2025": the day of a correction, in the offset it was written with.
+pub fn correction_day(correction: &Correction) -> String {
+    correction.date.format("%-d %B %Y").to_string()
+}
+
+/// The HTML id of the `n`th correction note (from 0, newest first) of the event `event_id`,
+/// for its footnotes: `:` keeps it apart from every event id and page anchor.
+fn correction_note_id(event_id: &str, n: usize) -> String {
+    format!("{event_id}:correction{}", n + 1)
+}
+
+/// The retraction note, then the date line: what a reader must see first.
+fn push_retraction_html(out: &mut String, event: &Event, link_base: &str) {
+    if let Some(note) = &event.retraction {
+        out.push_str("<div class=\"retraction\"><p><strong>Retracted.</strong></p>\n");
+        push_markdown_html(out, note, link_base, &format!("{}:retraction", event.id));
+        out.push_str("</div>\n");
+    }
+}
+
+/// The corrections, newest first, each dated: "Corrected 4 September 2025: ...".
+fn push_corrections_html(out: &mut String, event: &Event, link_base: &str) {
+    if event.corrections.is_empty() {
+        return;
+    }
+    out.push_str("<p>Corrections:</p>\n<ul>\n");
+    for (n, correction) in event.corrections.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<li><p><strong>Corrected {}:</strong></p>",
+            correction_day(correction)
+        );
+        push_markdown_html(
+            out,
+            &correction.note,
+            link_base,
+            &correction_note_id(&event.id, n),
+        );
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n");
+}
+
+/// A correction's note as HTML, for the timeline pages and the corrections log.
+pub fn correction_html(event: &Event, n: usize, link_base: &str) -> String {
+    event.corrections.get(n).map_or_else(String::new, |c| {
+        markdown_html(&c.note, link_base, &correction_note_id(&event.id, n))
+    })
+}
+
+/// A Markdown note as one line of plain text (for a calendar's SUMMARY).
+pub fn note_line(markdown: &str) -> String {
+    markdown_text(markdown)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A source as one line of text: "title, publisher, date".
@@ -215,6 +274,7 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
     // grows (the caller keeps an exactly sized copy).
     let markdown = event.body.text();
     let mut out = String::with_capacity(markdown.len() * 5 / 4 + 512);
+    push_retraction_html(&mut out, event, link_base);
     let _ = writeln!(
         out,
         "<p><strong>{}</strong></p>",
@@ -223,6 +283,7 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
     let body_start = out.len();
     push_markdown_html(&mut out, &markdown, link_base, &event.id);
     let body = body_start..out.len();
+    push_corrections_html(&mut out, event, link_base);
     if !event.sources.is_empty() {
         out.push_str("<p>Sources:</p>\n<ul>\n");
         for source in &event.sources {
@@ -240,11 +301,23 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
 
 /// The calendar's plain-text description: the date line, the body, then the sources.
 pub fn event_text(event: &Event) -> String {
-    let mut out = when_and_where(event);
+    let mut out = String::new();
+    if let Some(note) = &event.retraction {
+        let _ = write!(out, "Retracted: {}\n\n", markdown_text(note));
+    }
+    out.push_str(&when_and_where(event));
     let body = markdown_text(&event.body.text());
     if !body.is_empty() {
         out.push_str("\n\n");
         out.push_str(&body);
+    }
+    for correction in &event.corrections {
+        let _ = write!(
+            out,
+            "\n\nCorrected {}: {}",
+            correction_day(correction),
+            markdown_text(&correction.note)
+        );
     }
     if !event.sources.is_empty() {
         out.push_str("\n\nSources:");

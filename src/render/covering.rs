@@ -20,7 +20,7 @@ use std::mem::discriminant;
 use rayon::prelude::*;
 
 use super::html::try_render_page;
-use super::site::{collection_view, tag_views, year_views};
+use super::site::{collection_view, corrections_view, tag_views, year_views};
 use super::{Page, Site, View};
 use crate::model::{Collection, Event, When};
 
@@ -41,7 +41,7 @@ pub fn render_covering_pages(collection: &Collection) -> Vec<minijinja::Error> {
 
 /// The pages rendered to check the templates: the front page, the largest year page and the
 /// largest tag page (every year and tag page with `every_page`), then a page of every kind
-/// showing one event of each shape.
+/// showing one event of each shape, and the corrections log's page.
 fn covering_pages(collection: &Collection, every_page: bool) -> Vec<(View, Page)> {
     let whole = collection_view(collection);
     let years = year_views(collection);
@@ -97,6 +97,9 @@ fn covering_pages(collection: &Collection, every_page: bool) -> Vec<(View, Page)
         pages.push((super::site::tags_view(collection), Page::Tags));
     }
     pages.push((whole, Page::Front));
+    if let Some(view) = corrections_view(collection) {
+        pages.push((view, Page::Corrections));
+    }
     pages
 }
 
@@ -133,6 +136,7 @@ fn shape(event: &Event) -> impl Eq + std::hash::Hash {
         sources.iter().any(|s| s.date.is_some()),
         sources.iter().any(|s| s.date.is_none()),
         event.body.is_empty(),
+        event.corrections.is_empty(),
     )
 }
 

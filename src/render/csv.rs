@@ -1,5 +1,5 @@
-//! CSV export: one row per event, the front matter's fields as columns; `tags` and `sources`
-//! hold JSON arrays so that commas, quotes and every source field survive.
+//! CSV export: one row per event, the front matter's fields as columns; `tags`, `sources` and
+//! `corrections` hold JSON arrays so that commas, quotes and every field of theirs survive.
 
 use std::io::{self, Write};
 
@@ -7,7 +7,7 @@ use super::jsonl::ExportedEvent;
 use super::RenderError;
 use crate::model::Event;
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 15] = [
     "id",
     "title",
     "date",
@@ -19,6 +19,8 @@ const HEADER: [&str; 13] = [
     "published",
     "updated",
     "sources",
+    "corrections",
+    "retraction",
     "body",
     "path",
 ];
@@ -49,6 +51,8 @@ fn write_csv<'a>(events: impl IntoIterator<Item = &'a Event>, w: &mut dyn Write)
             e.published.as_deref().unwrap_or(""),
             e.updated.as_deref().unwrap_or(""),
             &serde_json::to_string(&e.sources)?,
+            &serde_json::to_string(&e.corrections)?,
+            e.retraction.unwrap_or(""),
             &e.body,
             e.path,
         ])?;

@@ -23,6 +23,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::article::EventObject;
+use super::body;
 use super::site::{Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
@@ -119,6 +120,8 @@ struct PageContext<'a> {
     /// The page of every tag, relative to this page, when the collection has tags.
     tags_page: Option<String>,
     groups: Vec<YearGroup>,
+    /// The corrections log's entries, newest first (on its page only; else empty).
+    corrections: Vec<LogItem>,
     /// How many events the page shows, and how many its view holds.
     shown: usize,
     total: usize,
@@ -136,6 +139,8 @@ struct SiteInfo<'a> {
     /// When the page's events last changed (the newest entry `updated` of its view), as a day
     /// in the collection's time zone.
     updated: Moment,
+    /// The corrections log's page, relative to this page, when the collection has one.
+    corrections: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,6 +171,26 @@ struct Feeds {
     webcal: String,
     /// Whether these are one tag's feeds rather than the whole collection's.
     tag: bool,
+    /// Whether these are the corrections log's feeds (which have no calendar: `calendar` and
+    /// `webcal` are empty).
+    corrections: bool,
+}
+
+/// One entry of the corrections log's page.
+#[derive(Debug, Serialize)]
+struct LogItem {
+    /// An anchor for the entry: `<event id>:correction-<n>`, n from 1 for the event's oldest,
+    /// so an anchor stays when a newer correction is added (`:` is in no event id nor page
+    /// anchor).
+    anchor: String,
+    /// The correction's day, as under the event.
+    date: Moment,
+    /// The corrected event's title.
+    title: String,
+    /// The event on its year page, relative to this page.
+    permalink: String,
+    /// Safe HTML, sanitised when rendered from Markdown.
+    note: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,13 +266,17 @@ struct EventItem {
     end: Option<RangeEnd>,
     /// Month or year precision: the day is not known.
     reduced: bool,
-    /// `confirmed`, `tentative` or `cancelled`.
+    /// `confirmed`, `tentative`, `cancelled` or `retracted`.
     status: &'static str,
     location: Option<String>,
     tags: Vec<TagLink>,
     /// Safe HTML, sanitised when rendered from Markdown.
     body: Value,
     sources: Vec<SourceItem>,
+    /// Newest first, each dated.
+    corrections: Vec<CorrectionItem>,
+    /// A retracted event's note, as safe HTML (sanitised when rendered from Markdown).
+    retraction: Option<Value>,
     /// The event on its year page, relative to this page (`#<id>` on the year page itself).
     permalink: String,
     /// The absolute permanent link, as in the feeds.
@@ -263,6 +292,16 @@ struct RangeEnd {
     text: String,
     /// ISO 8601 at the written precision, for `<time datetime>`.
     iso: String,
+}
+
+/// One correction of an event, as the templates see it.
+#[derive(Debug, Serialize)]
+struct CorrectionItem {
+    /// "4 September 2025" (the day in the offset the correction was written with), and the
+    /// instant in RFC 3339 for `<time datetime>`.
+    date: Moment,
+    /// Safe HTML, sanitised when rendered from Markdown.
+    note: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -312,9 +351,16 @@ fn page_context<'a>(
             view.title.clone(),
             view.description.clone(),
         ),
+        Page::Corrections => (
+            "corrections",
+            "Corrections".to_string(),
+            view.title.clone(),
+            view.description.clone(),
+        ),
     };
-    // The year pages offer the collection's feeds; a tag page its own.
-    let feeds_home = if page == Page::Tag {
+    // The year pages offer the collection's feeds; a tag page and the corrections log their
+    // own.
+    let feeds_home = if matches!(page, Page::Tag | Page::Corrections) {
         view.home_path.as_str()
     } else {
         ""
@@ -346,6 +392,9 @@ fn page_context<'a>(
             updated: Moment::of(&When::Date(
                 updated.with_timezone(&settings.timezone).date_naive(),
             )),
+            corrections: site
+                .has_corrections
+                .then(|| page_link(&root, super::corrections::HOME)),
         },
         page: PageInfo {
             kind,
@@ -357,7 +406,7 @@ fn page_context<'a>(
             year: current_year,
             tag,
         },
-        feeds: feeds(site, feeds_home, page == Page::Tag),
+        feeds: feeds(site, feeds_home, page),
         years: nav
             .years
             .iter()
@@ -374,6 +423,11 @@ fn page_context<'a>(
         shown: events.len(),
         total: view.events.len(),
         groups: group_by_year_and_month(site, &events, &root, current_year, shared),
+        corrections: if page == Page::Corrections {
+            log_items(site, view, &root)
+        } else {
+            Vec::new()
+        },
         generator: format!("chronicle {}", env!("CARGO_PKG_VERSION")),
     }
 }
@@ -396,6 +450,8 @@ pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
         Page::Tag => TAG_PAGE_EVENTS,
         // It lists tags, not events.
         Page::Tags => 0,
+        // The log lists corrections, not events.
+        Page::Corrections => 0,
     };
     let skip = view.events.len().saturating_sub(limit);
     view.events[skip..].to_vec()
@@ -421,7 +477,7 @@ fn every_tag(site: &Site, root: &str) -> Vec<TagSubscription> {
                 name: name.clone(),
                 href: page_link(root, &home),
                 count: *count,
-                feeds: feeds(site, &home, true),
+                feeds: feeds(site, &home, Page::Tag),
             }
         })
         .collect();
@@ -443,18 +499,59 @@ fn most_used_tags(nav: &Navigation, root: &str) -> Vec<TagLink> {
         .collect()
 }
 
-fn feeds(site: &Site, home: &str, tag: bool) -> Feeds {
+fn feeds(site: &Site, home: &str, page: Page) -> Feeds {
     let url = |format: Format| site.url(&format!("{home}{}", format.file_name()));
-    let calendar = url(Format::Ical);
-    let webcal = webcal_url(&calendar);
+    let corrections = page == Page::Corrections;
+    let (calendar, webcal) = if corrections {
+        (String::new(), String::new())
+    } else {
+        let calendar = url(Format::Ical);
+        let webcal = webcal_url(&calendar);
+        (calendar, webcal)
+    };
     Feeds {
         rss: url(Format::Rss),
         atom: url(Format::Atom),
         json: url(Format::JsonFeed),
         calendar,
         webcal,
-        tag,
+        tag: page == Page::Tag,
+        corrections,
     }
+}
+
+/// The corrections log's entries for its page, newest first.
+fn log_items(site: &Site, view: &View, root: &str) -> Vec<LogItem> {
+    super::corrections::log_entries(site, view)
+        .into_iter()
+        .filter_map(|entry| {
+            let event = &site.events()[entry.index];
+            let correction = event.corrections.get(entry.n)?;
+            let year = event.date.year();
+            Some(LogItem {
+                anchor: format!(
+                    "{}:correction-{}",
+                    event.id,
+                    event.corrections.len() - entry.n
+                ),
+                date: Moment {
+                    text: body::correction_day(correction),
+                    iso: correction.date.to_rfc3339(),
+                },
+                title: event.title.clone(),
+                permalink: format!(
+                    "{}#{}",
+                    page_link(root, &format!("years/{year:04}/")),
+                    event.id
+                ),
+                note: Value::from_safe_string(body::correction_html(
+                    event,
+                    entry.n,
+                    &site.link_base,
+                )),
+            })
+        })
+        .collect()
 }
 
 /// The calendar's URL with its `http(s)` scheme replaced by `webcal`, which browsers hand to
@@ -586,6 +683,25 @@ fn event_item(
                 date: source.date.as_ref().map(Moment::of),
             })
             .collect(),
+        corrections: event
+            .corrections
+            .iter()
+            .enumerate()
+            .map(|(n, correction)| CorrectionItem {
+                date: Moment {
+                    text: body::correction_day(correction),
+                    iso: correction.date.to_rfc3339(),
+                },
+                note: Value::from_safe_string(body::correction_html(event, n, &site.link_base)),
+            })
+            .collect(),
+        retraction: event.retraction.as_ref().map(|note| {
+            Value::from_safe_string(body::markdown_html(
+                note,
+                &site.link_base,
+                &format!("{}:retraction", event.id),
+            ))
+        }),
         permalink,
         url: site.permalink(event),
     }

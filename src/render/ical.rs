@@ -233,7 +233,13 @@ fn write_event(out: &mut ContentLines<'_>, site: &Site, index: usize) -> io::Res
     // DTSTAMP and LAST-MODIFIED come from the entry's own dates so the file is reproducible.
     out.utc("DTSTAMP", event.modified_at())?;
     write_dates(out, event)?;
-    out.text("SUMMARY", &event.title)?;
+    match &event.retraction {
+        Some(note) => out.text(
+            "SUMMARY",
+            &format!("{} ({})", event.feed_title(), body::note_line(note)),
+        )?,
+        None => out.text("SUMMARY", &event.title)?,
+    }
     out.text("DESCRIPTION", &body::event_text(event))?;
     if let Some(location) = &event.location {
         out.text("LOCATION", location)?;
@@ -291,20 +297,26 @@ fn status(status: Status) -> &'static str {
     match status {
         Status::Confirmed => "CONFIRMED",
         Status::Tentative => "TENTATIVE",
-        Status::Cancelled => "CANCELLED",
+        // A retraction withdraws the event: clients that show cancelled events strike it
+        // through, others (Google Calendar) remove it; the note is in SUMMARY and DESCRIPTION.
+        Status::Cancelled | Status::Retracted => "CANCELLED",
     }
 }
 
-/// Grows with every correction: the minutes from first publication to the last `updated`
-/// (RFC 5545 §3.8.7.4 asks only that it increase), 0 for an entry never corrected.
+/// Grows with every change (RFC 5545 §3.8.7.4 asks only that it increase): the minutes from
+/// first publication to the last update (a correction's date moves it, see
+/// [`Event::updated_at`]), plus one per correction and one for a retraction, so a correction
+/// dated no later than the last update still raises it. 0 for an entry never updated.
 fn sequence(event: &Event) -> i64 {
-    match event.updated {
+    let minutes = match event.updated_at() {
         Some(updated) => {
             let minutes = (updated.with_timezone(&Utc) - event.published_at()).num_minutes();
             minutes.clamp(1, i64::from(i32::MAX))
         }
         None => 0,
-    }
+    };
+    let changes = event.corrections.len() as i64 + i64::from(event.retraction.is_some());
+    (minutes + changes).min(i64::from(i32::MAX))
 }
 
 /// A non-negative number in decimal, without allocating.
@@ -544,6 +556,77 @@ fn fold_point(rest: &str, limit: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The VEVENT of a one-event collection whose front matter ends with `extra`, unfolded.
+    fn vevent(extra: &str) -> String {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("chronicle.toml"),
+            "title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\n",
+        )
+        .expect("settings");
+        std::fs::write(
+            dir.join("e.md"),
+            format!(
+                "+++\ntitle = \"Raid\"\ndate = 2025-09-02\npublished = 2025-09-02T00:00:00Z\n\
+                 updated = 2025-09-02T01:00:00Z\n{extra}+++\nBody.\n"
+            ),
+        )
+        .expect("event");
+        let checked =
+            crate::check::check_collection(dir, crate::render::covering::render_covering_pages)
+                .expect("readable");
+        let collection = checked.collection.expect("valid");
+        let site = Site::new(&collection, "https://example.org/", None);
+        let bytes = event_bytes(&site, 0).expect("rendered");
+        String::from_utf8(bytes)
+            .expect("UTF-8")
+            .replace("\r\n ", "")
+    }
+
+    fn field<'a>(vevent: &'a str, name: &str) -> &'a str {
+        vevent
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("{name} in {vevent}"))
+    }
+
+    #[test]
+    fn sequence_rises_with_every_correction_and_a_retraction() {
+        let plain = vevent("");
+        assert_eq!(field(&plain, "SEQUENCE"), "60");
+        // Dated before the last update: the date stays, SEQUENCE still rises.
+        let early = "status = \"confirmed\"\n[[corrections]]\ndate = 2025-09-02T00:30:00Z\nnote = \"Early.\"\n";
+        let corrected = vevent(early);
+        assert_eq!(field(&corrected, "SEQUENCE"), "61");
+        assert_eq!(field(&corrected, "LAST-MODIFIED"), "20250902T010000Z");
+        // Dated after it: LAST-MODIFIED and DTSTAMP follow the correction.
+        let late =
+            vevent("[[corrections]]\ndate = 2025-09-02T02:00:00Z\nnote = \"Late; with, text.\"\n");
+        assert_eq!(field(&late, "SEQUENCE"), "121");
+        assert_eq!(field(&late, "LAST-MODIFIED"), "20250902T020000Z");
+        assert_eq!(field(&late, "DTSTAMP"), "20250902T020000Z");
+        assert!(
+            field(&late, "DESCRIPTION")
+                .ends_with("\\n\\nCorrected 2 September 2025: Late\\; with\\, text."),
+            "{late}"
+        );
+        let retracted = vevent(&early.replace(
+            "status = \"confirmed\"\n",
+            "status = \"retracted\"\nretraction = \"It did not\\nhappen.\"\n",
+        ));
+        assert_eq!(field(&retracted, "SEQUENCE"), "62");
+        assert_eq!(field(&retracted, "STATUS"), "CANCELLED");
+        assert_eq!(
+            field(&retracted, "SUMMARY"),
+            "Retracted: Raid (It did not happen.)"
+        );
+        assert!(
+            field(&retracted, "DESCRIPTION").starts_with("Retracted: It did not happen."),
+            "{retracted}"
+        );
+    }
 
     #[test]
     fn parameter_values_are_quoted_and_caret_encoded() {

@@ -31,7 +31,7 @@ struct Author<'a> {
 struct Item<'a> {
     id: String,
     url: String,
-    title: &'a str,
+    title: std::borrow::Cow<'a, str>,
     content_html: std::borrow::Cow<'a, str>,
     date_published: String,
     date_modified: String,
@@ -53,7 +53,7 @@ pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<()
             Item {
                 id: format!("urn:uuid:{}", site.event_uuid(event)),
                 url: site.permalink(event),
-                title: &event.title,
+                title: event.feed_title(),
                 content_html: site.event_html(index),
                 date_published: rfc3339(event.published_at()),
                 date_modified: rfc3339(site.entry_updated[index]),

@@ -25,8 +25,17 @@ pub struct ExportedEvent<'a> {
     pub published: Option<String>,
     pub updated: Option<String>,
     pub sources: Vec<ExportedSource<'a>>,
+    /// Newest first.
+    pub corrections: Vec<ExportedCorrection<'a>>,
+    pub retraction: Option<&'a str>,
     pub body: String,
     pub path: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ExportedCorrection<'a> {
+    pub date: String,
+    pub note: &'a str,
 }
 
 #[derive(Serialize)]
@@ -51,6 +60,15 @@ impl<'a> ExportedEvent<'a> {
             published: event.published.map(|p| p.to_rfc3339()),
             updated: event.updated.map(|u| u.to_rfc3339()),
             sources: event.sources.iter().map(ExportedSource::new).collect(),
+            corrections: event
+                .corrections
+                .iter()
+                .map(|c| ExportedCorrection {
+                    date: c.date.to_rfc3339(),
+                    note: &c.note,
+                })
+                .collect(),
+            retraction: event.retraction.as_deref(),
             body: event.body.text(),
             path: &event.path,
         }

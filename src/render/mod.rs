@@ -8,6 +8,7 @@ pub mod archive;
 pub mod article;
 pub mod atom;
 pub mod body;
+pub mod corrections;
 pub mod covering;
 pub mod csv;
 mod error;
@@ -54,6 +55,9 @@ pub struct Site<'a> {
     pub templates: Templates,
     /// The years and tags every timeline page links to.
     pub navigation: html::Navigation,
+    /// Whether an event has a correction, so the corrections log is written and every
+    /// timeline page links to it.
+    pub has_corrections: bool,
 }
 
 impl<'a> Site<'a> {
@@ -84,6 +88,7 @@ impl<'a> Site<'a> {
             pinned: pinned.is_some(),
             templates: Templates::new(&collection.templates, template_fuel(&collection.events)),
             navigation: html::Navigation::new(collection),
+            has_corrections: collection.events.iter().any(|e| !e.corrections.is_empty()),
             link_base,
         }
     }
@@ -277,6 +282,9 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), Ren
         Format::Ical => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
         Format::Opml => Ok(opml::render_opml(site, &output.view, w)?),
+        Format::CorrectionsRss => corrections::render_rss(site, &output.view, w),
+        Format::CorrectionsAtom => corrections::render_atom(site, &output.view, w),
+        Format::CorrectionsJsonFeed => corrections::render_jsonfeed(site, &output.view, w),
         Format::RssArchive(page) => {
             let entries = site.entries_with_html(output.view.events.clone(), None);
             archive::render_rss_archive(site, &output.view, page, &entries, w)

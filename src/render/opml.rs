@@ -10,7 +10,8 @@
 //!   constructs say whether a title is text or HTML (so titles need no invisible characters, see
 //!   `rss::plain_text`) and its entries carry `updated` (RFC 4287 §4.2.15), so a reader sees an
 //!   event's correction.
-//! - The collection's outline first, at the top; the tags' outlines inside one folder outline
+//! - The collection's outline first, at the top, then the corrections log's (when an event has a
+//!   correction: its entries are news of their own, with their own ids); the tags' outlines inside one folder outline
 //!   (an outline with `text` only): readers make a folder of it (newsboat a tag, `listparser` a
 //!   category), so the tags' feeds, which repeat the collection's events, stay apart.
 //! - `dateModified` is the collection view's date ([`Site::view_updated`]): from the events or
@@ -27,17 +28,18 @@ use std::io::{self, Write};
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
-use super::site::{tag_views, Format};
+use super::site::{corrections_view, tag_views, Format};
 use super::{Site, View};
 
 /// Where OPML 2.0 is specified, for whoever opens the file.
 const SPEC: &str = "http://opml.org/spec2.opml";
 
-/// Writes the subscription list of `collection_view` (the whole collection's view) and of each
-/// tag's view.
+/// Writes the subscription list of `collection_view` (the whole collection's view), of the
+/// corrections log and of each tag's view.
 pub fn render_opml(site: &Site, collection_view: &View, w: &mut dyn Write) -> io::Result<()> {
     let settings = &site.collection.settings;
     let tags = tag_views(site.collection);
+    let corrections = corrections_view(site.collection);
     let mut xml = Writer::new_with_indent(w, b' ', 2);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     xml.write_event(Event::Comment(BytesText::from_escaped(format!(
@@ -61,6 +63,9 @@ pub fn render_opml(site: &Site, collection_view: &View, w: &mut dyn Write) -> io
             })?;
             xml.create_element("body").write_inner_content(|xml| {
                 feed_outline(xml, site, collection_view)?;
+                if let Some(view) = &corrections {
+                    feed_outline(xml, site, view)?;
+                }
                 if tags.is_empty() {
                     return Ok(());
                 }

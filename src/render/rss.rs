@@ -35,7 +35,7 @@ const WORD_JOINER: char = '\u{2060}';
 /// would start a character reference (HTML §13.2.5.72: an ASCII letter or digit, or `#`,
 /// follows). A reader that renders HTML then shows those characters as text, one that does not
 /// shows the text as written, and the joiner itself shows in neither.
-fn plain_text(text: &str) -> String {
+pub(crate) fn plain_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -129,7 +129,7 @@ pub(crate) fn write_channel(channel: &Channel, w: &mut dyn Write) -> Result<(), 
 fn item(site: &Site, index: usize, html: &str) -> Item {
     let event = &site.events()[index];
     Item {
-        title: Some(plain_text(&event.title)),
+        title: Some(plain_text(&event.feed_title())),
         link: Some(site.permalink(event)),
         description: Some(html.to_string()),
         guid: Some(Guid {

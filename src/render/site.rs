@@ -1,7 +1,9 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
 //! same four for each tag under `tags/<tag-slug>/`; the subscription list of all those feeds,
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
-//! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`.
+//! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`;
+//! and, once an event has a correction, the corrections log:
+//! `corrections/{rss.xml,atom.xml,feed.json,index.html}`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +22,13 @@ pub enum Format {
     /// The OPML 2.0 subscription list of the collection's feed and every tag's feed (see
     /// [`super::opml`]); its view is the collection's.
     Opml,
+    /// The corrections log as RSS 2.0 (see [`super::corrections`]); its view holds the events
+    /// with corrections.
+    CorrectionsRss,
+    /// The corrections log as Atom 1.0.
+    CorrectionsAtom,
+    /// The corrections log as JSON Feed 1.1.
+    CorrectionsJsonFeed,
     /// RSS archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
     RssArchive(usize),
     /// Atom archive page n, from 1 for the oldest (RFC 5005; see [`super::archive`]).
@@ -38,6 +47,8 @@ pub enum Page {
     Tag,
     /// `tags/index.html`: every tag, with its count and its feeds and calendar to subscribe to.
     Tags,
+    /// `corrections/index.html`: every correction, newest first, with the log's feeds.
+    Corrections,
 }
 
 /// The file name of a timeline page inside its directory.
@@ -58,9 +69,15 @@ impl Format {
     /// The media type, as served over HTTP.
     pub fn media_type(self) -> &'static str {
         match self {
-            Format::Rss | Format::RssArchive(_) => "application/rss+xml; charset=utf-8",
-            Format::Atom | Format::AtomArchive(_) => "application/atom+xml; charset=utf-8",
-            Format::JsonFeed => "application/feed+json; charset=utf-8",
+            Format::Rss | Format::RssArchive(_) | Format::CorrectionsRss => {
+                "application/rss+xml; charset=utf-8"
+            }
+            Format::Atom | Format::AtomArchive(_) | Format::CorrectionsAtom => {
+                "application/atom+xml; charset=utf-8"
+            }
+            Format::JsonFeed | Format::CorrectionsJsonFeed => {
+                "application/feed+json; charset=utf-8"
+            }
             Format::Ical => "text/calendar; charset=utf-8",
             Format::Html(_) => "text/html; charset=utf-8",
             // OPML has no registered media type, and OPML 2.0 names none: `text/x-opml` is the
@@ -82,7 +99,13 @@ impl Format {
             | Format::RssArchive(_)
             | Format::AtomArchive(_)
             | Format::Opml => true,
-            Format::JsonFeed | Format::Ical => false,
+            // The log's entries link to the events' permalinks only, on the year pages every
+            // event has.
+            Format::JsonFeed
+            | Format::Ical
+            | Format::CorrectionsRss
+            | Format::CorrectionsAtom
+            | Format::CorrectionsJsonFeed => false,
         }
     }
 
@@ -92,8 +115,9 @@ impl Format {
         let format = match self {
             Format::Html(_) => return PAGE_FILE,
             Format::Opml => return OPML_FILE,
-            Format::RssArchive(_) => Format::Rss,
-            Format::AtomArchive(_) => Format::Atom,
+            Format::RssArchive(_) | Format::CorrectionsRss => Format::Rss,
+            Format::AtomArchive(_) | Format::CorrectionsAtom => Format::Atom,
+            Format::CorrectionsJsonFeed => Format::JsonFeed,
             other => other,
         };
         Format::FEEDS_AND_CALENDAR
@@ -179,6 +203,22 @@ pub fn tags_view(collection: &Collection) -> View {
     }
 }
 
+/// The corrections log's view: the events with at least one correction (chronological), or
+/// none when no event has one, and then the log is not written.
+pub fn corrections_view(collection: &Collection) -> Option<View> {
+    let events: Vec<usize> = (collection.events.iter().enumerate())
+        .filter(|(_, event)| !event.corrections.is_empty())
+        .map(|(index, _)| index)
+        .collect();
+    let settings = &collection.settings;
+    (!events.is_empty()).then(|| View {
+        title: format!("{}: corrections", settings.title),
+        description: format!("Every correction to {}, newest first", settings.title),
+        home_path: super::corrections::HOME.to_string(),
+        events,
+    })
+}
+
 /// One view per year that has events (ascending): the events whose date starts in that year
 /// in their own time zone, the year named by [`crate::model::When::year`] and so by permalinks.
 pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
@@ -202,8 +242,9 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
 }
 
 /// Every file `build` writes, in a stable order: the collection's feeds, front page and
-/// subscription list, the page of every tag, each tag's feeds and page, each year's page, then
-/// the collection's feed archive pages.
+/// subscription list, the page of every tag, each tag's feeds and page, each year's page, the
+/// collection's feed archive pages, then the corrections log's feeds and page (when an event
+/// has a correction).
 pub fn outputs(collection: &Collection) -> Vec<Output> {
     let feeds_and_page = |view: Arc<View>, page: Page| {
         let formats = Format::FEEDS_AND_CALENDAR
@@ -253,5 +294,27 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
         )
         .chain(years)
         .chain(super::archive::outputs(collection))
+        .chain(corrections_outputs(collection))
         .collect()
+}
+
+/// The corrections log's feeds and page, or none when no event has a correction.
+fn corrections_outputs(collection: &Collection) -> Vec<Output> {
+    let Some(view) = corrections_view(collection) else {
+        return Vec::new();
+    };
+    let view = Arc::new(view);
+    [
+        Format::CorrectionsRss,
+        Format::CorrectionsAtom,
+        Format::CorrectionsJsonFeed,
+        Format::Html(Page::Corrections),
+    ]
+    .into_iter()
+    .map(|format| Output {
+        path: view.path(format),
+        format,
+        view: Arc::clone(&view),
+    })
+    .collect()
 }

@@ -822,6 +822,10 @@ mod tests {
         path
     }
 
+    /// The sample's event with a correction, and the correction as written.
+    const SECOND_TRANSFER: &str = "2025/08-12-second-cartel-transfer.md";
+    const SAMPLE_CORRECTION: &str = "[[corrections]]\ndate = 2025-08-14T11:40:00-06:00\nnote = \"An earlier version of this entry counted Rafael Caro Quintero among the 26 people sent on 12 August. He was sent in the first transfer, on 27 February 2025, with 28 others.\"\n";
+
     /// Each field of an event changed in turn (and each change kept for the next), with archive
     /// pages in the build: after each rebuild, serve's folder equals a fresh build, so every
     /// output the plan left alone still holds the right bytes, and every index entry agrees.
@@ -844,6 +848,28 @@ mod tests {
             (TARIFF, "location", Some("\"Washington, D.C.\"")),
             (TARIFF, "tags", Some("[\"tariffs\", \"security\"]")),
             (TARIFF, "status", Some("\"tentative\"")),
+            // Corrections: the log gains an event, then one of the same second as another's
+            // (the log moves one a second), then a second correction of the first event.
+            (
+                TARIFF,
+                "corrections",
+                Some("[{ date = 2025-09-04T10:00:00-06:00, note = \"First *note*.\" }]"),
+            ),
+            (
+                other,
+                "corrections",
+                Some("[{ date = 2025-09-04T10:00:00-06:00, note = \"Same second.\" }]"),
+            ),
+            (
+                TARIFF,
+                "corrections",
+                Some("[{ date = 2025-09-04T10:00:00-06:00, note = \"First *note*.\" }, { date = 2025-09-05T10:00:00-06:00, note = \"Second.\" }]"),
+            ),
+            (TARIFF, "retraction", Some("\"It did not happen.\"")),
+            // The sample's own correction goes, then the others: the log is no longer written.
+            (SECOND_TRANSFER, "corrections", None),
+            (other, "corrections", None),
+            (TARIFF, "corrections", None),
             // The same instant as another event's: one of the two moves a second.
             (TARIFF, "updated", Some("2025-08-13T11:20:00-06:00")),
             (TARIFF, "published", Some("2025-08-01T10:00:00Z")),
@@ -858,7 +884,20 @@ mod tests {
             (TARIFF, "published", None),
         ];
         for &(relative, key, value) in changes {
-            let path = if key == "publisher" {
+            let path = if key == "retraction" {
+                // With its status, or the event would have an error.
+                edit(
+                    tmp.path(),
+                    relative,
+                    "status = \"tentative\"",
+                    &format!(
+                        "status = \"retracted\"\nretraction = {}",
+                        value.expect("a value")
+                    ),
+                )
+            } else if relative == SECOND_TRANSFER {
+                edit(tmp.path(), relative, SAMPLE_CORRECTION, "")
+            } else if key == "publisher" {
                 edit(
                     tmp.path(),
                     relative,

@@ -41,6 +41,12 @@ fn sample_outputs_match_snapshots() {
         project.read("public/tags/extradition/rss.xml")
     );
     insta::assert_snapshot!("sample_feeds.opml", project.read("public/feeds.opml"));
+    for name in ["rss.xml", "atom.xml", "feed.json"] {
+        insta::assert_snapshot!(
+            format!("sample_corrections_{name}"),
+            project.read(&format!("public/corrections/{name}"))
+        );
+    }
 }
 
 #[test]

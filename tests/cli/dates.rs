@@ -173,6 +173,40 @@ fn unique_updated_moved_into_year_10000_is_refused_not_a_panic() {
     );
 }
 
+/// An entry dated by its newest correction is reported there; so is a correction the
+/// corrections log would move past the range, even within one event.
+#[test]
+fn corrections_moved_past_9999_are_refused_at_their_date() {
+    let corrected = "title = \"E\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\n\
+                     [[corrections]]\ndate = 9999-12-31T23:59:59Z\nnote = \"N\"";
+    let project = collection(&[("a", corrected), ("b", corrected)]);
+    refused_everywhere(
+        &project,
+        &[
+            "events/b.md:6:8: error: correction date (9999-12-31T23:59:59Z) is another \
+           correction's too: the corrections log would move it to +10000-01-01T00:00:00Z (no \
+           two entries share an updated time), after 9999-12-31T23:59:59Z, the last instant \
+           every output can hold",
+            "events/b.md:6:8: error: correction date (9999-12-31T23:59:59Z) is another entry's \
+           too: feeds would move it to +10000-01-01T00:00:00Z (no two entries share an updated \
+           time), after 9999-12-31T23:59:59Z, the last instant every output can hold",
+        ],
+    );
+    let twice = "title = \"E\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\n\
+                 [[corrections]]\ndate = 9999-12-31T23:59:59Z\nnote = \"N\"\n\
+                 [[corrections]]\ndate = 9999-12-31T23:59:59Z\nnote = \"M\"";
+    let project = collection(&[("a", twice)]);
+    refused_everywhere(
+        &project,
+        &[
+            "events/a.md:6:8: error: correction date (9999-12-31T23:59:59Z) is another \
+           correction's too: the corrections log would move it to +10000-01-01T00:00:00Z (no \
+           two entries share an updated time), after 9999-12-31T23:59:59Z, the last instant \
+           every output can hold",
+        ],
+    );
+}
+
 #[test]
 fn entry_dated_by_published_is_reported_at_published_when_moved_past_9999() {
     let front_matter = "title = \"E\"\ndate = 2025-01-01\npublished = 9999-12-31T23:59:59+00:00";

@@ -90,6 +90,12 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
         ("settings_unknown_field", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimzone = \"UTC\"\n")),
         ("settings_without_id", settings("title = \"T\"\nbase_url = \"https://example.org/\"\n")),
         ("template_syntax", vec![("events/templates/index.html", "{{ e.year }\n".into())]),
+        ("correction_without_note", with("[[corrections]]\ndate = 2025-09-04T10:00:00Z")),
+        ("correction_before_published", with("[[corrections]]\ndate = 2025-09-01T10:00:00Z\nnote = \"Fixed.\"")),
+        ("updated_before_a_correction", with("updated = 2025-09-04T10:00:00Z\n[[corrections]]\ndate = 2025-09-05T10:00:00Z\nnote = \"Fixed.\"")),
+        ("retracted_without_a_note", with("status = \"retracted\"\nupdated = 2025-09-04T10:00:00Z")),
+        ("retraction_without_the_status", with("retraction = \"It did not happen.\"")),
+        ("retracted_without_updated", with("status = \"retracted\"\nretraction = \"It did not happen.\"")),
         ("id_from_a_file_name_with_a_space", vec![("events/a b.md", event(FINE))]),
         ("id_from_a_file_name_taken_by_the_pages", vec![("events/timeline.md", event(FINE))]),
     ]
@@ -330,7 +336,7 @@ fn json_of_a_suggestion() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(out.stdout).expect("UTF-8"),
-        "{\"path\":\"events/e.md\",\"line\":5,\"column\":1,\"end_line\":5,\"end_column\":9,\"severity\":\"error\",\"code\":\"unknown-field\",\"message\":\"unknown field `loaction` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources)\",\"suggestion\":\"location\"}\n"
+        "{\"path\":\"events/e.md\",\"line\":5,\"column\":1,\"end_line\":5,\"end_column\":9,\"severity\":\"error\",\"code\":\"unknown-field\",\"message\":\"unknown field `loaction` (fields: title, date, end, timezone, location, tags, status, published, updated, id, draft, sources, corrections, retraction)\",\"suggestion\":\"location\"}\n"
     );
 }
 

@@ -76,6 +76,61 @@ fn csv_round_trips_through_a_csv_reader() {
     assert!(tags.contains(&"extradition".to_string()));
 }
 
+/// Corrections (newest first, each with its written date and Markdown note) and a retraction
+/// survive both exports.
+#[test]
+fn jsonl_and_csv_hold_corrections_and_the_retraction() {
+    let project = Project::fixture("corrections");
+    let jsonl = project.ok(&["export", "--format", "jsonl"]);
+    let events: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    let by_id = |id: &str| {
+        events
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let corrected = by_id("corrected-twice");
+    assert_eq!(
+        corrected["corrections"][0]["date"],
+        "2025-09-05T09:30:00-06:00"
+    );
+    assert_eq!(
+        corrected["corrections"][1]["date"],
+        "2025-09-04T08:15:00-06:00"
+    );
+    assert_eq!(
+        corrected["corrections"][1]["note"],
+        "An earlier version gave the wrong minister; it was the *foreign* minister."
+    );
+    assert_eq!(corrected["retraction"], serde_json::Value::Null);
+    let retracted = by_id("retracted");
+    assert_eq!(retracted["status"], "retracted");
+    assert!(retracted["retraction"]
+        .as_str()
+        .unwrap()
+        .starts_with("A <b>bold</b> claim;"));
+
+    let csv = project.ok(&["export", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (corrections, retraction) = (column("corrections"), column("retraction"));
+    for row in reader.records().map(Result::unwrap) {
+        let event = by_id(&row[0]);
+        let read: serde_json::Value = serde_json::from_str(&row[corrections]).unwrap();
+        assert_eq!(read, event["corrections"], "{}", &row[0]);
+        assert_eq!(
+            &row[retraction],
+            event["retraction"].as_str().unwrap_or(""),
+            "{}",
+            &row[0]
+        );
+    }
+}
+
 #[test]
 fn since_and_until_filter_by_calendar_day() {
     let project = Project::fixture("sample");

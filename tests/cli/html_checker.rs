@@ -1,6 +1,6 @@
 //! Every timeline page checked by the Nu Html Checker (the W3C's HTML validator, npm
 //! `vnu-jar`, run on Debian's `default-jre-headless`; `.ci/install-tools.sh` installs both):
-//! no error and no warning. The pages of the sample, of the `pages` fixture, of the hostile
+//! no error and no warning. The pages of the sample, of the `pages` and `corrections` fixtures, of the hostile
 //! collection and of a generated corpus are checked in one run, so Java starts once.
 
 use std::path::{Path, PathBuf};
@@ -84,12 +84,13 @@ fn kinds(problems: &[(String, String)]) -> Vec<String> {
 fn every_page_passes_the_nu_html_checker() {
     let sample = Project::fixture("sample");
     let fixture = Project::fixture("pages");
+    let corrections = Project::fixture("corrections");
     let hostile = Project::empty();
     hostile::write_collection(&hostile.events(), 2000, 300);
     let generated = Project::empty();
     corpus::generate(2000, &generated.events()).expect("corpus written");
     let mut files = Vec::new();
-    for project in [&sample, &fixture, &hostile, &generated] {
+    for project in [&sample, &fixture, &corrections, &hostile, &generated] {
         project.ok(&["build", "--quiet"]);
         files.extend(pages(&project.public()));
     }

@@ -40,12 +40,16 @@ fn collection_title(project: &Project) -> String {
     feed["title"].as_str().expect("title").to_string()
 }
 
-/// Every subscription the build offers: the collection's feed and each tag's (each folder
-/// holding an `atom.xml` beside a `feed.json`), read from what the build wrote, not from the list.
+/// Every subscription the build offers: the collection's feed, the corrections log's when it
+/// was written, and each tag's (each folder holding an `atom.xml` beside a `feed.json`), read
+/// from what the build wrote, not from the list.
 fn expected(project: &Project) -> Vec<Subscription> {
     let base = base_url(project);
     let folder = format!("{}: tags", collection_title(project));
     let mut homes = vec![String::new()];
+    if project.public().join("corrections/atom.xml").is_file() {
+        homes.push("corrections/".to_string());
+    }
     let tags = project.public().join("tags");
     if tags.is_dir() {
         for entry in std::fs::read_dir(&tags).expect("read tags/") {
@@ -68,7 +72,7 @@ fn expected(project: &Project) -> Vec<Subscription> {
                 url: format!("{base}{home}atom.xml"),
                 title: feed["title"].as_str().expect("title").to_string(),
                 page: feed["home_page_url"].as_str().expect("page").to_string(),
-                folder: (!home.is_empty()).then(|| folder.clone()),
+                folder: home.starts_with("tags/").then(|| folder.clone()),
             }
         })
         .collect();

@@ -34,7 +34,7 @@ events/a.md:4:12: error: unknown time zone '\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J' (us
 4 | timezone = \"\\u001b]0;PWNED\\u0007\\u001b[2J\"
   |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
-events/a.md:5:10: error: unknown status '\\u{1b}[31mred' (use one of: confirmed, tentative, cancelled)
+events/a.md:5:10: error: unknown status '\\u{1b}[31mred' (use one of: confirmed, tentative, cancelled, retracted)
   |
 5 | status = \"\\u001b[31mred\"
   |          ^^^^^^^^^^^^^^^

@@ -116,6 +116,42 @@ def event_uuid(config, event):
     return str(uuid.uuid5(uuid.NAMESPACE_URL, collection + "events/" + event["id"]))
 
 
+def collection_name(config, relative):
+    collection = config["id"] if config["id"].endswith("/") else config["id"] + "/"
+    return collection + relative
+
+
+def correction_uuid(config, event, correction):
+    """uuid5 (URL namespace) of `<collection id>corrections/<event id>/<instant>`, the instant
+    the correction's date in UTC, RFC 3339 to the second with a Z."""
+    moment = parse_datetime(correction["date"]).astimezone(timezone.utc)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(uuid.uuid5(uuid.NAMESPACE_URL,
+                          collection_name(config, f"corrections/{event['id']}/{stamp}")))
+
+
+def shown_title(event):
+    """The entry title feeds show: a retracted event's says so first."""
+    if event.get("status") == "retracted":
+        return "Retracted: " + event["title"]
+    return event["title"]
+
+
+def calendar_summary(event):
+    """The SUMMARY calendars show: a retracted event's carries its note (the fixtures' notes
+    hold no Markdown syntax, so the note's text is its words, one space apart)."""
+    if event.get("status") == "retracted":
+        return f"Retracted: {event['title']} ({' '.join(event['retraction'].split())})"
+    return event["title"]
+
+
+def effective_updated(config, event):
+    """`updated` as written, moved to the newest correction's date when that is later."""
+    dates = [instant(config, event, event["updated"])] if event.get("updated") else []
+    dates += [instant(config, event, c["date"]) for c in event.get("corrections", [])]
+    return max(dates) if dates else None
+
+
 def event_link(config, event):
     return f"{config['base_url']}years/{event['date'][:4]}/#{event['id']}"
 
@@ -287,8 +323,8 @@ def check_entries(report, where, config, scope, entries):
                             f"id {entry['id']!r} is not urn:uuid:<uuid5> of any event in scope"):
             continue
         at = f"{where} entry {n} ({event['id']})"
-        report.check(entry["title"] == event["title"], at,
-                     f"title {entry['title']!r} != event title {event['title']!r}")
+        report.check(entry["title"] == shown_title(event), at,
+                     f"title {entry['title']!r} != event title {shown_title(event)!r}")
         report.check(entry["link"] == event_link(config, event), at,
                      f"link {entry['link']!r} != {event_link(config, event)!r}")
         report.check(set(entry["tags"]) == set(event["tags"]), at,
@@ -301,10 +337,10 @@ def check_entries(report, where, config, scope, entries):
         # RSS items have no updated date; the key is absent for them.
         if "updated" in entry and report.check(entry["updated"] is not None, at,
                                                "updated missing or unparseable"):
-            if event.get("updated"):
+            want = effective_updated(config, event)
+            if want is not None:
                 # Entries that would share one <updated> (the validator's DuplicateUpdated) are
                 # moved apart by whole seconds, never earlier, at most one second per event.
-                want = instant(config, event, event["updated"])
                 spread = timedelta(seconds=config["event_count"])
                 # Subtracted, not added: want + spread can overflow datetime near 9999-12-31.
                 report.check(timedelta(0) <= entry["updated"] - want <= spread, at,
@@ -506,8 +542,24 @@ def expected_all_day(event):
 
 
 def check_ics_event(report, at, config, event, vevent):
-    report.check(str(vevent.get("SUMMARY", "")) == event["title"], at,
-                 f"SUMMARY {str(vevent.get('SUMMARY', ''))!r} != title {event['title']!r}")
+    want = calendar_summary(event)
+    report.check(str(vevent.get("SUMMARY", "")) == want, at,
+                 f"SUMMARY {str(vevent.get('SUMMARY', ''))!r} != {want!r}")
+    description = str(vevent.get("DESCRIPTION", ""))
+    corrected = description.count("\n\nCorrected ")
+    report.check(corrected == len(event.get("corrections", [])), at,
+                 f"DESCRIPTION shows {corrected} corrections, the event has {len(event.get('corrections', []))}")
+    if event.get("status") == "retracted":
+        report.check(str(vevent.get("STATUS", "")) == "CANCELLED", at, "a retracted event is not CANCELLED")
+        report.check(description.startswith("Retracted: "), at, "DESCRIPTION does not open with the retraction")
+    updated = effective_updated(config, event)
+    modified = vevent.get("LAST-MODIFIED")
+    if updated is not None and report.check(modified is not None, at, "LAST-MODIFIED missing"):
+        report.check(modified.dt == updated, at,
+                     f"LAST-MODIFIED {modified.dt.isoformat()} != updated {updated.isoformat()}")
+    sequence = int(vevent.get("SEQUENCE", 0))
+    if event.get("corrections") or event.get("retraction"):
+        report.check(sequence > 0, at, "SEQUENCE is 0 for a corrected or retracted event")
     if event.get("location"):
         report.check(str(vevent.get("LOCATION", "")) == event["location"], at,
                      f"LOCATION {str(vevent.get('LOCATION', ''))!r} != {event['location']!r}")
@@ -641,8 +693,8 @@ def check_icaljs(report, where, path, scope, by_uid):
         event = by_uid.get(uid)
         if event is None:
             continue
-        report.check(summary == event["title"], f"{at} VEVENT {n} ({event['id']})",
-                     f"summary {summary!r} != title {event['title']!r}")
+        report.check(summary == calendar_summary(event), f"{at} VEVENT {n} ({event['id']})",
+                     f"summary {summary!r} != {calendar_summary(event)!r}")
         report.check(all_day == expected_all_day(event), f"{at} VEVENT {n} ({event['id']})",
                      f"all-day is {all_day}, expected {expected_all_day(event)} for date {event['date']!r}")
 
@@ -708,6 +760,50 @@ def check_archives(report, public, config, events):
                      f"entries, expected every one of the {len(want)} events")
 
 
+def check_corrections_log(report, public, config, events):
+    """corrections/{rss.xml,atom.xml,feed.json}: one entry per correction (the newest
+    feed_limit), newest first, each under its own uuid5 id, titled after its event and linking
+    to the event's permalink. No log when no event has a correction."""
+    log = public / "corrections"
+    expected = {}
+    for event in events:
+        for correction in event.get("corrections", []):
+            expected["urn:uuid:" + correction_uuid(config, event, correction)] = (event, correction)
+    if not expected:
+        report.check(not log.exists(), "corrections", "a log without corrections")
+        return
+    count = min(len(expected), config["feed_limit"])
+    for name in ("rss.xml", "atom.xml", "feed.json"):
+        where = "corrections/" + name
+        path = log / name
+        if not report.check(path.is_file(), where, "missing"):
+            continue
+        if name == "feed.json":
+            items = json.loads(path.read_text(encoding="utf-8"))["items"]
+            entries = [(i["id"], i["title"], i["url"], parse_datetime(i["date_published"])) for i in items]
+        else:
+            parsed = feedparser.parse(path.read_bytes())
+            report.check(not parsed.bozo, where, f"bozo: {parsed.get('bozo_exception')}")
+            entries = [(e.get("id"), shown_text(e.get("title"), e.get("title_detail")), e.get("link"),
+                        struct_to_dt(e.get("published_parsed"))) for e in parsed.entries]
+        report.check(len(entries) == count, where, f"{len(entries)} entries, expected {count}")
+        ids = [e[0] for e in entries]
+        report.check(len(ids) == len(set(ids)), where, "duplicate ids")
+        dates = [e[3] for e in entries]
+        report.check(all(a > b for a, b in zip(dates, dates[1:])), where,
+                     "entries are not newest first, each at its own second")
+        for n, (id_, title, link, published) in enumerate(entries, 1):
+            at = f"{where} entry {n}"
+            if not report.check(id_ in expected, at, f"id {id_!r} is no correction's uuid5"):
+                continue
+            event, correction = expected[id_]
+            report.check(title == "Correction: " + event["title"], at, f"title {title!r}")
+            report.check(link == event_link(config, event), at, f"link {link!r} != the event's permalink")
+            written = parse_datetime(correction["date"])
+            report.check(timedelta(0) <= published - written <= timedelta(seconds=len(expected)), at,
+                         f"published {published.isoformat()} is not the correction's date {written.isoformat()}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--public", required=True, type=Path, help="the folder chronicle build wrote")
@@ -732,6 +828,11 @@ def main(argv=None):
                     check(report, where, path, config, scope)
                 except Exception as err:  # a file shaped so oddly that a check broke is a failure too
                     report.fail(where, f"checker error {type(err).__name__}: {err}")
+
+    try:
+        check_corrections_log(report, args.public, config, events)
+    except Exception as err:  # as above: a checker that breaks is a failure, not a pass
+        report.fail("corrections", f"checker error {type(err).__name__}: {err}")
 
     try:
         check_archives(report, args.public, config, events)

@@ -160,7 +160,10 @@ pub fn collection(dir: &Path) {
             | Format::Atom
             | Format::JsonFeed
             | Format::RssArchive(_)
-            | Format::AtomArchive(_) => feed_rs::parser::parse(bytes.as_slice())
+            | Format::AtomArchive(_)
+            | Format::CorrectionsRss
+            | Format::CorrectionsAtom
+            | Format::CorrectionsJsonFeed => feed_rs::parser::parse(bytes.as_slice())
                 .map(drop)
                 .map_err(|e| e.to_string()),
             Format::Ical => ical::IcalParser::new(bytes.as_slice())
