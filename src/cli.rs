@@ -57,6 +57,15 @@ pub enum Command {
     ///
     /// Example: chronicle export --format ics --tag security --since 2025-09 -o security.ics
     Export(ExportArgs),
+    /// Add events from files in other formats: chronicle's own jsonl and csv exports
+    ///
+    /// Writes one event file per event read, checked by check's rules first: nothing is
+    /// written if any input has a problem (each reported as FILE:LINE: message). Never
+    /// overwrites an event file; --update replaces only files import wrote before, under the
+    /// same id. Prints each file written.
+    ///
+    /// Example: chronicle import events.jsonl --events events --dry-run
+    Import(ImportArgs),
     /// Show the events as a chronological table
     ///
     /// Example: chronicle list --since 2025-09-01 --until 2025-09-30
@@ -206,6 +215,33 @@ pub struct ExportArgs {
     /// pipe or link such as /dev/stdout is written through)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// JSON Lines, one object per event, as `export --format jsonl` writes it
+    Jsonl,
+    /// CSV with a header row, as `export --format csv` writes it
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files to import
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Their format [default: from each file's extension, else its content]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<ImportFormat>,
+    #[command(flatten)]
+    pub events: EventsArg,
+    /// Check everything and print the files that would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the files an earlier import wrote for events of the same id (their front matter
+    /// opens with the import comment); each is reported
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Args)]

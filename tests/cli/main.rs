@@ -20,6 +20,7 @@ mod harness;
 mod hostile;
 mod html_checker;
 mod ids;
+mod import;
 mod init;
 mod list;
 mod new;

@@ -1,0 +1,134 @@
+//! Import stage: files in other formats -> new event files in the collection.
+//!
+//! Each format has its reader (one file each), which turns an input file into [`Imported`]
+//! events, each with the line it was read from. [`stage`] is the one path every format shares:
+//! it names the files, refuses to overwrite, writes them into a copy of the collection, runs
+//! `check` on that copy, and only then writes them into the collection, each atomically. An
+//! import is all or nothing: any problem in any input is reported as `FILE:LINE: message` and
+//! nothing is written.
+//!
+//! Readers only parse: they do no I/O and enforce none of an event file's rules, which are
+//! `check`'s, run on the files they become.
+
+mod csv;
+mod jsonl;
+pub mod record;
+pub mod stage;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+
+use crate::create::event::NewEvent;
+use crate::terminal::{escape, escape_path};
+
+pub use self::stage::{import, Action, Options, Outcome, Planned};
+
+/// The formats `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines, as `export --format jsonl` writes it.
+    Jsonl,
+    /// CSV with a header row, as `export --format csv` writes it.
+    Csv,
+}
+
+/// One event read from an input file, before it has a file name.
+#[derive(Debug)]
+pub struct Imported {
+    pub event: NewEvent,
+    /// The id the input gives it; else one is made from the title.
+    pub id: Option<String>,
+    /// The path (relative to the collection, `/`-separated) the input asks for; else
+    /// `YYYY/ID.md`.
+    pub path: Option<String>,
+}
+
+/// What a reader found at one line (1-based): an event, or why there is none.
+pub type Read = (usize, Result<Imported, String>);
+
+/// A problem in an input, at a line of it (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+    /// A warning does not stop the import.
+    pub warning: bool,
+}
+
+/// `FILE:LINE: message` (`FILE:LINE: warning: message`), escaped for the terminal.
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.warning { "warning: " } else { "" };
+        write!(
+            f,
+            "{}:{}: {kind}{}",
+            escape_path(&self.file),
+            self.line,
+            escape(&self.message)
+        )
+    }
+}
+
+/// The format of `file`: its extension's, else what its text starts with; `None` when neither
+/// tells.
+pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
+    let extension = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("jsonl" | "ndjson") => return Some(Format::Jsonl),
+        Some("csv") => return Some(Format::Csv),
+        _ => {}
+    }
+    let start = text.trim_start();
+    let first_line = start.lines().next().unwrap_or_default();
+    if start.starts_with('{') {
+        Some(Format::Jsonl)
+    } else if first_line.contains(',') && first_line.split(',').any(|c| c.trim() == "title") {
+        Some(Format::Csv)
+    } else {
+        None
+    }
+}
+
+/// Every event of one input's `text` in `format`, read in the collection's `zone`.
+pub fn read(format: Format, text: &str, zone: Tz) -> Vec<Read> {
+    match format {
+        Format::Jsonl => jsonl::read_jsonl(text, zone),
+        Format::Csv => csv::read_csv(text, zone),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extension_or_the_text_tells_the_format() {
+        for (name, text, format) in [
+            ("a.jsonl", "", Some(Format::Jsonl)),
+            ("a.NDJSON", "", Some(Format::Jsonl)),
+            ("a.csv", "{", Some(Format::Csv)),
+            ("a.txt", "\n {\"title\":1}", Some(Format::Jsonl)),
+            ("a", "id,title,date\n", Some(Format::Csv)),
+            ("a", "hello, world\n", None),
+            ("a", "", None),
+        ] {
+            assert_eq!(guess_format(Path::new(name), text), format, "{name} {text}");
+        }
+    }
+
+    #[test]
+    fn problems_show_as_file_line_message() {
+        let problem = Problem {
+            file: "in\u{1b}.csv".into(),
+            line: 3,
+            message: "missing title".into(),
+            warning: false,
+        };
+        assert_eq!(problem.to_string(), "in\\u{1b}.csv:3: missing title");
+    }
+}

@@ -1,0 +1,333 @@
+//! `chronicle import`: a collection exported as jsonl or csv and imported into an empty one
+//! builds byte-identical outputs; hostile inputs are reported at their line and nothing is
+//! written; existing files are never overwritten, and `--update` replaces only imported ones.
+
+use std::fs;
+use std::path::Path;
+
+use crate::harness::{snapshot_dir, stderr, Project};
+
+const EPOCH: &str = "1756900000";
+
+/// A project holding `events/` made by `make`, and an empty `copy/` with its settings.
+fn with_copy(make: impl FnOnce(&Path)) -> Project {
+    let project = Project::empty();
+    make(&project.events());
+    fs::create_dir_all(project.path("copy")).expect("copy folder");
+    fs::copy(
+        project.events().join("chronicle.toml"),
+        project.path("copy/chronicle.toml"),
+    )
+    .expect("settings copied");
+    project
+}
+
+/// Every file `build` writes for the collection in `events` (into `out`), pinned in time.
+fn built(project: &Project, events: &str, out: &str) -> Vec<(String, Vec<u8>)> {
+    let status = project
+        .command(&["build", "--quiet", "--events", events, "--out", out])
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .status()
+        .expect("run build");
+    assert!(status.success(), "build {events}");
+    snapshot_dir(&project.path(out))
+}
+
+/// Exports `events/` as `format`, imports it into `copy/`, and compares the two builds.
+fn assert_round_trip(project: &Project, format: &str) {
+    let export = project.ok(&["export", "--format", format]);
+    let file = format!("export.{format}");
+    project.write(&file, &export);
+    project.ok(&["import", &file, "--events", "copy"]);
+    project.ok(&["check", "--events", "copy"]);
+    let original = built(project, "events", "public-original");
+    let imported = built(project, "copy", "public-imported");
+    assert_eq!(original.len(), imported.len(), "{format}: the same outputs");
+    for ((path, a), (other, b)) in original.iter().zip(&imported) {
+        assert_eq!(path, other, "{format}");
+        assert!(a == b, "{format}: {path} differs after the round trip");
+    }
+    // And again, into the result: the same export.
+    assert_eq!(
+        project.ok(&["export", "--format", format, "--events", "copy"]),
+        export,
+        "{format}: the imported collection exports as the original did"
+    );
+}
+
+#[test]
+fn sample_round_trips_through_jsonl_and_csv() {
+    for format in ["jsonl", "csv"] {
+        let project =
+            with_copy(|dir| crate::harness::copy_dir(&crate::harness::repo_path("events"), dir));
+        assert_round_trip(&project, format);
+    }
+}
+
+#[test]
+fn hostile_collection_round_trips_through_jsonl_and_csv() {
+    for format in ["jsonl", "csv"] {
+        let project = with_copy(|dir| {
+            crate::hostile::write_collection(dir, 48, 10);
+        });
+        assert_round_trip(&project, format);
+    }
+}
+
+#[test]
+fn generated_corpus_round_trips_through_jsonl_and_csv() {
+    for format in ["jsonl", "csv"] {
+        let project = with_copy(|dir| crate::corpus::generate(120, dir).expect("corpus written"));
+        assert_round_trip(&project, format);
+    }
+}
+
+/// A collection with its settings and no event.
+fn empty_collection() -> Project {
+    let project = Project::empty();
+    project.write(
+        "events/chronicle.toml",
+        "title = \"T\"\nbase_url = \"https://example.org/\"\ntimezone = \"America/Mexico_City\"\n",
+    );
+    project
+}
+
+fn import(project: &Project, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    project.chronicle(&all)
+}
+
+fn event_files(project: &Project) -> Vec<String> {
+    snapshot_dir(&project.events())
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.ends_with(".md"))
+        .collect()
+}
+
+#[test]
+fn a_wrong_type_is_reported_at_its_line_and_nothing_is_written() {
+    let project = empty_collection();
+    project.write(
+        "in.jsonl",
+        "{\"title\":\"Fine\",\"date\":\"2025-09-03\"}\n\n{\"title\":\"Bad\",\"date\":\"2025\",\"tags\":[\"a\",7]}\n{\"title\":\"No date\"}\n",
+    );
+    let out = import(&project, &["in.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "in.jsonl:3: tags[1]: invalid type: integer `7`, expected a string (column 42)\n\
+         in.jsonl:4: missing date\n\
+         nothing imported: 2 problems\n"
+    );
+    assert!(event_files(&project).is_empty(), "all or nothing");
+}
+
+#[test]
+fn check_rules_are_reported_at_the_input_line() {
+    let project = empty_collection();
+    project.write(
+        "in.jsonl",
+        "{\"title\":\"Ok\",\"date\":\"2025-09-03\",\"published\":\"2025-09-03T00:00:00Z\"}\n\
+         {\"title\":\"Bell\\u0007\",\"date\":\"2025-09-03\",\"published\":\"2025-09-03T00:00:00Z\"}\n\
+         {\"title\":\"Backwards\",\"date\":\"2025-09-03\",\"end\":\"2025-09-01\",\"published\":\"2025-09-03T00:00:00Z\"}\n",
+    );
+    let out = import(&project, &["in.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].starts_with("in.jsonl:2: title "), "{err}");
+    assert_eq!(
+        lines[1],
+        "in.jsonl:3: end (2025-09-01) is before date (2025-09-03)"
+    );
+    assert!(event_files(&project).is_empty());
+}
+
+#[test]
+fn hostile_csv_with_bom_crlf_quotes_and_line_breaks() {
+    let project = empty_collection();
+    let csv = "\u{feff}id,title,date,tags,body,published\r\n\
+               quoted,\"He said \"\"no\"\", then left\",2025-09-03,\"[\"\"a,b\"\",\"\"c\"\"]\",\"line one\r\n+++\r\nEND:VEVENT\r\n\",2025-09-03T10:00:00Z\r\n\
+               plain,Plain,2025-09,,,2025-09-03T10:00:00Z\r\n";
+    project.write("in.csv", csv);
+    let out = import(&project, &["in.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "wrote events/2025/quoted.md\nwrote events/2025/plain.md\n"
+    );
+    let jsonl = project.ok(&["export", "--format", "jsonl"]);
+    let events: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let quoted = events
+        .iter()
+        .find(|e| e["id"] == "quoted")
+        .expect("imported");
+    assert_eq!(quoted["title"], "He said \"no\", then left");
+    assert_eq!(quoted["tags"], serde_json::json!(["a,b", "c"]));
+    assert_eq!(quoted["body"], "line one\r\n+++\r\nEND:VEVENT\r\n");
+    let plain = events
+        .iter()
+        .find(|e| e["id"] == "plain")
+        .expect("imported");
+    assert_eq!(plain["date"], "2025-09");
+}
+
+#[test]
+fn csv_missing_a_column_or_a_cell() {
+    let project = empty_collection();
+    project.write("a.csv", "title,tags\r\nA,[]\r\n");
+    project.write(
+        "b.csv",
+        "title,date\r\nA,2025\r\nB\r\n\"C\r\nD\",2025\r\n\"unclosed,2025\r\n",
+    );
+    let out = import(&project, &["a.csv", "b.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "a.csv:1: missing column 'date'\n\
+         b.csv:3: the row has 1 cells where the header has 2\n\
+         b.csv:6: the row has 1 cells where the header has 2\n\
+         nothing imported: 3 problems\n"
+    );
+    assert!(event_files(&project).is_empty());
+}
+
+#[test]
+fn hostile_paths_and_ids_are_refused() {
+    let project = empty_collection();
+    project.write(
+        "in.jsonl",
+        "{\"title\":\"A\",\"date\":\"2025\",\"path\":\"../escape.md\"}\n\
+         {\"title\":\"B\",\"date\":\"2025\",\"path\":\"2025/.hidden.md\"}\n\
+         {\"title\":\"C\",\"date\":\"2025\",\"id\":\"../x\"}\n\
+         {\"title\":\"D\",\"date\":\"2025\",\"id\":\"d\"}\n\
+         {\"title\":\"E\",\"date\":\"2025\",\"id\":\"d\"}\n",
+    );
+    let out = import(&project, &["in.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "in.jsonl:1: path '../escape.md' must stay inside the collection folder (relative, no ..)\n\
+         in.jsonl:2: path '2025/.hidden.md' names a hidden file or folder, which check skips\n\
+         in.jsonl:3: id '../x' may only use ASCII letters, digits, '-', '_' and '.', and not start with '.'\n\
+         in.jsonl:5: id 'd' is also the id of the event at in.jsonl:4\n\
+         nothing imported: 4 problems\n"
+    );
+    assert!(!project.path("escape.md").exists());
+    assert!(event_files(&project).is_empty());
+}
+
+#[test]
+fn dry_run_prints_escaped_paths_and_writes_nothing() {
+    let project = empty_collection();
+    project.write(
+        "in.jsonl",
+        "{\"title\":\"A\",\"date\":\"2025-09-03\",\"path\":\"2025/a\\u001b[2J.md\",\"published\":\"2025-09-03T00:00:00Z\"}\n",
+    );
+    let out = import(&project, &["in.jsonl", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "would write events/2025/a\\u{1b}[2J.md\n"
+    );
+    assert_eq!(
+        stderr(&out),
+        "would import 1 event: 1 new, 0 replaced, 0 unchanged\n"
+    );
+    assert!(event_files(&project).is_empty());
+}
+
+#[test]
+fn existing_files_are_never_overwritten_and_update_replaces_only_imported_ones() {
+    let project = empty_collection();
+    project.write(
+        "events/2025/mine.md",
+        "+++\ntitle = \"Mine\"\ndate = 2025-01-01\npublished = 2025-01-01T00:00:00Z\n+++\nHand-written.\n",
+    );
+    let line = |title: &str| {
+        format!("{{\"id\":\"ours\",\"title\":\"{title}\",\"date\":\"2025-02-01\",\"published\":\"2025-02-01T00:00:00Z\"}}\n")
+    };
+    project.write("in.jsonl", &line("First"));
+    project.ok(&["import", "in.jsonl"]);
+    let first = project.read("events/2025/ours.md");
+
+    // Again: refused, the file untouched.
+    project.write("in.jsonl", &line("Second"));
+    let out = import(&project, &["in.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("in.jsonl:1: the collection has an event with id 'ours' (2025/ours.md); import never overwrites"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(project.read("events/2025/ours.md"), first);
+
+    // --update replaces the imported file and says so.
+    let out = import(&project, &["in.jsonl", "--update"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "replaced events/2025/ours.md\n"
+    );
+    assert!(project
+        .read("events/2025/ours.md")
+        .contains("title = \"Second\""));
+    let out = import(&project, &["in.jsonl", "--update"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "unchanged events/2025/ours.md\n"
+    );
+
+    // Never a hand-written file, nor one whose import line was deleted.
+    project.write(
+        "mine.jsonl",
+        "{\"id\":\"mine\",\"title\":\"Replaced?\",\"date\":\"2025-01-01\"}\n",
+    );
+    let out = import(&project, &["mine.jsonl", "--update"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("was not written by import"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(project
+        .read("events/2025/mine.md")
+        .contains("Hand-written."));
+
+    // A path that is taken by another event is refused too.
+    project.write(
+        "taken.jsonl",
+        "{\"id\":\"other\",\"title\":\"T\",\"date\":\"2025\",\"path\":\"2025/mine.md\"}\n",
+    );
+    let out = import(&project, &["taken.jsonl", "--update"]);
+    assert_eq!(
+        stderr(&out),
+        "taken.jsonl:1: 2025/mine.md already holds the event 'mine'; import never overwrites\n\
+         nothing imported: 1 problem\n"
+    );
+}
+
+#[test]
+fn a_clash_with_the_collection_is_found_by_check_and_nothing_is_written() {
+    let project = empty_collection();
+    project.write(
+        "events/2025/mine.md",
+        "+++\ntitle = \"Mine\"\ndate = 2025-01-01\ntags = [\"C\"]\npublished = 2025-01-01T00:00:00Z\n+++\n",
+    );
+    // Tags that would share a page with the collection's `C` (C++ has the slug c).
+    project.write(
+        "in.jsonl",
+        "{\"title\":\"A\",\"date\":\"2025\",\"tags\":[\"C++\"],\"published\":\"2025-01-01T00:00:00Z\"}\n\
+         {\"title\":\"B\",\"date\":\"2025\",\"published\":\"2025-01-01T00:00:00Z\"}\n",
+    );
+    let out = import(&project, &["in.jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("C++"), "{}", stderr(&out));
+    assert_eq!(event_files(&project), ["2025/mine.md"]);
+}
