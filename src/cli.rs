@@ -57,7 +57,7 @@ pub enum Command {
     ///
     /// Example: chronicle export --format ics --tag security --since 2025-09 -o security.ics
     Export(ExportArgs),
-    /// Add events from files in other formats: chronicle's own jsonl and csv exports
+    /// Add events from files in other formats: chronicle's jsonl and csv exports, iCalendar
     ///
     /// Writes one event file per event read, checked by check's rules first: nothing is
     /// written if any input has a problem (each reported as FILE:LINE: message). Never
@@ -223,6 +223,8 @@ pub enum ImportFormat {
     Jsonl,
     /// CSV with a header row, as `export --format csv` writes it
     Csv,
+    /// iCalendar (RFC 5545): every VEVENT; recurring events are refused
+    Ics,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         from: args.from.map(|format| match format {
             ImportFormat::Jsonl => Format::Jsonl,
             ImportFormat::Csv => Format::Csv,
+            ImportFormat::Ics => Format::Ics,
         }),
         events: args.events.events.clone(),
         update: args.update,

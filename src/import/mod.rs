@@ -11,6 +11,7 @@
 //! `check`'s, run on the files they become.
 
 mod csv;
+mod ics;
 mod jsonl;
 pub mod record;
 pub mod stage;
@@ -32,6 +33,8 @@ pub enum Format {
     Jsonl,
     /// CSV with a header row, as `export --format csv` writes it.
     Csv,
+    /// iCalendar (RFC 5545): every VEVENT.
+    Ics,
 }
 
 /// One event read from an input file, before it has a file name.
@@ -43,6 +46,9 @@ pub struct Imported {
     /// The path (relative to the collection, `/`-separated) the input asks for; else
     /// `YYYY/ID.md`.
     pub path: Option<String>,
+    /// What the reader had to decide that the user should know (a floating time read in the
+    /// collection's zone): reported as warnings at the event's line.
+    pub notes: Vec<String>,
 }
 
 /// What a reader found at one line (1-based): an event, or why there is none.
@@ -81,11 +87,14 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
     match extension.as_deref() {
         Some("jsonl" | "ndjson") => return Some(Format::Jsonl),
         Some("csv") => return Some(Format::Csv),
+        Some("ics" | "ical" | "icalendar") => return Some(Format::Ics),
         _ => {}
     }
     let start = text.trim_start();
     let first_line = start.lines().next().unwrap_or_default();
-    if start.starts_with('{') {
+    if first_line.trim().eq_ignore_ascii_case("BEGIN:VCALENDAR") {
+        Some(Format::Ics)
+    } else if start.starts_with('{') {
         Some(Format::Jsonl)
     } else if first_line.contains(',') && first_line.split(',').any(|c| c.trim() == "title") {
         Some(Format::Csv)
@@ -94,11 +103,24 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
     }
 }
 
-/// Every event of one input's `text` in `format`, read in the collection's `zone`.
-pub fn read(format: Format, text: &str, zone: Tz) -> Vec<Read> {
+/// Every event of one input's `bytes` (a UTF-8 BOM already dropped) in `format`, read in the
+/// collection's `zone`. Text formats must be UTF-8; a calendar is unfolded before it is decoded,
+/// as a fold may split a character.
+pub fn read(format: Format, bytes: &[u8], zone: Tz) -> Vec<Read> {
+    let text = match (format, std::str::from_utf8(bytes)) {
+        (Format::Ics, _) => return ics::read_ics(bytes, zone),
+        (_, Ok(text)) => text,
+        (_, Err(err)) => {
+            let valid = &bytes[..err.valid_up_to()];
+            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+            let byte = bytes[err.valid_up_to()];
+            return vec![(line, Err(format!("not valid UTF-8 (byte 0x{byte:02x})")))];
+        }
+    };
     match format {
         Format::Jsonl => jsonl::read_jsonl(text, zone),
         Format::Csv => csv::read_csv(text, zone),
+        Format::Ics => unreachable!("a calendar is read from its bytes above"),
     }
 }
 
@@ -115,6 +137,8 @@ mod tests {
             ("a.txt", "\n {\"title\":1}", Some(Format::Jsonl)),
             ("a", "id,title,date\n", Some(Format::Csv)),
             ("a", "hello, world\n", None),
+            ("a.ICS", "", Some(Format::Ics)),
+            ("a", "BEGIN:VCALENDAR\r\n", Some(Format::Ics)),
             ("a", "", None),
         ] {
             assert_eq!(guess_format(Path::new(name), text), format, "{name} {text}");

@@ -113,6 +113,7 @@ impl Record {
             event,
             id: self.id,
             path: self.path,
+            notes: Vec::new(),
         })
     }
 }

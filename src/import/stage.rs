@@ -107,13 +107,8 @@ pub fn import(options: &Options) -> anyhow::Result<Outcome> {
     let mut entries = Vec::new();
     for file in &options.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let text = match load::decode(file, bytes) {
-            Ok(text) => text,
-            Err(diag) => {
-                problems.push(problem(file, diag.line, diag.message));
-                continue;
-            }
-        };
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let text = String::from_utf8_lossy(bytes);
         let Some(format) = options.from.or_else(|| guess_format(file, &text)) else {
             problems.push(problem(
                 file,
@@ -122,7 +117,7 @@ pub fn import(options: &Options) -> anyhow::Result<Outcome> {
             ));
             continue;
         };
-        for (line, read) in read(format, &text, settings.timezone) {
+        for (line, read) in read(format, bytes, settings.timezone) {
             match read {
                 Ok(imported) => entries.push((file, line, imported)),
                 Err(message) => problems.push(problem(file, line, message)),
@@ -132,7 +127,13 @@ pub fn import(options: &Options) -> anyhow::Result<Outcome> {
     let existing = existing_files(dir)?;
     let mut namer = Namer::new(dir, &existing, options.update);
     let mut planned = Vec::new();
-    for (file, line, imported) in entries {
+    let mut notes = Vec::new();
+    for (file, line, mut imported) in entries {
+        for note in std::mem::take(&mut imported.notes) {
+            let mut warning = problem(file, line, note);
+            warning.warning = true;
+            notes.push(warning);
+        }
         match namer.plan(imported, file, line) {
             Ok(plan) => planned.push(plan),
             Err(message) => problems.push(problem(file, line, message)),
@@ -152,6 +153,7 @@ pub fn import(options: &Options) -> anyhow::Result<Outcome> {
     }
     let (mut problems, diagnostics, mut warnings) = check_staged(dir, &planned)?;
     problems.sort_by_key(order);
+    warnings.extend(notes);
     warnings.sort_by_key(order);
     if !problems.is_empty() || !diagnostics.is_empty() {
         return Ok(Outcome::Refused {
@@ -240,7 +242,9 @@ impl<'a> Namer<'a> {
 
     fn plan(&mut self, imported: Imported, file: &Path, line: usize) -> Result<Planned, String> {
         let here = format!("{}:{line}", file.display());
-        let Imported { event, id, path } = imported;
+        let Imported {
+            event, id, path, ..
+        } = imported;
         let id = match id {
             Some(id) => {
                 check_id(&id)?;

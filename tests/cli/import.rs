@@ -331,3 +331,227 @@ fn a_clash_with_the_collection_is_found_by_check_and_nothing_is_written() {
     assert!(stderr(&out).contains("C++"), "{}", stderr(&out));
     assert_eq!(event_files(&project), ["2025/mine.md"]);
 }
+
+/// The events of the collection in `events/`, by id, as `export --format jsonl` gives them.
+fn exported(project: &Project) -> std::collections::BTreeMap<String, serde_json::Value> {
+    project
+        .ok(&["export", "--format", "jsonl"])
+        .lines()
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_str(line).expect("a JSON object");
+            (event["id"].as_str().expect("an id").to_string(), event)
+        })
+        .collect()
+}
+
+/// What the calendars written by make_calendar.py and make_calendar.mjs hold, imported into a
+/// collection in America/Mexico_City.
+fn assert_calendar_cases(project: &Project, file: &str) {
+    let out = import(project, &[file]);
+    assert!(out.status.success(), "{file}: {}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains(": warning: DTSTART is a floating time: read in the collection's time zone"),
+        "{file}: {}",
+        stderr(&out)
+    );
+    project.ok(&["check"]);
+    let events = exported(project);
+    let ids: Vec<&str> = events.keys().map(String::as_str).collect();
+    assert_eq!(
+        ids,
+        ["all-day", "berlin", "floating", "hostile", "long", "utc"],
+        "{file}"
+    );
+    let field = |id: &str, name: &str| events[id][name].clone();
+    let json = |v: &str| serde_json::Value::String(v.into());
+    assert_eq!(field("all-day", "date"), json("2025-09-03"), "{file}");
+    assert_eq!(
+        field("all-day", "end"),
+        json("2025-09-05"),
+        "{file}: DTEND is exclusive"
+    );
+    assert_eq!(
+        field("all-day", "tags"),
+        serde_json::json!(["summit", "a,b"]),
+        "{file}"
+    );
+    assert_eq!(
+        field("all-day", "location"),
+        json("Mexico City; Zócalo"),
+        "{file}"
+    );
+    assert_eq!(
+        field("utc", "date"),
+        json("2025-09-04T12:00:00+00:00"),
+        "{file}"
+    );
+    assert_eq!(
+        field("utc", "end"),
+        json("2025-09-04T13:30:00+00:00"),
+        "{file}"
+    );
+    assert_eq!(field("utc", "status"), json("tentative"), "{file}");
+    assert_eq!(
+        field("utc", "sources")[0]["url"],
+        json("https://example.org/call?a=1&b=2"),
+        "{file}"
+    );
+    assert_eq!(
+        field("utc", "published"),
+        json("2025-09-01T08:00:00+00:00"),
+        "{file}: DTSTAMP"
+    );
+    assert_eq!(
+        field("berlin", "date"),
+        json("2025-09-05T09:00:00+02:00"),
+        "{file}"
+    );
+    assert_eq!(field("berlin", "timezone"), json("Europe/Berlin"), "{file}");
+    assert_eq!(
+        field("berlin", "updated"),
+        json("2025-09-02T10:00:00+00:00"),
+        "{file}"
+    );
+    assert_eq!(
+        field("floating", "date"),
+        json("2025-09-06T08:00:00-06:00"),
+        "{file}"
+    );
+    assert_eq!(
+        field("long", "title"),
+        json(&format!(
+            "Sesión extraordinaria: {}fin",
+            "ñandú 東京 🚀 ".repeat(8)
+        )),
+        "{file}: folded inside multi-byte characters"
+    );
+    assert_eq!(field("long", "status"), json("cancelled"), "{file}");
+    assert_eq!(
+        field("hostile", "title"),
+        json("Injection attempt"),
+        "{file}"
+    );
+    assert_eq!(
+        field("hostile", "body"),
+        json(
+            "line one\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:injected\n+++\ntitle = \"x\"\n+++\nlast\n"
+        ),
+        "{file}: the description stays in the body"
+    );
+}
+
+#[test]
+fn calendars_written_by_python_icalendar() {
+    let project = empty_collection();
+    let status = std::process::Command::new(crate::common::python())
+        .arg(crate::harness::repo_path("tests/external/make_calendar.py"))
+        .arg(project.path("python.ics"))
+        .status()
+        .expect("run make_calendar.py");
+    assert!(status.success());
+    assert!(
+        project.read("python.ics").contains("BEGIN:VTIMEZONE"),
+        "a VTIMEZONE for the TZID"
+    );
+    assert_calendar_cases(&project, "python.ics");
+}
+
+#[test]
+fn calendars_written_by_ical_generator() {
+    let project = empty_collection();
+    crate::common::installed_tool("tests/external/node_modules/ical-generator/package.json");
+    let status = std::process::Command::new("node")
+        .arg(crate::harness::repo_path(
+            "tests/external/make_calendar.mjs",
+        ))
+        .arg(project.path("generator.ics"))
+        .env("TZ", "UTC")
+        .status()
+        .expect("run make_calendar.mjs");
+    assert!(status.success());
+    assert_calendar_cases(&project, "generator.ics");
+}
+
+#[test]
+fn a_tzid_read_by_its_vtimezone_and_recurrence_refused_at_its_line() {
+    let project = empty_collection();
+    let calendar = |event: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n\
+             BEGIN:VTIMEZONE\r\nTZID:W. Central Africa Standard Time\r\nBEGIN:STANDARD\r\n\
+             DTSTART:16010101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+             BEGIN:VEVENT\r\nUID:abc@example.org\r\nDTSTAMP:20250901T000000Z\r\nSUMMARY:Lagos\r\n\
+             DTSTART;TZID=W. Central Africa Standard Time:20250905T090000\r\n{event}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    project.write("weekly.ics", &calendar("RRULE:FREQ=WEEKLY;COUNT=3\r\n"));
+    let out = import(&project, &["weekly.ics"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "weekly.ics:17: RRULE: recurring events are not imported; a chronicle event happens once \
+         (give each occurrence its own VEVENT)\nnothing imported: 1 problem\n"
+    );
+    assert!(event_files(&project).is_empty());
+
+    project.write("once.ics", &calendar(""));
+    project.ok(&["import", "once.ics"]);
+    let events = exported(&project);
+    let event = &events["abc-example-org"];
+    assert_eq!(event["date"], "2025-09-05T09:00:00+01:00");
+    // The same UID again: --update replaces the event instead of adding another.
+    project.write("once.ics", &calendar("LOCATION:Lagos\r\n"));
+    let out = import(&project, &["once.ics", "--update"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "replaced events/2025/abc-example-org.md\n"
+    );
+    assert_eq!(exported(&project)["abc-example-org"]["location"], "Lagos");
+}
+
+#[test]
+fn chronicles_own_calendar_imports_back() {
+    let project =
+        with_copy(|dir| crate::harness::copy_dir(&crate::harness::repo_path("events"), dir));
+    let calendar = project.ok(&["export", "--format", "ics"]);
+    project.write("calendar.ics", &calendar);
+    project.ok(&["import", "calendar.ics", "--events", "copy"]);
+    project.ok(&["check", "--events", "copy"]);
+    let fields = |events: &str| {
+        let mut rows: Vec<Vec<serde_json::Value>> = project
+            .ok(&["export", "--format", "jsonl", "--events", events])
+            .lines()
+            .map(|line| {
+                let e: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                ["title", "date", "end", "location", "tags", "status"]
+                    .iter()
+                    .map(|name| e[*name].clone())
+                    .collect()
+            })
+            .collect();
+        rows.sort_by_key(|row| row[0].to_string());
+        rows
+    };
+    assert_eq!(fields("events"), fields("copy"));
+
+    // The hostile collection's calendar, every date form and hostile text in it, imports too.
+    let project = with_copy(|dir| {
+        crate::hostile::write_collection(dir, 48, 10);
+    });
+    project.write("calendar.ics", &project.ok(&["export", "--format", "ics"]));
+    project.ok(&["import", "calendar.ics", "--events", "copy"]);
+    let titles = |events: &str| {
+        let mut titles: Vec<String> = project
+            .ok(&["export", "--format", "jsonl", "--events", events])
+            .lines()
+            .map(|line| {
+                let e: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                e["title"].as_str().expect("a title").to_string()
+            })
+            .collect();
+        titles.sort();
+        titles
+    };
+    assert_eq!(titles("events"), titles("copy"));
+}
