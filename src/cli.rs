@@ -225,6 +225,8 @@ pub enum ImportFormat {
     Csv,
     /// iCalendar (RFC 5545): every VEVENT; recurring events are refused
     Ics,
+    /// TimelineJS JSON: every slide, its HTML as Markdown
+    Timelinejs,
 }
 
 #[derive(Debug, Args)]

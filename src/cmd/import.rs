@@ -15,6 +15,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             ImportFormat::Jsonl => Format::Jsonl,
             ImportFormat::Csv => Format::Csv,
             ImportFormat::Ics => Format::Ics,
+            ImportFormat::Timelinejs => Format::Timelinejs,
         }),
         events: args.events.events.clone(),
         update: args.update,

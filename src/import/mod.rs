@@ -15,6 +15,7 @@ mod ics;
 mod jsonl;
 pub mod record;
 pub mod stage;
+mod timelinejs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub enum Format {
     Csv,
     /// iCalendar (RFC 5545): every VEVENT.
     Ics,
+    /// TimelineJS JSON: every slide of `events`.
+    Timelinejs,
 }
 
 /// One event read from an input file, before it has a file name.
@@ -88,6 +91,7 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
         Some("jsonl" | "ndjson") => return Some(Format::Jsonl),
         Some("csv") => return Some(Format::Csv),
         Some("ics" | "ical" | "icalendar") => return Some(Format::Ics),
+        Some("json") => return Some(Format::Timelinejs),
         _ => {}
     }
     let start = text.trim_start();
@@ -95,7 +99,13 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
     if first_line.trim().eq_ignore_ascii_case("BEGIN:VCALENDAR") {
         Some(Format::Ics)
     } else if start.starts_with('{') {
-        Some(Format::Jsonl)
+        // One object per line is JSON Lines; an object over many lines, a TimelineJS file.
+        let one_line = serde_json::from_str::<serde::de::IgnoredAny>(first_line).is_ok();
+        Some(if one_line {
+            Format::Jsonl
+        } else {
+            Format::Timelinejs
+        })
     } else if first_line.contains(',') && first_line.split(',').any(|c| c.trim() == "title") {
         Some(Format::Csv)
     } else {
@@ -120,6 +130,7 @@ pub fn read(format: Format, bytes: &[u8], zone: Tz) -> Vec<Read> {
     match format {
         Format::Jsonl => jsonl::read_jsonl(text, zone),
         Format::Csv => csv::read_csv(text, zone),
+        Format::Timelinejs => timelinejs::read_timelinejs(text),
         Format::Ics => unreachable!("a calendar is read from its bytes above"),
     }
 }
@@ -135,6 +146,8 @@ mod tests {
             ("a.NDJSON", "", Some(Format::Jsonl)),
             ("a.csv", "{", Some(Format::Csv)),
             ("a.txt", "\n {\"title\":1}", Some(Format::Jsonl)),
+            ("a.json", "", Some(Format::Timelinejs)),
+            ("a", "{\n \"events\": []\n}", Some(Format::Timelinejs)),
             ("a", "id,title,date\n", Some(Format::Csv)),
             ("a", "hello, world\n", None),
             ("a.ICS", "", Some(Format::Ics)),
