@@ -200,6 +200,8 @@ pub enum ExportFormat {
     Csv,
     /// JSON Lines, one object per event, every field
     Jsonl,
+    /// TimelineJS JSON, one slide per event (every event)
+    Timelinejs,
 }
 
 #[derive(Debug, Args)]

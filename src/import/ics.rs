@@ -29,7 +29,7 @@ use chrono_tz::Tz;
 use icalendar::parser::{read_calendar, Component, ParseString, Property};
 
 use super::Imported;
-use crate::create::event::{date_value, NewEvent, NewSource};
+use crate::create::event::{date_value, title_slug, NewEvent, NewSource};
 use crate::model::Status;
 
 /// One VEVENT's result, at the line its `BEGIN:VEVENT` or the property at fault is on.
@@ -525,7 +525,8 @@ fn utc_stamp(value: &str) -> Result<toml::value::Datetime, String> {
 }
 
 /// A UID as an event id: as written when it is one (ASCII letters, digits, `-`, `_`, `.`),
-/// else its slug, so that the same UID gives the same id at every import.
+/// else its slug as `new` makes one from a title, so that the same UID gives the same id at
+/// every import.
 fn event_id(uid: &str) -> String {
     let uid = unescape(uid.trim());
     let valid = !uid.starts_with('.')
@@ -535,12 +536,7 @@ fn event_id(uid: &str) -> String {
     if valid && uid.len() <= 200 {
         uid
     } else {
-        let slug = slug::slugify(&uid);
-        slug.chars()
-            .take(200)
-            .collect::<String>()
-            .trim_matches('-')
-            .to_string()
+        title_slug(&uid).unwrap_or_default()
     }
 }
 

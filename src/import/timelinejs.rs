@@ -257,9 +257,10 @@ fn markdown(html: &str) -> Result<String, String> {
         .map_err(|err| format!("cannot read the HTML: {err}"))
 }
 
-/// HTML as one line of plain text.
+/// HTML as one line of plain text. htmd writes a decoded `&lt;` back as `&lt;`, which Markdown
+/// would read as an entity again: its `&` are escaped before the Markdown is read as text.
 fn plain_text(html: &str) -> Result<String, String> {
-    let text = markdown_text(&markdown(html)?);
+    let text = markdown_text(&markdown(html)?.replace('&', "&amp;"));
     Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 

@@ -555,3 +555,105 @@ fn chronicles_own_calendar_imports_back() {
     };
     assert_eq!(titles("events"), titles("copy"));
 }
+
+#[test]
+fn timelinejs_export_imports_back_every_field_it_holds() {
+    for make in [
+        |dir: &Path| crate::harness::copy_dir(&crate::harness::repo_path("events"), dir),
+        |dir: &Path| {
+            crate::hostile::write_collection(dir, 48, 10);
+        },
+    ] {
+        let project = with_copy(make);
+        let timeline = project.ok(&["export", "--format", "timelinejs"]);
+        project.write("timeline.json", &timeline);
+        let out = import(&project, &["timeline.json", "--events", "copy"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        project.ok(&["check", "--events", "copy"]);
+        let slides = |events: &str| -> Vec<Vec<serde_json::Value>> {
+            project
+                .ok(&["export", "--format", "jsonl", "--events", events])
+                .lines()
+                .map(|line| {
+                    let e: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                    // TimelineJS dates have no zone: the wall-clock time is what it holds.
+                    let clock = |v: &serde_json::Value| {
+                        v.as_str().map(|s| s.chars().take(19).collect::<String>())
+                    };
+                    vec![
+                        e["id"].clone(),
+                        e["title"].clone(),
+                        clock(&e["date"]).into(),
+                        clock(&e["end"]).into(),
+                        e["tags"].get(0).cloned().unwrap_or_default(),
+                    ]
+                })
+                .collect()
+        };
+        let (original, imported) = (slides("events"), slides("copy"));
+        assert_eq!(original.len(), imported.len());
+        for (a, b) in original.iter().zip(&imported) {
+            assert_eq!(a, b);
+        }
+    }
+}
+
+#[test]
+fn timelinejs_html_is_markdown_without_scripts_or_handlers() {
+    let project = empty_collection();
+    project.write(
+        "t.json",
+        r#"{
+  "title": {"text": {"headline": "A timeline"}},
+  "events": [
+    {
+      "start_date": {"year": "2024", "month": "5"},
+      "text": {
+        "headline": "<b>Bold</b> &amp; plain<script>alert(1)</script>",
+        "text": "<p>One <em>two</em><script>alert('x')</script></p><img src=\"https://example.org/x.png\" onerror=\"alert(1)\"><p><a href=\"https://example.org/\" onclick=\"steal()\">link</a></p>"
+      },
+      "group": "Elections",
+      "unique_id": "may-2024",
+      "media": {"url": "https://example.org/photo.jpg", "credit": "Agency", "caption": "A photo"}
+    },
+    {
+      "start_date": {"year": 2024, "month": 5, "day": 2, "hour": 9},
+      "text": {"headline": "Wrong", "bold": true}
+    }
+  ]
+}
+"#,
+    );
+    let out = import(&project, &["t.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("t.json:16: unknown field `bold`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(event_files(&project).is_empty());
+
+    let text = project.read("t.json").replace(r#", "bold": true"#, "");
+    project.write("t.json", &text);
+    let out = import(&project, &["t.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = exported(&project);
+    let may = &events["may-2024"];
+    assert_eq!(may["title"], "Bold & plain");
+    assert_eq!(may["date"], "2024-05");
+    assert_eq!(may["tags"], serde_json::json!(["Elections"]));
+    assert_eq!(
+        may["sources"],
+        serde_json::json!([{"title": "A photo", "url": "https://example.org/photo.jpg", "publisher": "Agency", "date": null}])
+    );
+    let body = may["body"].as_str().expect("a body");
+    for gone in ["script", "alert", "onerror", "onclick", "steal"] {
+        assert!(!body.contains(gone), "{gone} in {body}");
+    }
+    assert!(body.contains("[link](https://example.org/)"), "{body}");
+    let wrong = events
+        .values()
+        .find(|e| e["title"] == "Wrong")
+        .expect("imported");
+    assert_eq!(wrong["date"], "2024-05-02T09:00:00-06:00");
+}
