@@ -229,6 +229,9 @@ pub enum ImportFormat {
     Ics,
     /// TimelineJS JSON: every slide, its HTML as Markdown
     Timelinejs,
+    /// The CSV of TimelineJS's Google Sheets template (Year, Month, Day, Time, …, Headline,
+    /// Text, Media, …, Group)
+    TimelinejsCsv,
 }
 
 #[derive(Debug, Args)]

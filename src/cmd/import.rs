@@ -16,6 +16,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             ImportFormat::Csv => Format::Csv,
             ImportFormat::Ics => Format::Ics,
             ImportFormat::Timelinejs => Format::Timelinejs,
+            ImportFormat::TimelinejsCsv => Format::TimelinejsCsv,
         }),
         events: args.events.events.clone(),
         update: args.update,

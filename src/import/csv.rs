@@ -142,7 +142,7 @@ fn error_line(text: &str, err: &csv::Error) -> usize {
 
 /// The line (1-based) a row starts on, from the byte offset the crate gives: that may be the
 /// `\n` of the CRLF before it (the crate ends a row at its `\r`), or a blank line it skips.
-fn line_at(text: &str, byte: u64) -> usize {
+pub(super) fn line_at(text: &str, byte: u64) -> usize {
     let bytes = text.as_bytes();
     let mut start = usize::try_from(byte).map_or(bytes.len(), |b| b.min(bytes.len()));
     while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {

@@ -16,6 +16,7 @@ mod jsonl;
 pub mod record;
 pub mod stage;
 mod timelinejs;
+mod timelinejs_csv;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub enum Format {
     Ics,
     /// TimelineJS JSON: every slide of `events`.
     Timelinejs,
+    /// The CSV of TimelineJS's spreadsheet template: every row but the title and eras.
+    TimelinejsCsv,
 }
 
 /// One event read from an input file, before it has a file name.
@@ -87,15 +90,28 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
     let extension = file
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let start = text.trim_start();
+    let first_line = start.lines().next().unwrap_or_default();
+    let columns: Vec<&str> = first_line
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    let has = |name: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(name));
+    // The TimelineJS template's header, else chronicle's own.
+    let csv = if has("Headline") && has("Year") {
+        Some(Format::TimelinejsCsv)
+    } else if has("title") {
+        Some(Format::Csv)
+    } else {
+        None
+    };
     match extension.as_deref() {
         Some("jsonl" | "ndjson") => return Some(Format::Jsonl),
-        Some("csv") => return Some(Format::Csv),
+        Some("csv") => return csv.or(Some(Format::Csv)),
         Some("ics" | "ical" | "icalendar") => return Some(Format::Ics),
         Some("json") => return Some(Format::Timelinejs),
         _ => {}
     }
-    let start = text.trim_start();
-    let first_line = start.lines().next().unwrap_or_default();
     if first_line.trim().eq_ignore_ascii_case("BEGIN:VCALENDAR") {
         Some(Format::Ics)
     } else if start.starts_with('{') {
@@ -106,8 +122,8 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
         } else {
             Format::Timelinejs
         })
-    } else if first_line.contains(',') && first_line.split(',').any(|c| c.trim() == "title") {
-        Some(Format::Csv)
+    } else if columns.len() > 1 {
+        csv
     } else {
         None
     }
@@ -131,6 +147,7 @@ pub fn read(format: Format, bytes: &[u8], zone: Tz) -> Vec<Read> {
         Format::Jsonl => jsonl::read_jsonl(text, zone),
         Format::Csv => csv::read_csv(text, zone),
         Format::Timelinejs => timelinejs::read_timelinejs(text),
+        Format::TimelinejsCsv => timelinejs_csv::read_timelinejs_csv(text),
         Format::Ics => unreachable!("a calendar is read from its bytes above"),
     }
 }
@@ -147,6 +164,12 @@ mod tests {
             ("a.csv", "{", Some(Format::Csv)),
             ("a.txt", "\n {\"title\":1}", Some(Format::Jsonl)),
             ("a.json", "", Some(Format::Timelinejs)),
+            (
+                "a.csv",
+                "Year,Month,Headline\n",
+                Some(Format::TimelinejsCsv),
+            ),
+            ("a", "\"Year\",\"Headline\"\n", Some(Format::TimelinejsCsv)),
             ("a", "{\n \"events\": []\n}", Some(Format::Timelinejs)),
             ("a", "id,title,date\n", Some(Format::Csv)),
             ("a", "hello, world\n", None),

@@ -129,6 +129,13 @@ pub(super) fn read_timelinejs(text: &str) -> Vec<Read> {
         .collect()
 }
 
+/// The event of one slide given as a JSON value (a row of the TimelineJS spreadsheet).
+pub(super) fn slide_value_imported(value: serde_json::Value) -> Result<Imported, String> {
+    let slide: Slide = serde_path_to_error::deserialize(value)
+        .map_err(|err| json_message(&err.path().to_string(), err.inner()))?;
+    slide.imported()
+}
+
 impl Slide {
     fn imported(self) -> Result<Imported, String> {
         let start = self.start_date.ok_or("the slide has no start_date")?;

@@ -657,3 +657,73 @@ fn timelinejs_html_is_markdown_without_scripts_or_handlers() {
         .expect("imported");
     assert_eq!(wrong["date"], "2024-05-02T09:00:00-06:00");
 }
+
+/// A sheet made from TimelineJS's Google Sheets template, its content invented: a title row, an
+/// era, and slides at each precision.
+const TIMELINE_SHEET: &str = "Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Media,Media Credit,Media Caption,Media Thumbnail,Type,Group,Background\r\n\
+,,,,,,,,,The harbour story,\"<p>An invented town, told in slides</p>\",,,,,title,,\r\n\
+1890,,,,1914,,,,,The old port,,,,,,era,,\r\n\
+1902,,,,,,,,Around 1902,Lighthouse built,<p>The first light.</p>,,,,,,History,\r\n\
+1931,5,,,1931,7,,,,\"Strike, then a deal\",\"<p>Three months;\r\nthen an \"\"agreement\"\".</p><script>alert(1)</script>\",https://example.org/strike.jpg,Town archive,Dockers in May,,,Labour,#000\r\n\
+2024,9,3,18:30,2024,9,3,20:00,,<b>Festival</b> opens,<img src=x onerror=alert(1)><p>Music</p>,,,,,,Culture,\r\n";
+
+#[test]
+fn timelinejs_spreadsheet_rows_become_events() {
+    let project = empty_collection();
+    project.write("sheet.csv", TIMELINE_SHEET);
+    let out = import(&project, &["sheet.csv", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "would write events/1902/lighthouse-built.md\n\
+         would write events/1931/strike-then-a-deal.md\n\
+         would write events/2024/festival-opens.md\n"
+    );
+    project.ok(&["import", "sheet.csv"]);
+    let events = exported(&project);
+    let lighthouse = &events["lighthouse-built"];
+    assert_eq!(lighthouse["date"], "1902");
+    assert_eq!(lighthouse["tags"], serde_json::json!(["History"]));
+    let strike = &events["strike-then-a-deal"];
+    assert_eq!(strike["title"], "Strike, then a deal");
+    assert_eq!(strike["date"], "1931-05");
+    assert_eq!(strike["end"], "1931-07");
+    assert_eq!(
+        strike["sources"],
+        serde_json::json!([{"title": "Dockers in May", "url": "https://example.org/strike.jpg", "publisher": "Town archive", "date": null}])
+    );
+    let body = strike["body"].as_str().expect("a body");
+    assert!(
+        body.contains("\"agreement\"") && !body.contains("alert"),
+        "{body}"
+    );
+    let festival = &events["festival-opens"];
+    assert_eq!(festival["date"], "2024-09-03T18:30:00-06:00");
+    assert_eq!(festival["end"], "2024-09-03T20:00:00-06:00");
+    assert!(!festival["body"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("onerror"));
+
+    // A bad time and a missing column, each at its line.
+    project.write(
+        "bad.csv",
+        "Year,Month,Day,Time,Headline\r\n2024,9,3,25h,Late\r\n",
+    );
+    project.write(
+        "nohead.csv",
+        "Year,Month,Headline,Colour\r\n2024,9,X,red\r\n",
+    );
+    let out = import(
+        &project,
+        &["bad.csv", "nohead.csv", "--from", "timelinejs-csv"],
+    );
+    assert_eq!(
+        stderr(&out),
+        "bad.csv:2: Time '25h' is not HH:MM or HH:MM:SS\n\
+         nohead.csv:1: unknown column 'Colour' (the TimelineJS template's columns: Year, Month, \
+         Day, Time, End Year, End Month, End Day, End Time, Display Date, Headline, Text, Media, \
+         Media Credit, Media Caption, Media Thumbnail, Type, Group, Background)\n\
+         nothing imported: 2 problems\n"
+    );
+}
