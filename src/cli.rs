@@ -232,6 +232,8 @@ pub enum ImportFormat {
     /// The CSV of TimelineJS's Google Sheets template (Year, Month, Day, Time, …, Headline,
     /// Text, Media, …, Group)
     TimelinejsCsv,
+    /// ProPublica TimelineSetter's CSV (date, display_date, description, link, series, html)
+    Timelinesetter,
 }
 
 #[derive(Debug, Args)]

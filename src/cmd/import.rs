@@ -17,6 +17,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             ImportFormat::Ics => Format::Ics,
             ImportFormat::Timelinejs => Format::Timelinejs,
             ImportFormat::TimelinejsCsv => Format::TimelinejsCsv,
+            ImportFormat::Timelinesetter => Format::Timelinesetter,
         }),
         events: args.events.events.clone(),
         update: args.update,

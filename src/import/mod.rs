@@ -17,6 +17,7 @@ pub mod record;
 pub mod stage;
 mod timelinejs;
 mod timelinejs_csv;
+mod timelinesetter;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,8 @@ pub enum Format {
     Timelinejs,
     /// The CSV of TimelineJS's spreadsheet template: every row but the title and eras.
     TimelinejsCsv,
+    /// ProPublica TimelineSetter's CSV: every row.
+    Timelinesetter,
 }
 
 /// One event read from an input file, before it has a file name.
@@ -100,6 +103,8 @@ pub fn guess_format(file: &Path, text: &str) -> Option<Format> {
     // The TimelineJS template's header, else chronicle's own.
     let csv = if has("Headline") && has("Year") {
         Some(Format::TimelinejsCsv)
+    } else if has("date") && has("description") && (has("series") || has("display_date")) {
+        Some(Format::Timelinesetter)
     } else if has("title") {
         Some(Format::Csv)
     } else {
@@ -148,6 +153,7 @@ pub fn read(format: Format, bytes: &[u8], zone: Tz) -> Vec<Read> {
         Format::Csv => csv::read_csv(text, zone),
         Format::Timelinejs => timelinejs::read_timelinejs(text),
         Format::TimelinejsCsv => timelinejs_csv::read_timelinejs_csv(text),
+        Format::Timelinesetter => timelinesetter::read_timelinesetter(text),
         Format::Ics => unreachable!("a calendar is read from its bytes above"),
     }
 }
@@ -170,6 +176,11 @@ mod tests {
                 Some(Format::TimelinejsCsv),
             ),
             ("a", "\"Year\",\"Headline\"\n", Some(Format::TimelinejsCsv)),
+            (
+                "a.csv",
+                "date,display_date,description,link,series,html\n",
+                Some(Format::Timelinesetter),
+            ),
             ("a", "{\n \"events\": []\n}", Some(Format::Timelinejs)),
             ("a", "id,title,date\n", Some(Format::Csv)),
             ("a", "hello, world\n", None),

@@ -253,7 +253,7 @@ fn number(value: Option<&serde_json::Value>, name: &str) -> Result<Option<i64>, 
 }
 
 /// HTML as Markdown, with what may run or load dropped (see the module doc).
-fn markdown(html: &str) -> Result<String, String> {
+pub(super) fn markdown(html: &str) -> Result<String, String> {
     htmd::HtmlToMarkdown::builder()
         .skip_tags(vec![
             "script", "style", "iframe", "object", "embed", "noscript", "template",
@@ -266,7 +266,7 @@ fn markdown(html: &str) -> Result<String, String> {
 
 /// HTML as one line of plain text. htmd writes a decoded `&lt;` back as `&lt;`, which Markdown
 /// would read as an entity again: its `&` are escaped before the Markdown is read as text.
-fn plain_text(html: &str) -> Result<String, String> {
+pub(super) fn plain_text(html: &str) -> Result<String, String> {
     let text = markdown_text(&markdown(html)?.replace('&', "&amp;"));
     Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }

@@ -727,3 +727,46 @@ fn timelinejs_spreadsheet_rows_become_events() {
          nothing imported: 2 problems\n"
     );
 }
+
+/// A TimelineSetter sheet with invented content, in the tool's own columns.
+const TIMELINESETTER_SHEET: &str = "date,display_date,description,link,series,html\n\
+1902-06-01,June 1902,The lighthouse is lit,https://example.org/light,History,\"<p>First light, <em>at last</em>.</p>\"\n\
+3/5/1931,Spring 1931,\"Dockers strike, \"\"for good\"\"\",,Labour,<script>alert(1)</script><p>Ten weeks.</p>\n\
+\"September 3, 2024\",,Festival <b>opens</b>,,,\n\
+2024-09-04 18:30,,Closing concert,,Culture,\n";
+
+#[test]
+fn timelinesetter_rows_become_events() {
+    let project = empty_collection();
+    project.write("setter.csv", TIMELINESETTER_SHEET);
+    let out = import(&project, &["setter.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = exported(&project);
+    let light = &events["the-lighthouse-is-lit"];
+    assert_eq!(light["date"], "1902-06-01");
+    assert_eq!(light["tags"], serde_json::json!(["History"]));
+    assert_eq!(light["sources"][0]["url"], "https://example.org/light");
+    assert_eq!(light["body"], "First light, *at last*.\n");
+    let strike = &events["dockers-strike-for-good"];
+    assert_eq!(strike["title"], "Dockers strike, \"for good\"");
+    assert_eq!(strike["date"], "1931-03-05");
+    assert_eq!(strike["body"], "Ten weeks.\n");
+    assert_eq!(events["festival-opens"]["date"], "2024-09-03");
+    assert_eq!(
+        events["closing-concert"]["date"],
+        "2024-09-04T18:30:00-06:00"
+    );
+
+    project.write(
+        "bad.csv",
+        "date,display_date,description,link,series,html\nsoon,,Later,,,\n2024-01-01,,,,,\n",
+    );
+    let out = import(&project, &["bad.csv"]);
+    assert_eq!(
+        stderr(&out),
+        "bad.csv:2: date 'soon' is not a date: use 2012-03-05, 2012-03-05 14:30, 3/5/2012 or \
+         March 5, 2012\n\
+         bad.csv:3: description is empty: it is the event's title\n\
+         nothing imported: 2 problems\n"
+    );
+}
