@@ -24,7 +24,7 @@
 //! collection's zone, with a warning. `RRULE`, `RDATE` and `RECURRENCE-ID` are refused:
 //! a chronicle event happens once.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use icalendar::parser::{read_calendar, Component, ParseString, Property};
 
@@ -195,11 +195,17 @@ impl EventReader<'_, '_> {
             notes.push("DTSTART is a floating time: read in the collection's time zone".into());
         }
         let end = match (self.first("DTEND"), self.first("DURATION")) {
-            (Some(end), _) => Some(
-                self.moment(end)
-                    .map_err(|e| (Some("DTEND"), format!("DTEND: {e}")))?
-                    .exclusive_end(),
-            ),
+            (Some(end), _) => {
+                let end = self
+                    .moment(end)
+                    .map_err(|e| (Some("DTEND"), format!("DTEND: {e}")))?;
+                // An event has one zone: an end in another is written at its offset.
+                Some(if end.zone == start.zone || end.all_day.is_some() {
+                    end.exclusive_end()
+                } else {
+                    end.absolute()
+                })
+            }
             (None, Some(duration)) => Some(
                 start
                     .plus(duration.val.as_str())
@@ -413,6 +419,21 @@ struct Moment {
 }
 
 impl Moment {
+    /// A local time as the offset date-time it names in its zone (the earlier of two, where
+    /// the clocks go back); any other value as it is.
+    fn absolute(self) -> toml::Value {
+        let (Some(zone), toml::Value::Datetime(dt)) = (self.zone, &self.value) else {
+            return self.value;
+        };
+        let text = dt.to_string();
+        let local = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S");
+        local
+            .ok()
+            .and_then(|local| zone.from_local_datetime(&local).earliest())
+            .and_then(|at| date_value(&at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()).ok())
+            .unwrap_or(self.value)
+    }
+
     /// As an event's inclusive end: an all-day DTEND is the day after the last (§3.6.1).
     fn exclusive_end(self) -> toml::Value {
         match self.all_day {
@@ -606,7 +627,8 @@ mod tests {
         let read = read(&calendar(
             "BEGIN:VEVENT\r\nUID:u\r\nSUMMARY:UTC\r\nDTSTART:20250903T120000Z\r\nDURATION:PT1H30M\r\nEND:VEVENT\r\n\
              BEGIN:VEVENT\r\nUID:z\r\nSUMMARY:Zone\r\nDTSTART;TZID=Europe/Berlin:20250903T120000\r\nEND:VEVENT\r\n\
-             BEGIN:VEVENT\r\nUID:f\r\nSUMMARY:Floating\r\nDTSTART:20250903T120000\r\nEND:VEVENT\r\n",
+             BEGIN:VEVENT\r\nUID:f\r\nSUMMARY:Floating\r\nDTSTART:20250903T120000\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:fl\r\nSUMMARY:Flight\r\nDTSTART;TZID=Europe/Berlin:20250903T090000\r\nDTEND;TZID=America/New_York:20250903T120000\r\nEND:VEVENT\r\n",
         ));
         let utc = read[0].1.as_ref().expect("read");
         assert_eq!(utc.event.date.to_string(), "2025-09-03T12:00:00Z");
@@ -618,6 +640,17 @@ mod tests {
         assert_eq!(zone.event.date.to_string(), "2025-09-03T12:00:00");
         assert_eq!(zone.event.timezone.as_deref(), Some("Europe/Berlin"));
         let floating = read[2].1.as_ref().expect("read");
+        let across = read[3].1.as_ref().expect("read");
+        assert_eq!(across.event.timezone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            across
+                .event
+                .end
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("2025-09-03T12:00:00-04:00")
+        );
         assert_eq!(floating.event.timezone, None);
         assert_eq!(floating.notes.len(), 1);
     }
