@@ -57,7 +57,7 @@ pub enum Command {
     ///
     /// Example: chronicle export --format ics --tag security --since 2025-09 -o security.ics
     Export(ExportArgs),
-    /// Add events from files in other formats: chronicle's jsonl and csv exports, iCalendar
+    /// Add events from other formats: chronicle's jsonl and csv, iCalendar, TimelineJS, TimelineSetter
     ///
     /// Writes one event file per event read, checked by check's rules first: nothing is
     /// written if any input has a problem (each reported as FILE:LINE: message). Never
