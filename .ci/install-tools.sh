@@ -39,8 +39,8 @@ if [ "${CI:-}" = true ] && [ ! -f ../shared/tools/w3c-feedvalidator/validate ]; 
     exit 1
 fi
 
-# Python feedparser, icalendar, html5lib (for the W3C validator) and listparser, npm ical.js and vnu-jar
-# (pinned in tests/external).
+# Python feedparser, icalendar, html5lib (for the W3C validator) and listparser, npm ical.js,
+# ical-generator (writes calendars for the import tests) and vnu-jar (pinned in tests/external).
 if [ -x tests/external/install.sh ]; then
     tests/external/install.sh
 fi

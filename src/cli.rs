@@ -70,6 +70,15 @@ pub enum Command {
     ///
     /// Example: chronicle export --format ics --tag security --since 2025-09 -o security.ics
     Export(ExportArgs),
+    /// Add events from other formats: chronicle's jsonl and csv, iCalendar, TimelineJS, TimelineSetter
+    ///
+    /// Writes one event file per event read, checked by check's rules first: nothing is
+    /// written if any input has a problem (each reported as FILE:LINE: message). Never
+    /// overwrites an event file; --update replaces only files import wrote before, under the
+    /// same id. Prints each file written.
+    ///
+    /// Example: chronicle import events.jsonl --events events --dry-run
+    Import(ImportArgs),
     /// Show the events as a chronological table
     ///
     /// Example: chronicle list --since 2025-09-01 --until 2025-09-30
@@ -215,6 +224,8 @@ pub enum ExportFormat {
     Csv,
     /// JSON Lines, one object per event, every field
     Jsonl,
+    /// TimelineJS JSON, one slide per event (every event)
+    Timelinejs,
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +241,42 @@ pub struct ExportArgs {
     /// pipe or link such as /dev/stdout is written through)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// JSON Lines, one object per event, as `export --format jsonl` writes it
+    Jsonl,
+    /// CSV with a header row, as `export --format csv` writes it
+    Csv,
+    /// iCalendar (RFC 5545): every VEVENT; recurring events are refused
+    Ics,
+    /// TimelineJS JSON: every slide, its HTML as Markdown
+    Timelinejs,
+    /// The CSV of TimelineJS's Google Sheets template (Year, Month, Day, Time, …, Headline,
+    /// Text, Media, …, Group)
+    TimelinejsCsv,
+    /// ProPublica TimelineSetter's CSV (date, display_date, description, link, series, html)
+    Timelinesetter,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files to import
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Their format [default: from each file's extension, else its content]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<ImportFormat>,
+    #[command(flatten)]
+    pub events: EventsArg,
+    /// Check everything and print the files that would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the files an earlier import wrote for events of the same id (their front matter
+    /// opens with the import comment); each is reported
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod create;
 pub mod diag;
 pub mod identity;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod pipeline;
@@ -43,6 +44,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Check(args) => Some(&args.events),
         cli::Command::Build(args) => Some(&args.events),
         cli::Command::Export(args) => Some(&args.events),
+        cli::Command::Import(args) => Some(&args.events),
         cli::Command::List(args) => Some(&args.events),
         cli::Command::Serve(args) => Some(&args.events),
         // These describe chronicle itself and read no collection.
@@ -59,6 +61,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Check(args) => cmd::check::run(&args),
         cli::Command::Build(args) => cmd::build::run(&args),
         cli::Command::Export(args) => cmd::export::run(&args),
+        cli::Command::Import(args) => cmd::import::run(&args),
         cli::Command::List(args) => cmd::list::run(&args),
         cli::Command::Serve(args) => cmd::serve::run(&args),
         cli::Command::Completions(args) => cmd::completions::run(&args),

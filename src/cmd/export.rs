@@ -46,6 +46,9 @@ fn export(
     let format = match args.format {
         ExportFormat::Csv => return render::csv::render_csv(events, w),
         ExportFormat::Jsonl => return render::jsonl::render_jsonl(events, w),
+        ExportFormat::Timelinejs => {
+            return render::timelinejs::render_timelinejs(collection, events, w)
+        }
         ExportFormat::Rss => Format::Rss,
         ExportFormat::Atom => Format::Atom,
         ExportFormat::Json => Format::JsonFeed,

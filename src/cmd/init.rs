@@ -95,9 +95,13 @@ fn example_event(zone: Tz) -> anyhow::Result<NewEvent> {
         timezone: None,
         location: None,
         tags: Vec::new(),
+        status: crate::model::Status::default(),
         sources: Vec::new(),
-        published: now,
+        published: Some(crate::create::event::utc_datetime(now)?),
+        updated: None,
         body: EXAMPLE_BODY.into(),
+        corrections: Vec::new(),
+        retraction: None,
     })
 }
 

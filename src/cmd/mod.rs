@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 pub mod completions;
 pub mod export;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod man;

@@ -11,7 +11,9 @@ use chrono_tz::Tz;
 
 use crate::check::{check_event_file, check_tag_pages, read_settings};
 use crate::cli::NewArgs;
-use crate::create::event::{at_time, event_text, numbered, title_slug, written_year, NewEvent};
+use crate::create::event::{
+    at_time, event_text, numbered, title_slug, utc_datetime, written_year, NewEvent, NewSource,
+};
 use crate::load::{self, front_matter::parse_event_file, SourceFile};
 use crate::model::Event;
 use crate::terminal::escape_path;
@@ -60,9 +62,17 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
         timezone: args.timezone.clone(),
         location: args.location.clone(),
         tags: args.tag.clone(),
-        sources: args.source.clone(),
-        published: super::now()?,
+        status: crate::model::Status::default(),
+        sources: args
+            .source
+            .iter()
+            .map(|url| NewSource::from_url(url))
+            .collect(),
+        published: Some(utc_datetime(super::now()?)?),
+        updated: None,
         body: String::new(),
+        corrections: Vec::new(),
+        retraction: None,
     };
     let existing = Existing::read(dir, settings.timezone)?;
     let path = match write_event(&event, dir, &year, &slug, &existing, settings.timezone)? {
@@ -132,7 +142,7 @@ pub fn write_event(
         if existing.ids.contains(&name) || path.symlink_metadata().is_ok() {
             continue;
         }
-        let text = event_text(event, &name)?;
+        let text = event_text(event, &name, "")?;
         let file = SourceFile::new(path.clone(), format!("{year}/{name}.md"), text);
         let errors = check_new_file(&file, dir, existing, zone);
         if !errors.is_empty() {

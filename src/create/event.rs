@@ -3,13 +3,13 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{When, WhenError};
+use crate::model::{Status, When, WhenError};
 
 /// The longest file name stem (and id) made from a title, in ASCII characters: long enough to
 /// tell events apart, well within a file name's 255 bytes once a `-N` suffix is added.
 pub const MAX_SLUG_LEN: usize = 80;
 
-/// An event as given on the command line, every date as it will be written.
+/// An event as given to `new` or read by `import`, every date as it will be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
     pub title: String,
@@ -21,12 +21,53 @@ pub struct NewEvent {
     pub timezone: Option<String>,
     pub location: Option<String>,
     pub tags: Vec<String>,
-    /// Source URLs; each source's title is its URL until someone writes a better one.
-    pub sources: Vec<String>,
-    /// When the event is first published (now, or `SOURCE_DATE_EPOCH`), written in UTC.
-    pub published: DateTime<Utc>,
+    /// Written only when it is not the default, `confirmed`.
+    pub status: Status,
+    pub sources: Vec<NewSource>,
+    /// When the entry was first published, an offset date-time (see [`utc_datetime`]); an
+    /// event without one is dated by its `date` in the feeds.
+    pub published: Option<toml::value::Datetime>,
+    /// When it was last corrected, an offset date-time.
+    pub updated: Option<toml::value::Datetime>,
+    /// `[[corrections]]`, in the order given.
+    pub corrections: Vec<NewCorrection>,
+    /// The retraction note of a retracted entry.
+    pub retraction: Option<String>,
     /// The Markdown body.
     pub body: String,
+}
+
+/// A `[[corrections]]` entry as it will be written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewCorrection {
+    /// An offset date-time.
+    pub date: toml::value::Datetime,
+    /// Markdown.
+    pub note: String,
+}
+
+/// A `[[sources]]` entry as it will be written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewSource {
+    pub title: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// A date value of the event's forms (see [`date_value`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<toml::Value>,
+}
+
+impl NewSource {
+    /// A source known only by its URL: its title is the URL until someone writes a better one.
+    pub fn from_url(url: &str) -> NewSource {
+        NewSource {
+            title: url.to_string(),
+            url: url.to_string(),
+            publisher: None,
+            date: None,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -41,16 +82,19 @@ struct FrontMatter<'a> {
     location: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     tags: &'a [String],
-    published: toml::value::Datetime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retraction: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published: Option<&'a toml::value::Datetime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<&'a toml::value::Datetime>,
     id: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    sources: Vec<SourceEntry<'a>>,
-}
-
-#[derive(Serialize)]
-struct SourceEntry<'a> {
-    title: &'a str,
-    url: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    sources: &'a [NewSource],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    corrections: &'a [NewCorrection],
 }
 
 /// Why an event file's text could not be made.
@@ -58,14 +102,13 @@ struct SourceEntry<'a> {
 pub enum ComposeError {
     #[error("cannot write the front matter as TOML: {0}")]
     Toml(#[from] toml::ser::Error),
-    #[error("cannot write published ({0}) as a TOML date-time")]
-    Published(String),
+    #[error("cannot write {0} as a TOML date-time")]
+    Datetime(String),
 }
 
-/// The event file's text: `+++`, the front matter, `+++`, the body.
-pub fn event_text(event: &NewEvent, id: &str) -> Result<String, ComposeError> {
-    // RFC 3339 in UTC, whole seconds: the form `published` is read in (an offset date-time).
-    let published = event.published.to_rfc3339_opts(SecondsFormat::Secs, true);
+/// The event file's text: `+++`, `header` (TOML comment lines, if any), the front matter,
+/// `+++`, the body.
+pub fn event_text(event: &NewEvent, id: &str, header: &str) -> Result<String, ComposeError> {
     let front = FrontMatter {
         title: &event.title,
         date: &event.date,
@@ -73,18 +116,22 @@ pub fn event_text(event: &NewEvent, id: &str) -> Result<String, ComposeError> {
         timezone: event.timezone.as_deref(),
         location: event.location.as_deref(),
         tags: &event.tags,
-        published: published
-            .parse()
-            .map_err(|_| ComposeError::Published(published.clone()))?,
+        status: (event.status != Status::default()).then(|| event.status.as_str()),
+        retraction: event.retraction.as_deref(),
+        published: event.published.as_ref(),
+        updated: event.updated.as_ref(),
         id,
-        sources: event
-            .sources
-            .iter()
-            .map(|url| SourceEntry { title: url, url })
-            .collect(),
+        sources: &event.sources,
+        corrections: &event.corrections,
     };
     let front = toml::to_string(&front)?;
-    Ok(format!("+++\n{front}+++\n{}", event.body))
+    Ok(format!("+++\n{header}{front}+++\n{}", event.body))
+}
+
+/// An instant as `published` and `updated` are written: RFC 3339 in UTC, whole seconds.
+pub fn utc_datetime(at: DateTime<Utc>) -> Result<toml::value::Datetime, ComposeError> {
+    let text = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    text.parse().map_err(|_| ComposeError::Datetime(text))
 }
 
 /// The file name stem and id a title gives: its slug (lowercase ASCII letters, digits and `-`,
@@ -188,9 +235,16 @@ mod tests {
             timezone: None,
             location: None,
             tags: Vec::new(),
+            status: Status::default(),
             sources: Vec::new(),
-            published: DateTime::from_timestamp(1_756_900_000, 0).expect("in range"),
+            published: Some(
+                utc_datetime(DateTime::from_timestamp(1_756_900_000, 0).expect("in range"))
+                    .expect("a date-time"),
+            ),
+            updated: None,
             body: String::new(),
+            corrections: Vec::new(),
+            retraction: None,
         }
     }
 
@@ -251,7 +305,7 @@ mod tests {
             "[[sources]] = 1",
             "Ünïcödé 東京 🎉",
         ] {
-            let text = event_text(&event(title), "x").expect("serializable");
+            let text = event_text(&event(title), "x", "").expect("serializable");
             let file = SourceFile::new("x.md".into(), "x.md".into(), text.clone());
             let (checked, diagnostics) = check_event_file(&file, chrono_tz::UTC);
             assert!(diagnostics.is_empty(), "{title}: {diagnostics:?}\n{text}");

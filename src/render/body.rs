@@ -284,19 +284,25 @@ pub fn event_html_and_body(event: &Event, link_base: &str) -> (String, Range<usi
     push_markdown_html(&mut out, &markdown, link_base, &event.id);
     let body = body_start..out.len();
     push_corrections_html(&mut out, event, link_base);
-    if !event.sources.is_empty() {
-        out.push_str("<p>Sources:</p>\n<ul>\n");
-        for source in &event.sources {
-            let _ = writeln!(
-                out,
-                "<li><a href=\"{}\">{}</a></li>",
-                escape_html(&source.url),
-                escape_html(&source_line(source))
-            );
-        }
-        out.push_str("</ul>\n");
-    }
+    push_sources_html(&mut out, &event.sources);
     (out, body)
+}
+
+/// The sources as a list of links under "Sources:", appended to `out`; nothing without one.
+pub fn push_sources_html(out: &mut String, sources: &[Source]) {
+    if sources.is_empty() {
+        return;
+    }
+    out.push_str("<p>Sources:</p>\n<ul>\n");
+    for source in sources {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"{}\">{}</a></li>",
+            escape_html(&source.url),
+            escape_html(&source_line(source))
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 /// The calendar's plain-text description: the date line, the body, then the sources.

@@ -19,6 +19,7 @@ pub mod jsonl;
 pub mod opml;
 pub mod rss;
 pub mod site;
+pub mod timelinejs;
 
 use std::borrow::Cow;
 use std::io::Write;

@@ -21,6 +21,7 @@ mod harness;
 mod hostile;
 mod html_checker;
 mod ids;
+mod import;
 mod init;
 mod list;
 mod new;

@@ -131,7 +131,7 @@ fn man_for_an_unknown_command_names_the_commands() {
     assert_eq!(
         stderr(&out),
         "chronicle: error: no command is named 'bild' (commands: init, new, check, build, \
-         export, list, serve, completions, man)\n"
+         export, import, list, serve, completions, man)\n"
     );
 }
 

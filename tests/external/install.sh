@@ -3,10 +3,10 @@
 #   - a Python venv at tests/external/.venv with feedparser, icalendar, html5lib (for the W3C
 #     validator) and listparser (reads OPML subscription lists as feed readers import them), exact
 #     pins below;
-#   - node_modules/ from package.json + package-lock.json (ical.js; vnu-jar, the Nu Html Checker,
-#     which runs on the system's Java: install Java first, or its install script fetches one;
-#     playwright-core, which drives the system's Chromium for serve's live-reload test and
-#     downloads no browser).
+#   - node_modules/ from package.json + package-lock.json (ical.js; ical-generator, which writes
+#     calendars for the import tests; vnu-jar, the Nu Html Checker, which runs on the system's
+#     Java: install Java first, or its install script fetches one; playwright-core, which drives
+#     the system's Chromium for serve's live-reload test and downloads no browser).
 # Idempotent: each half is skipped when a stamp shows it is already installed with the same pins.
 # Usage: bash tests/external/install.sh   (from anywhere; PYTHON=... picks the interpreter)
 set -euo pipefail
@@ -49,7 +49,8 @@ fi
 # node_modules is current when the lock it was installed from is byte-identical to the committed one.
 node_stamp="$here/node_modules/.chronicle-lock"
 if [ -f package-lock.json ] && [ -f "$node_stamp" ] && cmp -s package-lock.json "$node_stamp" \
-    && [ -f node_modules/ical.js/package.json ] && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] \
+    && [ -f node_modules/ical.js/package.json ] && [ -f node_modules/ical-generator/package.json ] \
+    && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] \
     && [ -f node_modules/playwright-core/package.json ]; then
     echo "node: node_modules already matches package-lock.json"
 else
@@ -61,7 +62,8 @@ else
         npm install --no-audit --no-fund --loglevel=error
     fi
     cp package-lock.json "$node_stamp"
-    echo "node: installed ical.js $(node -p 'require("./node_modules/ical.js/package.json").version')" \
+    echo "node: installed ical.js $(node -p 'require("./node_modules/ical.js/package.json").version')," \
+        "ical-generator $(node -p 'require("./node_modules/ical-generator/package.json").version')" \
         "and vnu-jar $(node -p 'require("./node_modules/vnu-jar/package.json").version')"
 fi
 
