@@ -11,24 +11,8 @@ use chrono_tz::Tz;
 use super::record::{json_message, Record, RecordCorrection, RecordSource};
 use super::Read;
 
-/// The columns, in the export's order.
-const COLUMNS: [&str; 15] = [
-    "id",
-    "title",
-    "date",
-    "end",
-    "timezone",
-    "location",
-    "tags",
-    "status",
-    "published",
-    "updated",
-    "sources",
-    "corrections",
-    "retraction",
-    "body",
-    "path",
-];
+/// The columns, in the export's order: the export's own list.
+const COLUMNS: [&str; 15] = crate::render::csv::HEADER;
 
 /// The columns a row cannot do without.
 const REQUIRED: [&str; 2] = ["title", "date"];

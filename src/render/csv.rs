@@ -7,7 +7,8 @@ use super::jsonl::ExportedEvent;
 use super::RenderError;
 use crate::model::Event;
 
-const HEADER: [&str; 15] = [
+/// The columns, in order: also what `import` reads back (see `import::csv`).
+pub const HEADER: [&str; 15] = [
     "id",
     "title",
     "date",
