@@ -54,25 +54,14 @@ pub(super) fn read_csv(text: &str, zone: Tz) -> Vec<Read> {
         return problems;
     }
     let mut read = Vec::new();
-    for row in reader.records() {
+    for (line, row) in rows(text, &mut reader, header.len()) {
         let row = match row {
             Ok(row) => row,
-            Err(err) => {
-                // Invalid UTF-8 or I/O: no row after it can be read.
-                read.push((error_line(text, &err), Err(csv_message(&err))));
-                break;
+            Err(message) => {
+                read.push((line, Err(message)));
+                continue;
             }
         };
-        let line = row.position().map_or(0, |p| line_at(text, p.byte()));
-        if row.len() != header.len() {
-            let message = format!(
-                "the row has {} cells where the header has {}",
-                row.len(),
-                header.len()
-            );
-            read.push((line, Err(message)));
-            continue;
-        }
         let cells = header.iter().zip(row.iter());
         read.push((line, record(cells).and_then(|r| r.into_imported(zone))));
     }
@@ -124,6 +113,39 @@ fn json_cell<T: serde::de::DeserializeOwned + Default>(
             json_message(&err.path().to_string(), err.inner())
         )
     })
+}
+
+/// Each data row after the header, with the line it starts on: its cells, or why it cannot be
+/// read. A row that does not parse (invalid UTF-8) ends the reading; one with another number
+/// of cells than the header's `columns` is reported and passed over. The one row reader of
+/// every CSV format `import` reads.
+pub(super) fn rows(
+    text: &str,
+    reader: &mut csv::Reader<&[u8]>,
+    columns: usize,
+) -> Vec<(usize, Result<csv::StringRecord, String>)> {
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        match row {
+            Err(err) => {
+                rows.push((error_line(text, &err), Err(csv_message(&err))));
+                break;
+            }
+            Ok(row) => {
+                let line = row.position().map_or(1, |p| line_at(text, p.byte()));
+                if row.len() == columns {
+                    rows.push((line, Ok(row)));
+                } else {
+                    let message = format!(
+                        "the row has {} cells where the header has {columns}",
+                        row.len()
+                    );
+                    rows.push((line, Err(message)));
+                }
+            }
+        }
+    }
+    rows
 }
 
 fn error_line(text: &str, err: &csv::Error) -> usize {

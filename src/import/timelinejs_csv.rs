@@ -10,7 +10,6 @@
 
 use serde_json::{json, Map, Value};
 
-use super::csv::line_at;
 use super::timelinejs::slide_value_imported;
 use super::Read;
 
@@ -66,25 +65,14 @@ pub(super) fn read_timelinejs_csv(text: &str) -> Vec<Read> {
         return problems;
     }
     let mut read = Vec::new();
-    for row in reader.records() {
+    for (line, row) in super::csv::rows(text, &mut reader, header.len()) {
         let row = match row {
             Ok(row) => row,
-            Err(err) => {
-                let line = err.position().map_or(1, |p| line_at(text, p.byte()));
-                read.push((line, Err(err.to_string())));
-                break;
+            Err(message) => {
+                read.push((line, Err(message)));
+                continue;
             }
         };
-        let line = row.position().map_or(1, |p| line_at(text, p.byte()));
-        if row.len() != header.len() {
-            let message = format!(
-                "the row has {} cells where the header has {}",
-                row.len(),
-                header.len()
-            );
-            read.push((line, Err(message)));
-            continue;
-        }
         let cell = |name: &str| {
             header
                 .iter()

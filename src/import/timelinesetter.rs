@@ -14,7 +14,6 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::csv::line_at;
 use super::timelinejs::{markdown, plain_text};
 use super::{Imported, Read};
 use crate::create::event::{date_value, NewEvent, NewSource};
@@ -62,25 +61,14 @@ pub(super) fn read_timelinesetter(text: &str) -> Vec<Read> {
         return problems;
     }
     let mut read = Vec::new();
-    for row in reader.records() {
+    for (line, row) in super::csv::rows(text, &mut reader, header.len()) {
         let row = match row {
             Ok(row) => row,
-            Err(err) => {
-                let line = err.position().map_or(1, |p| line_at(text, p.byte()));
-                read.push((line, Err(err.to_string())));
-                break;
+            Err(message) => {
+                read.push((line, Err(message)));
+                continue;
             }
         };
-        let line = row.position().map_or(1, |p| line_at(text, p.byte()));
-        if row.len() != header.len() {
-            let message = format!(
-                "the row has {} cells where the header has {}",
-                row.len(),
-                header.len()
-            );
-            read.push((line, Err(message)));
-            continue;
-        }
         let cell = |name: &str| {
             header
                 .iter()
