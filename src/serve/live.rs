@@ -12,8 +12,8 @@
 //! - `broken`: the collection has errors, one per `data:` line; the page shows them over
 //!   itself until the next `built`.
 //!
-//! A stream ends after [`STREAM_LIFETIME`], before the server's connection lifetime, and the
-//! browser opens the next one ([`RETRY_MS`] later): no page holds a connection slot for good.
+//! A stream ends after a minute, before the server's connection lifetime, and the
+//! browser opens the next one (a second later): no page holds a connection slot for good.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -304,10 +304,10 @@ const POLICY_ADDITION_IN_SINGLE_QUOTES: &[u8] =
     b"script-src &#39;self&#39;; connect-src &#39;self&#39;; ";
 
 /// The page with the live-reload script: its tag just before `</head>` (else before `</body>`,
-/// else at the end), and [`POLICY_ADDITION`] at the start of the `content` of every
-/// `<meta http-equiv="Content-Security-Policy">` in the head, so the script and its event
-/// stream may load. Searches are ASCII case-insensitive, as HTML tag names are; the rest of
-/// the page is copied as it is.
+/// else at the end), and `script-src 'self'; connect-src 'self';` at the start of the
+/// `content` of every `<meta http-equiv="Content-Security-Policy">` in the head, so the script
+/// and its event stream may load. Searches are ASCII case-insensitive, as HTML tag names are;
+/// the rest of the page is copied as it is.
 pub fn inject(page: &[u8], build: u64) -> Vec<u8> {
     let tag = script_tag(build);
     let head_end = find(page, b"</head>", 0);
