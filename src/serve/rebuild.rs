@@ -33,6 +33,7 @@ use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::pipeline::{self, plan};
 use crate::render::{self, Output, Site};
+use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
 
 /// What one rebuild did.
@@ -46,6 +47,9 @@ pub struct Rebuilt {
     /// Whether only the changed files were read again.
     pub incremental: bool,
     pub took: Duration,
+    /// The WebSub pings owed for the subscription feeds whose bytes differ from the set
+    /// rebuilt upon (`None` without `websub_hub`, for the first build, or when none changed).
+    pub pings: Option<Pings>,
 }
 
 /// Why a rebuild failed (the set served before stays).
@@ -387,6 +391,11 @@ impl Builder {
                 Ok((output.path.clone(), resource))
             })
             .collect::<Result<Vec<_>, RebuildError>>()?;
+        let pings = current.and_then(|current| {
+            let settings = &collection.settings;
+            let changed = changed_feeds(&outputs, &resources, current);
+            Pings::for_changed(settings.websub_hub.as_ref(), &settings.base_url, changed)
+        });
         let rendered = to_write.len();
         let events = collection.events.len();
         let served = Served::new(resources, events);
@@ -422,8 +431,30 @@ impl Builder {
             events,
             incremental: !all,
             took: started.elapsed(),
+            pings,
         })
     }
+}
+
+/// The subscription feeds of the new set (`outputs`, with their `resources` in the same order)
+/// whose bytes differ from those `current` serves (or that it does not hold): entity tags are
+/// digests of the bytes, so equal tags are equal bytes.
+fn changed_feeds<'o>(
+    outputs: &'o [Output],
+    resources: &[(String, Arc<Resource>)],
+    current: &Served,
+) -> Vec<&'o Output> {
+    outputs
+        .iter()
+        .zip(resources)
+        .filter(|(output, _)| websub::is_subscription_feed(output.format))
+        .filter(|(output, (_, resource))| {
+            current
+                .output(&output.path)
+                .is_none_or(|old| old.identity.etag != resource.identity.etag)
+        })
+        .map(|(output, _)| output)
+        .collect()
 }
 
 /// `dir` as given and in the spellings a file-system watcher may use for it (absolute, with

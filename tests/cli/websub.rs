@@ -1,6 +1,11 @@
 //! WebSub (W3C WebSub §4): `websub_hub` in the settings puts a `hub` link in every
-//! subscription document and nowhere else; `check` rejects a hostile hub at its position.
+//! subscription document and nowhere else; `check` rejects a hostile hub at its position;
+//! `build --ping` tells a hub on loopback (`common::hub`) which feeds changed.
 
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crate::common::hub::{closed_hub, silent_hub, Hub};
 use crate::harness::{snapshot_dir, stderr, Project};
 
 /// The hub the tests name: its query holds `&`, which each format must escape its own way.
@@ -135,4 +140,147 @@ fn check_rejects_a_hostile_hub_at_its_position() {
         assert_eq!(built.status.code(), Some(1), "{written}");
         assert!(!project.public().join("rss.xml").exists(), "{written}");
     }
+}
+
+/// The corrections fixture's base_url.
+const BASE: &str = "https://example.org/corrections-fixture/";
+
+/// The public URL of every subscription feed a build wrote into `public`.
+fn feed_urls(project: &Project) -> BTreeSet<String> {
+    snapshot_dir(&project.public())
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| is_subscription_feed(path))
+        .map(|path| format!("{BASE}{path}"))
+        .collect()
+}
+
+/// Every subscription feed of the corrections fixture, from a build without a hub.
+fn every_feed() -> BTreeSet<String> {
+    let reference = corrections_project(None);
+    reference.ok(&["build"]);
+    let feeds = feed_urls(&reference);
+    assert!(feeds.contains(&format!("{BASE}corrections/feed.json")));
+    assert!(feeds.contains(&format!("{BASE}tags/trade/rss.xml")));
+    feeds
+}
+
+/// A first build into an empty folder pings every subscription feed once (and no archive
+/// page, calendar or page); a second build of the same events pings nothing; an edit pings
+/// exactly the feeds whose bytes it changed, and the archive page it changed is not pinged.
+#[test]
+fn build_ping_tells_the_hub_of_every_changed_feed_and_no_other() {
+    let feeds = every_feed();
+    let hub = Hub::start(feeds.clone(), None);
+    let project = corrections_project(Some(&hub.url));
+    let out = project.chronicle(&["build", "--ping"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Sent before build exits: no waiting.
+    let pinged = hub.wait_for(feeds.len(), Duration::ZERO);
+    assert_eq!(pinged.len(), feeds.len(), "{pinged:#?}");
+    assert_eq!(pinged.into_iter().collect::<BTreeSet<_>>(), feeds);
+    assert!(
+        stderr(&out).contains(&format!(
+            "pinged the WebSub hub {} for {n} of {n} changed feeds",
+            hub.url,
+            n = feeds.len()
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    let again = project.chronicle(&["build", "--ping"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("no feed changed: the WebSub hub was not pinged"));
+    assert_eq!(hub.topics().len(), feeds.len(), "no new ping");
+
+    // The untouched event has the diplomacy tag alone and is the oldest: the diplomacy feeds
+    // change; the collection's (two newest entries) do not, nor do the other tags' or the
+    // corrections log's; the archive page holding it changes but is no subscription feed.
+    let path = "events/2025/untouched.md";
+    let text = project.read(path);
+    project.write(path, &format!("{text}\nOne more sentence.\n"));
+    let archive = project.read("public/archive/atom-1.xml");
+    let edited = project.chronicle(&["build", "--ping"]);
+    assert_ne!(project.read("public/archive/atom-1.xml"), archive);
+    assert!(edited.status.success(), "{}", stderr(&edited));
+    let pinged: Vec<String> = hub.topics().split_off(feeds.len());
+    let expected: BTreeSet<String> = ["tags/diplomacy/"]
+        .iter()
+        .flat_map(|dir| {
+            ["rss.xml", "atom.xml", "feed.json"].map(|name| format!("{BASE}{dir}{name}"))
+        })
+        .collect();
+    assert_eq!(pinged.len(), expected.len(), "{pinged:#?}");
+    assert_eq!(pinged.into_iter().collect::<BTreeSet<_>>(), expected);
+}
+
+/// `--ping` with no hub to tell is a usage error, before anything is written.
+#[test]
+fn build_ping_without_a_hub_is_a_usage_error() {
+    let project = corrections_project(None);
+    let out = project.chronicle(&["build", "--ping"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "chronicle: error: --ping needs a hub to tell: set websub_hub in events/chronicle.toml\n"
+    );
+    assert!(!project.public().exists());
+}
+
+/// A hub that accepts the connection and never answers costs the build the ping timeout (10 s)
+/// once, not once per feed; a closed port costs nothing. Either way the build succeeds, its
+/// outputs are in place, and the failure is on stderr.
+#[test]
+fn a_hub_that_does_not_answer_fails_no_build() {
+    let (silent, _listener) = silent_hub();
+    for (hub, limit) in [
+        (closed_hub(), Duration::from_secs(5)),
+        (silent, Duration::from_secs(18)),
+    ] {
+        let project = corrections_project(Some(&hub));
+        let started = Instant::now();
+        let out = project.chronicle(&["build", "--ping"]);
+        let took = started.elapsed();
+        let report = stderr(&out);
+        assert!(out.status.success(), "{hub}: {report}");
+        assert!(took < limit, "{hub}: took {took:?}");
+        assert!(project.public().join("rss.xml").is_file());
+        assert!(
+            report.contains(&format!(
+                "warning: WebSub ping failed: the hub {hub} did not answer for {BASE}"
+            )),
+            "{report}"
+        );
+        assert!(report.contains("more WebSub pings not sent"), "{report}");
+        assert!(
+            report.contains(&format!("pinged the WebSub hub {hub} for 0 of ")),
+            "{report}"
+        );
+    }
+}
+
+/// A hub's error answer is reported with its status, and what it says is escaped for the
+/// terminal: an escape sequence in it shows as text.
+#[test]
+fn a_hub_error_is_reported_with_its_text_escaped() {
+    let hub = Hub::start(
+        every_feed(),
+        Some((
+            "429 Too Many Requests",
+            "slow down \u{1b}]0;owned\u{7}\u{202e}",
+        )),
+    );
+    let project = corrections_project(Some(&hub.url));
+    let out = project.chronicle(&["build", "--ping", "--quiet"]);
+    let report = stderr(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains(&format!(
+            "warning: WebSub ping failed: the hub {} answered 429 Too Many Requests for {BASE}rss.xml: slow down \\u{{1b}}]0;owned\\u{{7}}\\u{{202e}}\n",
+            hub.url
+        )),
+        "{report}"
+    );
+    assert!(!report.contains('\u{1b}'), "{report}");
 }
