@@ -110,7 +110,7 @@ impl PingReport {
     }
 }
 
-/// Sends `hub.mode=publish` for each topic, [`PINGS_AT_ONCE`] at a time, each within
+/// Sends `hub.mode=publish` for each topic, four at a time, each within
 /// `timeout`, and waits for the answers.
 pub fn send(pings: &Pings, timeout: Duration) -> PingReport {
     let agent = ureq::AgentBuilder::new()

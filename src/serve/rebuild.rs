@@ -4,7 +4,9 @@
 //!
 //! In: the paths a file-system watcher reported, the set being served. Out: a new set, whose
 //! rebuilt outputs are in identity only (compressing them is left to the caller, after the
-//! swap), or, when the collection has an error, the diagnostics on stderr and nothing.
+//! swap) with the WebSub pings owed for the subscription feeds whose bytes changed (sending
+//! them is left to the caller too), or, when the collection has an error, the diagnostics on
+//! stderr and nothing.
 //!
 //! What is kept between rebuilds, and why it is safe:
 //! - the checked event files ([`CheckedFiles`], owned here): only the files the watcher named

@@ -4,8 +4,10 @@
 //! burst of writes (temporary file, rename, metadata) costs one rebuild, of the changed files
 //! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, into the
 //! state's [`Store`](super::store::Store) (once per distinct body, in the background), or, when
-//! the edit breaks `check`, the diagnostics on stderr and the last good set left in place. Must
-//! not stop the server: every failure here is logged.
+//! the edit breaks `check`, the diagnostics on stderr and the last good set left in place; and,
+//! with `websub_hub` set, pings to the hub for the feeds the rebuild changed, sent in the
+//! background after the swap ([`crate::websub`]). Must not stop the server: every failure here
+//! is logged.
 //!
 //! A watch is on folders (inotify's are on their inodes): when the collection folder itself is
 //! removed or renamed, nothing below its path is watched any more, even once a folder of that

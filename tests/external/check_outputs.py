@@ -5,7 +5,9 @@ Every rss.xml, atom.xml, feed.json and calendar.ics (at the root and under each 
 through the third-party parsers that feed readers and calendar apps use (feedparser, icalendar, and
 ical.js via check_ical.mjs) and is compared with the events the build was made from (one JSON object
 per event, in --events-jsonl). The W3C Feed Validation Service's own rules are applied by its own
-code, through validate_feeds.py.
+code, through validate_feeds.py. With `websub_hub` in the settings, every subscription document
+must name that hub (RSS and Atom beside their self link, JSON Feed in `hubs`) and no archive page
+may; without it, none may.
 
 Usage:
     python check_outputs.py --public public --events-jsonl events.jsonl --config events/chronicle.toml
