@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::state::{Resource, Served};
+use super::state::{websub_link, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
@@ -378,13 +378,23 @@ impl Builder {
             .iter()
             .map(|output| {
                 let resource = match written.get(output.path.as_str()) {
-                    Some(w) => Arc::new(Resource::from_file(
-                        output.format,
-                        self.out.join(&output.path),
-                        w.len,
-                        w.digest.expect("a digesting stage"),
-                        site.view_updated(&output.view),
-                    )?),
+                    Some(w) => {
+                        let mut resource = Resource::from_file(
+                            output.format,
+                            self.out.join(&output.path),
+                            w.len,
+                            w.digest.expect("a digesting stage"),
+                            site.view_updated(&output.view),
+                        )?;
+                        // Outputs kept from the set before have the same hub: a change to
+                        // the settings writes every output again.
+                        if websub::is_subscription_feed(output.format) {
+                            let hub = collection.settings.websub_hub.as_ref();
+                            resource.link =
+                                hub.and_then(|hub| websub_link(hub, &site.url(&output.path)));
+                        }
+                        Arc::new(resource)
+                    }
                     None => current
                         .and_then(|c| c.output(&output.path))
                         .cloned()

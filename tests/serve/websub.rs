@@ -71,6 +71,7 @@ fn an_edit_pings_the_hub_for_exactly_the_feeds_it_changed() {
         Vec::<String>::new(),
         "the first build pings nothing"
     );
+    assert_link_headers(&server, &hub.url);
 
     edit_the_tariff_event(&project, "A sentence added live.");
     server.wait_for_stderr("pinged the WebSub hub");
@@ -92,6 +93,32 @@ fn an_edit_pings_the_hub_for_exactly_the_feeds_it_changed() {
         "{}",
         server.stderr()
     );
+    // The rebuilt feeds name the hub in their headers too.
+    assert_link_headers(&server, &hub.url);
+}
+
+/// WebSub §4: a subscription feed's response names the hub and the feed itself in `Link`
+/// headers (the self URL the feed's own `rel="self"` gives, the server's address here); other
+/// outputs name no hub.
+fn assert_link_headers(server: &crate::harness::Server, hub: &str) {
+    for path in ["/rss.xml", "/atom.xml", "/tags/trade/feed.json"] {
+        let reply = get(&server.url(path), &[]);
+        let expected = format!("<{hub}>; rel=\"hub\", <{}>; rel=\"self\"", server.url(path));
+        assert_eq!(reply.header("link"), Some(expected.as_str()), "{path}");
+    }
+    for path in ["/calendar.ics", "/", "/feeds.opml"] {
+        assert_eq!(get(&server.url(path), &[]).header("link"), None, "{path}");
+    }
+}
+
+/// Without `websub_hub`, no response carries a `Link` header.
+#[test]
+fn without_a_hub_no_feed_names_one_in_its_headers() {
+    let project = Project::sample();
+    let server = project.serve(&[]);
+    for path in ["/rss.xml", "/atom.xml", "/feed.json", "/tags/trade/rss.xml"] {
+        assert_eq!(get(&server.url(path), &[]).header("link"), None, "{path}");
+    }
 }
 
 /// A hub that accepts connections and never answers holds up neither the swap to a rebuilt
