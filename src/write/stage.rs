@@ -190,11 +190,18 @@ impl Stage {
             return Ok(true);
         };
         let staged = self.dir.path().join(NEW).join(relative);
-        let old = match fs::read(&destination) {
-            Ok(old) => old,
+        // Not followed: a link (to /dev/zero, say) is no output and is replaced by the commit.
+        let old = match fs::symlink_metadata(&destination) {
+            Ok(meta) if meta.is_file() => meta,
+            Ok(_) => return Ok(true),
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(true),
             Err(err) => return Err(context(&destination)(err)),
         };
+        let new = fs::metadata(&staged).map_err(context(&destination))?;
+        if old.len() != new.len() {
+            return Ok(true);
+        }
+        let old = fs::read(&destination).map_err(context(&destination))?;
         let new = fs::read(&staged).map_err(context(&destination))?;
         Ok(old != new)
     }
@@ -593,6 +600,23 @@ mod tests {
         assert!(!differs("same.xml"));
         assert!(differs("changed.xml"));
         assert!(differs("new.xml"));
+    }
+
+    /// A link where an output goes is not followed (it could lead to an endless file).
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_a_destination_differs_unread() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        build(&out, &[("same.xml", "one")]).expect("built");
+        std::os::unix::fs::symlink("/dev/zero", out.join("link.xml")).expect("a link");
+        let stage = Stage::create(&out, || {}).expect("stage");
+        stage
+            .write("link.xml", |w| w.write_all(b"x"))
+            .expect("staged");
+        assert!(stage
+            .differs_from_destination("link.xml")
+            .expect("readable"));
     }
 
     #[test]
