@@ -194,6 +194,11 @@ pub struct BuildArgs {
     /// renamed without an id, or the collection id changed), as subscribers would see it again
     #[arg(long)]
     pub allow_id_change: bool,
+    /// After the build, tell the WebSub hub (websub_hub in chronicle.toml) which feeds changed
+    /// against what --out held before; a hub that fails is reported and the build still
+    /// succeeds
+    #[arg(long)]
+    pub ping: bool,
 }
 
 /// Which events a listing or export holds.

@@ -32,6 +32,9 @@ pub struct Settings {
     /// A person or organisation's name (not an e-mail address).
     pub author: String,
     pub feed_limit: usize,
+    /// The WebSub hub (W3C WebSub §4) every subscription feed names with `rel="hub"`, and
+    /// that `build --ping` and `serve` notify when a feed changes: an absolute http(s) URL.
+    pub websub_hub: Option<AbsoluteUrl>,
 }
 
 impl Settings {
@@ -54,6 +57,7 @@ struct RawSettings {
     timezone: Option<Spanned<String>>,
     author: Option<Spanned<String>>,
     feed_limit: Option<Spanned<i64>>,
+    websub_hub: Option<Spanned<String>>,
 }
 
 /// The IANA zone a misspelt one most likely stands for (`america/chicago` ->
@@ -184,6 +188,15 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         Some(v) => usize::try_from(*v.get_ref()).unwrap_or(usize::MAX),
         None => DEFAULT_FEED_LIMIT,
     };
+    let websub_hub = raw.websub_hub.and_then(|v| {
+        // Checked as written, never trimmed: the hub is written into every feed as it is.
+        AbsoluteUrl::new(v.get_ref().as_str())
+            .map_err(|msg| {
+                let message = format!("websub_hub {msg}");
+                errors.push(file.error(v.span(), Code::InvalidSetting, message));
+            })
+            .ok()
+    });
     let Some(base_url) = base_url.filter(|_| errors.is_empty()) else {
         return Err(errors);
     };
@@ -204,6 +217,7 @@ pub fn parse_settings(file: &SourceFile) -> Result<Settings, Vec<Diagnostic>> {
         },
         timezone,
         feed_limit,
+        websub_hub,
     })
 }
 
@@ -368,10 +382,54 @@ mod tests {
             [
                 "c.toml:6:19: error: invalid basic string, expected `\"`",
                 "c.toml:4:14: error: `feed_limit` must be a whole number, e.g. feed_limit = 20 (found string \"ten\")",
-                "c.toml:3:1: error: unknown field `titel` (fields: id, title, description, base_url, language, timezone, author, feed_limit)",
+                "c.toml:3:1: error: unknown field `titel` (fields: id, title, description, base_url, language, timezone, author, feed_limit, websub_hub)",
                 "c.toml:5:12: error: language 'english' is not a BCP 47 language tag like en or es-MX (the primary language is not in the IANA Language Subtag Registry)",
             ]
         );
+    }
+
+    #[test]
+    fn websub_hub_is_an_absolute_http_url() {
+        let base = "title = \"T\"\nbase_url = \"https://e.org/\"\n";
+        assert_eq!(parse(base).expect("valid").websub_hub, None);
+        let s = parse(&format!(
+            "{base}websub_hub = \"https://hub.example/p?x=1\"\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            s.websub_hub.map(String::from).as_deref(),
+            Some("https://hub.example/p?x=1")
+        );
+        for (bad, problem) in [
+            (
+                "javascript:alert(1)",
+                "must be an absolute http:// or https:// URL",
+            ),
+            ("/hub", "must be an absolute http:// or https:// URL"),
+            ("https://", "has no host"),
+            (
+                "https://h.example/\\\"><script>",
+                "contains spaces, quotes or control characters",
+            ),
+            (
+                "https://h.example/\\u001b[31m",
+                "contains spaces, quotes or control characters",
+            ),
+            (
+                " https://h.example/",
+                "must be an absolute http:// or https:// URL",
+            ),
+        ] {
+            let errs = parse(&format!("{base}websub_hub = \"{bad}\"\n")).unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!((errs[0].line, errs[0].col), (3, 14), "{bad}");
+            assert_eq!(errs[0].code, Code::InvalidSetting, "{bad}");
+            assert!(
+                errs[0].message.starts_with("websub_hub '") && errs[0].message.ends_with(problem),
+                "{bad}: {}",
+                errs[0].message
+            );
+        }
     }
 
     #[test]

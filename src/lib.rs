@@ -25,6 +25,7 @@ pub mod templates;
 pub mod terminal;
 pub mod text;
 pub mod url;
+pub mod websub;
 pub mod write;
 
 use std::process::ExitCode;

@@ -15,6 +15,7 @@ use crate::pipeline;
 use crate::published::{self, RecordError};
 use crate::render::{self, Output, Site};
 use crate::terminal::escape_path;
+use crate::websub::{self, Pings};
 use crate::write::Stage;
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
@@ -37,6 +38,16 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         progress.finish_and_clear();
         return Ok(super::invalid());
     };
+    if args.ping && collection.settings.websub_hub.is_none() {
+        progress.finish_and_clear();
+        return Ok(super::usage_error(&format!(
+            "--ping needs a hub to tell: set websub_hub in {}",
+            args.events
+                .events
+                .join(crate::load::SETTINGS_FILE)
+                .display()
+        )));
+    }
     // Locked before the published ids are compared: a build that waits compares them with
     // what the build it waited for published.
     let stage = Stage::create(&args.out, || {
@@ -69,6 +80,11 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     progress.set_message("writing");
     pipeline::write_outputs(&site, &all, &stage, None, &|n| progress.inc(n))?;
     published::stage_record(&stage, &collection)?;
+    let pings = if args.ping {
+        changed_feeds(&stage, &outputs, &collection)?
+    } else {
+        None
+    };
     progress.set_message("putting the outputs in place");
     stage.commit()?;
     progress.finish_and_clear();
@@ -81,7 +97,43 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             started.elapsed()
         );
     }
+    match pings {
+        // After the commit: the hub fetches each feed when pinged, and finds the new bytes.
+        Some(pings) => {
+            let report = websub::send(&pings, websub::PING_TIMEOUT);
+            for line in report.lines(&pings.hub, args.quiet) {
+                eprintln!("{line}");
+            }
+        }
+        None if args.ping && !args.quiet => {
+            eprintln!("no feed changed: the WebSub hub was not pinged");
+        }
+        None => {}
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pings `--ping` owes the hub: the subscription feeds whose staged bytes differ from what
+/// the output folder holds now (every feed, into an empty folder), at their public URLs.
+fn changed_feeds(
+    stage: &Stage,
+    outputs: &[Output],
+    collection: &Collection,
+) -> anyhow::Result<Option<Pings>> {
+    let mut changed = Vec::new();
+    for output in outputs {
+        if websub::is_subscription_feed(output.format)
+            && stage.differs_from_destination(&output.path)?
+        {
+            changed.push(output);
+        }
+    }
+    let settings = &collection.settings;
+    Ok(Pings::for_changed(
+        settings.websub_hub.as_ref(),
+        &settings.base_url,
+        changed,
+    ))
 }
 
 /// Compares the ids `collection` would publish with those the last build into the output

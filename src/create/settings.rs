@@ -57,6 +57,13 @@ pub fn settings_text(settings: &NewSettings) -> Result<String, toml::ser::Error>
                 i64::try_from(crate::config::DEFAULT_FEED_LIMIT).unwrap_or(i64::MAX)
             )?
         ),
+        "# A WebSub hub (https://www.w3.org/TR/websub/): every feed names it, so readers get a\n\
+         # push when it changes, and `build --ping` and `serve` tell it which feeds changed.\n"
+            .into(),
+        format!(
+            "# {}",
+            setting("websub_hub", "https://pubsubhubbub.appspot.com/")?
+        ),
     ];
     Ok(lines.concat())
 }
@@ -98,7 +105,28 @@ mod tests {
             assert_eq!(read.language, "es-MX");
             assert_eq!(read.timezone, chrono_tz::America::Mexico_City);
             assert_eq!(read.feed_limit, crate::config::DEFAULT_FEED_LIMIT);
+            assert_eq!(read.websub_hub, None);
         }
+    }
+
+    /// Each setting written commented out reads back when its `# ` is taken away.
+    #[test]
+    fn the_commented_settings_read_back_once_uncommented() {
+        let text = settings_text(&settings("T")).expect("serializable");
+        let uncommented: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(setting) if setting.contains(" = ") => format!("{setting}\n"),
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        let file = SourceFile::new("c.toml".into(), "c.toml".into(), uncommented.clone());
+        let read = parse_settings(&file).unwrap_or_else(|e| panic!("{e:?}\n{uncommented}"));
+        assert_eq!(read.description, "What this timeline follows.");
+        assert_eq!(
+            read.websub_hub.map(String::from).as_deref(),
+            Some("https://pubsubhubbub.appspot.com/")
+        );
     }
 
     #[test]
@@ -113,6 +141,7 @@ mod tests {
             "timezone",
             "author",
             "feed_limit",
+            "websub_hub",
         ] {
             let line = text
                 .lines()

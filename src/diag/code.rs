@@ -62,7 +62,7 @@ pub enum Code {
     InvalidSource,
     /// The settings file is missing.
     MissingSettings,
-    /// A setting's value is wrong (base_url, language, id, feed_limit).
+    /// A setting's value is wrong (base_url, language, id, feed_limit, websub_hub).
     InvalidSetting,
     /// No collection id: published ids follow base_url (a warning).
     UnpinnedCollectionId,

@@ -89,6 +89,7 @@ fn expectation(name: &str, of_source: bool) -> Option<(&'static str, &'static st
         ("language", false) => (STRING, "language = \"en\""),
         ("author", false) => (STRING, "author = \"Newsroom\""),
         ("feed_limit", false) => ("a whole number", "feed_limit = 20"),
+        ("websub_hub", false) => (STRING, "websub_hub = \"https://pubsubhubbub.appspot.com/\""),
         _ => return None,
     })
 }

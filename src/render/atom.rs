@@ -35,7 +35,7 @@ pub(crate) fn fixed(at: DateTime<Utc>) -> FixedDateTime {
 /// Writes the view's Atom feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
 pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
-    let mut links = Vec::new();
+    let mut links: Vec<Link> = hub_link(site).into_iter().collect();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(feed_link(
             "prev-archive",
@@ -51,6 +51,18 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Re
         site.view_updated(view),
     );
     write_feed(&feed, w)
+}
+
+/// The feed's `link rel="hub"` when the settings name a WebSub hub (W3C WebSub §4: a
+/// subscription document names its hub and its `self` URL, the topic). No `type`: the hub is
+/// an endpoint, not a document. Subscription documents only, never an archive page.
+pub(crate) fn hub_link(site: &Site) -> Option<Link> {
+    let hub = site.collection.settings.websub_hub.as_ref()?;
+    Some(Link {
+        href: hub.to_string(),
+        rel: "hub".into(),
+        ..Link::default()
+    })
 }
 
 /// A link to another Atom document.

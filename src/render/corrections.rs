@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::body::{correction_day, correction_html, escape_html};
 use super::site::Format;
-use super::{atom, rss, RenderError, Site, View};
+use super::{atom, jsonfeed, rss, RenderError, Site, View};
 use crate::identity;
 use crate::model::{correction_log, LoggedCorrection};
 
@@ -94,7 +94,7 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Ren
         view,
         &[],
         &view.path(Format::CorrectionsRss),
-        Vec::new(),
+        rss::hub_link(site).into_iter().collect(),
         updated,
     );
     channel.items = entries
@@ -125,7 +125,7 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Re
         view,
         &[],
         &view.path(Format::CorrectionsAtom),
-        Vec::new(),
+        atom::hub_link(site).into_iter().collect(),
         updated,
     );
     feed.entries = entries
@@ -162,6 +162,8 @@ struct JsonLog<'a> {
     description: &'a str,
     language: &'a str,
     authors: [JsonAuthor<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hubs: Option<[jsonfeed::Hub<'a>; 1]>,
     items: Vec<JsonItem>,
 }
 
@@ -195,6 +197,7 @@ pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<()
         authors: [JsonAuthor {
             name: &settings.author,
         }],
+        hubs: jsonfeed::hubs(site),
         items: entries
             .iter()
             .map(|entry| JsonItem {

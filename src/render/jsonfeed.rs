@@ -19,7 +19,27 @@ struct JsonFeed<'a> {
     description: &'a str,
     language: &'a str,
     authors: [Author<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hubs: Option<[Hub<'a>; 1]>,
     items: Vec<Item<'a>>,
+}
+
+/// An entry of JSON Feed 1.1's `hubs`: an endpoint that pushes the feed's changes.
+#[derive(Serialize)]
+pub(crate) struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+}
+
+/// The feed's `hubs` when the settings name a WebSub hub: `[{"type": "WebSub", "url": …}]`
+/// (JSON Feed 1.1, top-level `hubs`).
+pub(crate) fn hubs<'a>(site: &Site<'a>) -> Option<[Hub<'a>; 1]> {
+    let hub = site.collection.settings.websub_hub.as_ref()?;
+    Some([Hub {
+        kind: "WebSub",
+        url: hub.as_str(),
+    }])
 }
 
 #[derive(Serialize)]
@@ -71,6 +91,7 @@ pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<()
         authors: [Author {
             name: &settings.author,
         }],
+        hubs: hubs(site),
         items,
     };
     let mut writer = w;

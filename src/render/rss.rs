@@ -55,7 +55,7 @@ pub(crate) fn plain_text(text: &str) -> String {
 /// Writes the view's RSS feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
 pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
-    let mut links = Vec::new();
+    let mut links: Vec<Link> = hub_link(site).into_iter().collect();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(atom_link(
             "prev-archive",
@@ -71,6 +71,18 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Ren
         site.view_updated(view),
     );
     write_channel(&channel, w)
+}
+
+/// The channel's `atom:link rel="hub"` when the settings name a WebSub hub (W3C WebSub §4:
+/// a subscription document names its hub and its `self` URL, the topic). No `type`: the hub is
+/// an endpoint, not a document. Subscription documents only, never an archive page.
+pub(crate) fn hub_link(site: &Site) -> Option<Link> {
+    let hub = site.collection.settings.websub_hub.as_ref()?;
+    Some(Link {
+        href: hub.to_string(),
+        rel: "hub".into(),
+        ..Link::default()
+    })
 }
 
 /// An `atom:link` of an RSS channel (RFC 5005 uses them for archive links).

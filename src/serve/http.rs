@@ -101,6 +101,9 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         return response;
     }
     headers.insert(header::CONTENT_TYPE, resource.content_type.clone());
+    if let Some(link) = &resource.link {
+        headers.insert(header::LINK, link.clone());
+    }
     if let Some(coding) = coding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
@@ -329,6 +332,7 @@ mod tests {
             gzip: Some(variant("gz", "\"id-gzip\"")),
             br: None,
             compressed: true,
+            link: None,
         }
     }
 

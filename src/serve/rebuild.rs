@@ -4,7 +4,9 @@
 //!
 //! In: the paths a file-system watcher reported, the set being served. Out: a new set, whose
 //! rebuilt outputs are in identity only (compressing them is left to the caller, after the
-//! swap), or, when the collection has an error, the diagnostics on stderr and nothing.
+//! swap) with the WebSub pings owed for the subscription feeds whose bytes changed (sending
+//! them is left to the caller too), or, when the collection has an error, the diagnostics on
+//! stderr and nothing.
 //!
 //! What is kept between rebuilds, and why it is safe:
 //! - the checked event files ([`CheckedFiles`], owned here): only the files the watcher named
@@ -26,13 +28,14 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::state::{Resource, Served};
+use super::state::{websub_link, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::pipeline::{self, plan};
 use crate::render::{self, Output, Site};
+use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
 
 /// What one rebuild did.
@@ -46,6 +49,9 @@ pub struct Rebuilt {
     /// Whether only the changed files were read again.
     pub incremental: bool,
     pub took: Duration,
+    /// The WebSub pings owed for the subscription feeds whose bytes differ from the set
+    /// rebuilt upon (`None` without `websub_hub`, for the first build, or when none changed).
+    pub pings: Option<Pings>,
 }
 
 /// Why a rebuild failed (the set served before stays).
@@ -372,13 +378,23 @@ impl Builder {
             .iter()
             .map(|output| {
                 let resource = match written.get(output.path.as_str()) {
-                    Some(w) => Arc::new(Resource::from_file(
-                        output.format,
-                        self.out.join(&output.path),
-                        w.len,
-                        w.digest.expect("a digesting stage"),
-                        site.view_updated(&output.view),
-                    )?),
+                    Some(w) => {
+                        let mut resource = Resource::from_file(
+                            output.format,
+                            self.out.join(&output.path),
+                            w.len,
+                            w.digest.expect("a digesting stage"),
+                            site.view_updated(&output.view),
+                        )?;
+                        // Outputs kept from the set before have the same hub: a change to
+                        // the settings writes every output again.
+                        if websub::is_subscription_feed(output.format) {
+                            let hub = collection.settings.websub_hub.as_ref();
+                            resource.link =
+                                hub.and_then(|hub| websub_link(hub, &site.url(&output.path)));
+                        }
+                        Arc::new(resource)
+                    }
                     None => current
                         .and_then(|c| c.output(&output.path))
                         .cloned()
@@ -387,6 +403,11 @@ impl Builder {
                 Ok((output.path.clone(), resource))
             })
             .collect::<Result<Vec<_>, RebuildError>>()?;
+        let pings = current.and_then(|current| {
+            let settings = &collection.settings;
+            let changed = changed_feeds(&outputs, &resources, current);
+            Pings::for_changed(settings.websub_hub.as_ref(), &settings.base_url, changed)
+        });
         let rendered = to_write.len();
         let events = collection.events.len();
         let served = Served::new(resources, events);
@@ -422,8 +443,30 @@ impl Builder {
             events,
             incremental: !all,
             took: started.elapsed(),
+            pings,
         })
     }
+}
+
+/// The subscription feeds of the new set (`outputs`, with their `resources` in the same order)
+/// whose bytes differ from those `current` serves (or that it does not hold): entity tags are
+/// digests of the bytes, so equal tags are equal bytes.
+fn changed_feeds<'o>(
+    outputs: &'o [Output],
+    resources: &[(String, Arc<Resource>)],
+    current: &Served,
+) -> Vec<&'o Output> {
+    outputs
+        .iter()
+        .zip(resources)
+        .filter(|(output, _)| websub::is_subscription_feed(output.format))
+        .filter(|(output, (_, resource))| {
+            current
+                .output(&output.path)
+                .is_none_or(|old| old.identity.etag != resource.identity.etag)
+        })
+        .map(|(output, _)| output)
+        .collect()
 }
 
 /// `dir` as given and in the spellings a file-system watcher may use for it (absolute, with

@@ -175,6 +175,9 @@ pub struct Resource {
     /// Whether `gzip` and `br` have been made: a rebuilt resource is served in identity alone
     /// until they are, which happens after the new set is swapped in (see [`State::upgrade`]).
     pub compressed: bool,
+    /// A subscription feed's `Link` header naming its WebSub hub and itself (see
+    /// [`websub_link`]), when the settings name a hub.
+    pub link: Option<HeaderValue>,
 }
 
 /// A complete built set: every request path that answers 200.
@@ -310,6 +313,7 @@ impl Resource {
             gzip: None,
             br: None,
             compressed: false,
+            link: None,
         }
     }
 
@@ -352,6 +356,15 @@ impl Resource {
             ..self.clone()
         })
     }
+}
+
+/// The `Link` header of a subscription feed when the settings name a WebSub hub:
+/// `<hub>; rel="hub", <self>; rel="self"` (RFC 8288). WebSub §4 asks a publisher's response
+/// for both, as headers, beside the links the document itself carries; hubs read them first.
+/// `None` for a URL a header cannot carry as it is (one with non-ASCII characters): the links
+/// in the document still name the hub.
+pub fn websub_link(hub: &str, self_url: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("<{hub}>; rel=\"hub\", <{self_url}>; rel=\"self\"")).ok()
 }
 
 /// The digest of a body from which its entity tags are made (hex). A 128-bit hash, not a
@@ -522,6 +535,7 @@ mod tests {
             gzip: None,
             br: None,
             compressed: true,
+            link: None,
         };
         Served::single(path, resource)
     }

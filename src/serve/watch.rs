@@ -4,8 +4,10 @@
 //! burst of writes (temporary file, rename, metadata) costs one rebuild, of the changed files
 //! only ([`Builder`]). Out: a rebuilt set swapped into [`State`] and compressed after, into the
 //! state's [`Store`](super::store::Store) (once per distinct body, in the background), or, when
-//! the edit breaks `check`, the diagnostics on stderr and the last good set left in place. Must
-//! not stop the server: every failure here is logged.
+//! the edit breaks `check`, the diagnostics on stderr and the last good set left in place; and,
+//! with `websub_hub` set, pings to the hub for the feeds the rebuild changed, sent in the
+//! background after the swap ([`crate::websub`]). Must not stop the server: every failure here
+//! is logged.
 //!
 //! A watch is on folders (inotify's are on their inodes): when the collection folder itself is
 //! removed or renamed, nothing below its path is watched any more, even once a folder of that
@@ -27,6 +29,7 @@ use rayon::prelude::*;
 use super::live::Live;
 use super::rebuild::{spellings, Builder};
 use super::state::{Resource, State};
+use crate::websub::{self, Pings};
 
 /// Long enough to gather an editor's save (write, rename, chmod: a few milliseconds) into one
 /// batch, short enough that an edit is served within the time a rebuild takes. A save that
@@ -177,6 +180,9 @@ pub async fn rebuild_on_change(
                         rebuilt.took + swapped.elapsed(),
                     );
                 }
+                if let Some(pings) = rebuilt.pings {
+                    ping_in_background(pings, quiet);
+                }
                 tokio::spawn(compress_in_background(
                     Arc::clone(&state),
                     Arc::clone(&compressing),
@@ -190,6 +196,18 @@ pub async fn rebuild_on_change(
             ),
         }
     }
+}
+
+/// Tells the WebSub hub which feeds the rebuild changed, on a thread of its own once the new
+/// set is served: neither the swap, nor any request, nor the next rebuild waits for the hub
+/// (each ping gives up after [`websub::PING_TIMEOUT`]). What the hub answered goes to stderr.
+fn ping_in_background(pings: Pings, quiet: bool) {
+    tokio::task::spawn_blocking(move || {
+        let report = websub::send(&pings, websub::PING_TIMEOUT);
+        for line in report.lines(&pings.hub, quiet) {
+            eprintln!("{line}");
+        }
+    });
 }
 
 /// Makes the compressed variants the current set lacks and adds them to it (see

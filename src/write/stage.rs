@@ -181,6 +181,31 @@ impl Stage {
         file.finish()
     }
 
+    /// Whether the staged output at `path` differs from what the output folder holds at its
+    /// destination now, byte for byte (nothing there differs): asked before the commit
+    /// replaces it, by `build --ping`, which tells the WebSub hub only of changed feeds.
+    pub fn differs_from_destination(&self, path: &str) -> Result<bool, WriteError> {
+        let destination = self.out.join(path);
+        let Some(relative) = relative_path(path) else {
+            return Ok(true);
+        };
+        let staged = self.dir.path().join(NEW).join(relative);
+        // Not followed: a link (to /dev/zero, say) is no output and is replaced by the commit.
+        let old = match fs::symlink_metadata(&destination) {
+            Ok(meta) if meta.is_file() => meta,
+            Ok(_) => return Ok(true),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(true),
+            Err(err) => return Err(context(&destination)(err)),
+        };
+        let new = fs::metadata(&staged).map_err(context(&destination))?;
+        if old.len() != new.len() {
+            return Ok(true);
+        }
+        let old = fs::read(&destination).map_err(context(&destination))?;
+        let new = fs::read(&staged).map_err(context(&destination))?;
+        Ok(old != new)
+    }
+
     /// Puts every finished output in place, removes the outputs of the previous build that
     /// this one did not write, and records the new set in the manifest. Returns what was
     /// written, sorted by path.
@@ -558,6 +583,40 @@ mod tests {
             .collect();
         found.sort();
         found
+    }
+
+    #[test]
+    fn a_staged_output_differs_from_its_destination_unless_its_bytes_are_the_same() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        build(&out, &[("same.xml", "one"), ("changed.xml", "two")]).expect("built");
+        let stage = Stage::create(&out, || {}).expect("stage");
+        for (path, text) in [("same.xml", "one"), ("changed.xml", "2"), ("new.xml", "3")] {
+            stage
+                .write(path, |w| w.write_all(text.as_bytes()))
+                .expect("staged");
+        }
+        let differs = |path| stage.differs_from_destination(path).expect("readable");
+        assert!(!differs("same.xml"));
+        assert!(differs("changed.xml"));
+        assert!(differs("new.xml"));
+    }
+
+    /// A link where an output goes is not followed (it could lead to an endless file).
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_a_destination_differs_unread() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        build(&out, &[("same.xml", "one")]).expect("built");
+        std::os::unix::fs::symlink("/dev/zero", out.join("link.xml")).expect("a link");
+        let stage = Stage::create(&out, || {}).expect("stage");
+        stage
+            .write("link.xml", |w| w.write_all(b"x"))
+            .expect("staged");
+        assert!(stage
+            .differs_from_destination("link.xml")
+            .expect("readable"));
     }
 
     #[test]

@@ -87,6 +87,7 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
         ("settings_time_zone_near_miss", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimezone = \"Europe/Pariss\"\n")),
         ("settings_wrong_type", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\nfeed_limit = \"20\"\n")),
         ("settings_feed_limit_zero", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\nfeed_limit = 0\n")),
+        ("settings_hostile_websub_hub", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\nwebsub_hub = \"https://hub.example/\\u001b[2J\\\"><script>\"\n")),
         ("settings_unknown_field", settings("title = \"T\"\nbase_url = \"https://example.org/\"\nid = \"https://example.org/\"\ntimzone = \"UTC\"\n")),
         ("settings_without_id", settings("title = \"T\"\nbase_url = \"https://example.org/\"\n")),
         ("template_syntax", vec![("events/templates/index.html", "{{ e.year }\n".into())]),

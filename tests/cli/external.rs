@@ -493,3 +493,23 @@ fn titles_with_markup_read_as_text_and_pass_the_w3c_feed_validator() {
     check_with_external_parsers(&project);
     check_with_w3c_validator(&project);
 }
+
+/// With `websub_hub` set (a hub whose query holds `&`), the corrections fixture's feeds, the
+/// corrections log and the archive pages still pass the W3C validator, feedparser and the JSON
+/// Feed checks, which also find the hub in every subscription document and in no archive page.
+#[test]
+fn feeds_naming_a_websub_hub_pass_every_judge() {
+    let project = Project::fixture("corrections");
+    let settings = project.read("events/chronicle.toml");
+    project.write(
+        "events/chronicle.toml",
+        &format!(
+            "{settings}feed_limit = 2\nwebsub_hub = \"{}\"\n",
+            crate::websub::HUB
+        ),
+    );
+    project.ok(&["build"]);
+    assert!(project.public().join("archive").is_dir());
+    check_with_w3c_validator(&project);
+    check_with_external_parsers(&project);
+}

@@ -31,3 +31,4 @@ mod shell;
 mod terminal;
 mod tutorial;
 mod usage;
+mod websub;

@@ -1,5 +1,7 @@
 //! File helpers shared by the integration test binaries (each includes this file as a module).
 
+pub(crate) mod hub;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

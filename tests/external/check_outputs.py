@@ -5,7 +5,9 @@ Every rss.xml, atom.xml, feed.json and calendar.ics (at the root and under each 
 through the third-party parsers that feed readers and calendar apps use (feedparser, icalendar, and
 ical.js via check_ical.mjs) and is compared with the events the build was made from (one JSON object
 per event, in --events-jsonl). The W3C Feed Validation Service's own rules are applied by its own
-code, through validate_feeds.py.
+code, through validate_feeds.py. With `websub_hub` in the settings, every subscription document
+must name that hub (RSS and Atom beside their self link, JSON Feed in `hubs`) and no archive page
+may; without it, none may.
 
 Usage:
     python check_outputs.py --public public --events-jsonl events.jsonl --config events/chronicle.toml
@@ -85,6 +87,8 @@ def load_config(path):
         "timezone": raw.get("timezone") or "UTC",
         "author": raw.get("author"),
         "feed_limit": raw.get("feed_limit", 50),
+        # The WebSub hub every subscription document names; None when not set.
+        "websub_hub": raw.get("websub_hub"),
     }
     if not config["base_url"].endswith("/"):
         raise SystemExit(f"{path}: base_url must end with '/': {config['base_url']!r}")
@@ -804,6 +808,38 @@ def check_corrections_log(report, public, config, events):
                          f"published {published.isoformat()} is not the correction's date {written.isoformat()}")
 
 
+# ---------------------------------------------------------------------------------------------
+# WebSub (W3C WebSub section 4: a subscription document names its hub and its self URL)
+
+
+def check_websub_links(report, public, config):
+    """Every subscription document (rss.xml, atom.xml and feed.json at the root, in each tag's
+    folder and in corrections/) names websub_hub, once: RSS and Atom as a `hub` link beside a
+    `self` link to the document's own URL (read by feedparser), JSON Feed 1.1 as
+    `hubs: [{"type": "WebSub", "url": hub}]`. Without websub_hub, none names a hub. Archive
+    pages (RFC 5005) are no subscription documents and never name one."""
+    base, hub = config["base_url"], config["websub_hub"]
+    for path in sorted(public.rglob("*")):
+        rel = path.relative_to(public).as_posix()
+        if path.name not in ("rss.xml", "atom.xml", "feed.json") and not rel.startswith("archive/"):
+            continue
+        archive = rel.startswith("archive/")
+        want = None if archive else hub
+        if path.suffix == ".json":
+            feed = json.loads(path.read_text(encoding="utf-8"))
+            hubs = feed.get("hubs")
+            expected = None if want is None else [{"type": "WebSub", "url": want}]
+            report.check(hubs == expected, rel, f"hubs {hubs!r}, expected {expected!r}")
+            continue
+        parsed = feedparser.parse(path.read_bytes())
+        links = parsed.feed.get("links", [])
+        hubs = [l.get("href") for l in links if l.get("rel") == "hub"]
+        report.check(hubs == ([] if want is None else [want]), rel,
+                     f"hub links {hubs!r}, expected {want!r}")
+        selves = [l.get("href") for l in links if l.get("rel") == "self"]
+        report.check(selves == [base + rel], rel, f"self links {selves!r}, expected {base + rel!r}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--public", required=True, type=Path, help="the folder chronicle build wrote")
@@ -833,6 +869,11 @@ def main(argv=None):
         check_corrections_log(report, args.public, config, events)
     except Exception as err:  # as above: a checker that breaks is a failure, not a pass
         report.fail("corrections", f"checker error {type(err).__name__}: {err}")
+
+    try:
+        check_websub_links(report, args.public, config)
+    except Exception as err:  # as above: a checker that breaks is a failure, not a pass
+        report.fail("websub", f"checker error {type(err).__name__}: {err}")
 
     try:
         check_archives(report, args.public, config, events)

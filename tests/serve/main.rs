@@ -14,3 +14,4 @@ mod live;
 mod live_reload;
 mod load;
 mod options;
+mod websub;
