@@ -341,7 +341,8 @@ fn page_context<'a>(
         ),
         Page::Tag => (
             "tag",
-            tag.clone().unwrap_or_default(),
+            // A filter of several tags (see `serve::filter`) is headed by its title.
+            tag.clone().unwrap_or_else(|| view.title.clone()),
             view.title.clone(),
             view.description.clone(),
         ),

@@ -13,6 +13,8 @@
 pub mod addresses;
 pub mod body;
 pub mod browser;
+pub mod filter;
+pub mod filter_cache;
 pub mod http;
 pub mod live;
 pub mod memory;
@@ -291,7 +293,7 @@ async fn handle(
     response
 }
 
-/// The answer from the current set, as built.
+/// The answer from the current set, as built, or for a filtered subscription (see [`filter`]).
 async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Response<AnyBody> {
     let head = http::RequestHead {
         method: request.method(),
@@ -299,9 +301,57 @@ async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Re
         path: request.uri().path(),
         headers: request.headers(),
     };
+    if let Some(route) = filter::route(head.path) {
+        return answer_filter(state, &head, route)
+            .await
+            .map(AnyBody::Payload);
+    }
     answer_or_unavailable(state, request, &head)
         .await
         .map(AnyBody::Payload)
+}
+
+/// The answer to a path under [`filter::PREFIX`], from the current set's collection: the
+/// document rendered (or kept, see [`filter_cache`]) for a canonical filter of known tags,
+/// answered as a built output is (validators, 304, HEAD, content coding, CORS).
+async fn answer_filter(
+    state: &State,
+    head: &http::RequestHead<'_>,
+    route: filter::Route,
+) -> hyper::Response<http::PayloadBody> {
+    let served = state.load_full();
+    let source = served.filters.as_ref();
+    let known = matches!(&route, filter::Route::Filter(f) if source.is_some_and(|s| s.knows(f)));
+    if let Some(answered) = http::answer_before_lookup(head, |_| known) {
+        return answered;
+    }
+    let not_found = http::Target::Refused(hyper::StatusCode::NOT_FOUND, "not found\n");
+    let filter = match route {
+        filter::Route::Filter(filter) => filter,
+        filter::Route::Moved(path) => {
+            return http::respond_with(http::Target::MovedTo(path), head, SystemTime::now())
+        }
+        filter::Route::Refused(status, text) => {
+            return http::respond_with(http::Target::Refused(status, text), head, SystemTime::now())
+        }
+    };
+    let Some(source) = source.filter(|source| source.knows(&filter)) else {
+        return http::respond_with(not_found, head, SystemTime::now());
+    };
+    match state.filters().get_or_render(source, &filter).await {
+        Ok(Some(resource)) => {
+            http::respond_with(http::Target::Found(&resource), head, SystemTime::now())
+        }
+        Ok(None) => http::respond_with(not_found, head, SystemTime::now()),
+        Err(err) => {
+            eprintln!(
+                "cannot answer {}: {}",
+                crate::terminal::escape(head.path),
+                crate::terminal::escape(&err.to_string())
+            );
+            http::failed(head.method)
+        }
+    }
 }
 
 /// The answer from the current set, a page with the live-reload script added (see

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::filter::Source;
 use super::state::{Resource, Served};
 use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
@@ -389,7 +390,12 @@ impl Builder {
             .collect::<Result<Vec<_>, RebuildError>>()?;
         let rendered = to_write.len();
         let events = collection.events.len();
-        let served = Served::new(resources, events);
+        let mut served = Served::new(resources, events);
+        served.filters = Some(Arc::new(Source::new(
+            &collection,
+            &self.link_base,
+            self.source_date_epoch,
+        )));
         // Versions of files no longer in the collection.
         if self.versions.len() > collection.events.len() {
             let paths: FxHashSet<&str> =

@@ -26,6 +26,8 @@ use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use xxhash_rust::xxh3::xxh3_128;
 
+use super::filter::Source;
+use super::filter_cache::FilterCache;
 pub use super::store::Store;
 use crate::model::range;
 use crate::render::Format;
@@ -185,6 +187,9 @@ pub struct Served {
     pub events: usize,
     /// How many outputs (files) it holds; a directory alias of an `index.html` is not counted.
     pub outputs: usize,
+    /// What the filtered subscriptions of this set are rendered from (see [`super::filter`]);
+    /// `None`: the set answers none.
+    pub filters: Option<Arc<Source>>,
 }
 
 impl Served {
@@ -205,6 +210,7 @@ impl Served {
             by_path,
             events,
             outputs,
+            filters: None,
         }
     }
 
@@ -276,6 +282,7 @@ impl Served {
             by_path: HashMap::from([(path.to_string(), Arc::new(resource))]),
             events: 1,
             outputs: 1,
+            filters: None,
         }
     }
 }
@@ -336,6 +343,35 @@ impl Resource {
     pub fn hash(&self) -> io::Result<&str> {
         let etag = self.identity.etag.to_str().map_err(io::Error::other)?;
         Ok(etag.trim_matches('"'))
+    }
+
+    /// A resource held in memory with its compressed variants (see [`super::filter`]); `None`
+    /// for a coding whose body would not be smaller.
+    pub fn in_memory(
+        format: Format,
+        body: Bytes,
+        gzip: Option<Bytes>,
+        br: Option<Bytes>,
+        last_modified: DateTime<Utc>,
+    ) -> Resource {
+        let hash = body_hash(&body);
+        Resource {
+            gzip: gzip.map(|gzip| variant(Payload::Whole(gzip), &hash, "-gzip")),
+            br: br.map(|br| variant(Payload::Whole(br), &hash, "-br")),
+            compressed: true,
+            ..Resource::identity(format, Payload::Whole(body), &hash, last_modified)
+        }
+    }
+
+    /// The bytes held in memory by its bodies (identity and variants); a body on disk counts
+    /// nothing.
+    pub fn bytes_in_memory(&self) -> u64 {
+        [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|variant| variant.body.in_memory().is_some())
+            .map(|variant| variant.body.len())
+            .sum()
     }
 
     /// The same resource with the compressed variants of its identity body.
@@ -405,6 +441,8 @@ pub struct State {
     /// hashes of the set the last swap replaced, whose variants are kept one swap longer.
     writing: Mutex<HashSet<String>>,
     store: Store,
+    /// Filtered subscriptions rendered from the current set; emptied when it is replaced.
+    filters: FilterCache,
 }
 
 impl State {
@@ -414,12 +452,18 @@ impl State {
             current: ArcSwap::from_pointee(served),
             writing: Mutex::new(HashSet::new()),
             store,
+            filters: FilterCache::new(),
         }
     }
 
     /// Where the compressed variants of every set are made.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The filtered subscriptions rendered from the current set.
+    pub fn filters(&self) -> &FilterCache {
+        &self.filters
     }
 
     /// The current set; holding the guard keeps it alive past a swap. Cheaper than cloning
@@ -441,6 +485,9 @@ impl State {
         let previous = self.current.load_full();
         next.carry_dates_forward(&previous);
         self.current.store(Arc::new(next));
+        // Rendered from the set replaced: never to be served again (a request still answering
+        // from that set renders its own, and the cache keeps nothing of another generation).
+        self.filters.clear();
         *replaced = previous.hashes();
     }
 
@@ -489,6 +536,7 @@ impl State {
                 by_path,
                 events: current.events,
                 outputs: current.outputs,
+                filters: current.filters.clone(),
             }));
         }
         replaced.len()

@@ -1,0 +1,262 @@
+//! Serve stage, rendered filters: the filtered subscriptions (see [`super::filter`]) rendered
+//! from the current set, kept for the requests after, within bounds.
+//!
+//! In: a [`Source`] (one build) and a canonical [`Filter`]. Out: its [`Resource`], from the
+//! cache or rendered now. Keyed by (build generation, canonical path), and emptied when a new
+//! set is swapped in ([`super::state::State::swap`]): a rebuild never serves bytes of an
+//! older one. Bounded by bytes ([`CAPACITY`], every body of every coding counted, each entry
+//! at least [`MIN_WEIGHT`], so also by count); a document larger than [`MAX_KEPT`] is rendered
+//! for its request and not kept. The cache is `quick_cache`'s, whose admission (a CLOCK-PRO
+//! variant: new entries enter cold, and only those asked for again stay) keeps one client
+//! asking for many distinct filters once each from evicting the ones others keep asking for.
+//!
+//! Rendering is CPU work of up to seconds for a large calendar: it runs on tokio's blocking
+//! threads, never on the threads that answer requests, at most [`RENDERS_AT_ONCE`] at a time
+//! (waiting in turn, first come first served), and once per document however many requests
+//! ask for it meanwhile (they wait for that one render).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
+use tokio::sync::Semaphore;
+
+use super::filter::{Filter, Source};
+use super::state::Resource;
+use crate::render::RenderError;
+
+/// The bytes all kept documents may hold together.
+pub const CAPACITY: u64 = 32 * 1024 * 1024;
+/// The largest document kept: larger ones (a calendar of thousands of events) are rendered for
+/// the request that asks and dropped after, so that one of them cannot push out every other.
+pub const MAX_KEPT: u64 = CAPACITY / 8;
+/// What an entry weighs at the least, its bookkeeping included: so the cache holds at most
+/// `CAPACITY / MIN_WEIGHT` (8,192) documents however small.
+pub const MIN_WEIGHT: u64 = 4 * 1024;
+/// Renders at once: one per core of a small server. Each holds its document in memory while it
+/// is made, so this also bounds the memory of documents too large to keep.
+pub const RENDERS_AT_ONCE: usize = 2;
+
+type Key = (u64, String);
+
+/// Why a filter could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("rendering stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
+/// An entry's weight: the bytes of its bodies, at least [`MIN_WEIGHT`].
+#[derive(Debug, Clone, Copy)]
+struct ByBytes;
+
+impl Weighter<Key, Arc<Resource>> for ByBytes {
+    fn weight(&self, key: &Key, resource: &Arc<Resource>) -> u64 {
+        (resource.bytes_in_memory() + key.1.len() as u64).max(MIN_WEIGHT)
+    }
+}
+
+/// The rendered filters of the current set (see the module's documentation).
+pub struct FilterCache {
+    documents: Cache<Key, Arc<Resource>, ByBytes>,
+    max_kept: u64,
+    /// The newest generation a document was asked of: one rendered from an older set (for a
+    /// request that started before the swap) is not kept.
+    newest: AtomicU64,
+    renders: Semaphore,
+}
+
+impl std::fmt::Debug for FilterCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilterCache")
+            .field("documents", &self.documents.len())
+            .field("bytes", &self.documents.weight())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for FilterCache {
+    fn default() -> Self {
+        FilterCache::new()
+    }
+}
+
+impl FilterCache {
+    /// A cache of [`CAPACITY`] bytes keeping documents up to [`MAX_KEPT`].
+    pub fn new() -> FilterCache {
+        FilterCache::with_bounds(CAPACITY, MAX_KEPT)
+    }
+
+    fn with_bounds(capacity: u64, max_kept: u64) -> FilterCache {
+        let options = OptionsBuilder::new()
+            // Two shards, each of half the bytes. Half of a shard is for documents asked for
+            // again (hot), half for new ones (cold): a client's one-off filters churn the
+            // cold half only. A document must fit in the hot half to be kept at all, which
+            // [`MAX_KEPT`] does.
+            .shards(2)
+            .hot_allocation(0.5)
+            .estimated_items_capacity(usize::try_from(capacity / MIN_WEIGHT).unwrap_or(1024))
+            .weight_capacity(capacity)
+            .build()
+            .expect("the cache's options are valid");
+        FilterCache {
+            documents: Cache::with_options(
+                options,
+                ByBytes,
+                quick_cache::DefaultHashBuilder::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            ),
+            max_kept,
+            newest: AtomicU64::new(0),
+            renders: Semaphore::new(RENDERS_AT_ONCE),
+        }
+    }
+
+    /// Drops every kept document (a new set is being served).
+    pub fn clear(&self) {
+        self.documents.clear();
+    }
+
+    /// How many documents are kept, and their weight in bytes.
+    pub fn usage(&self) -> (usize, u64) {
+        (self.documents.len(), self.documents.weight())
+    }
+
+    /// `filter` rendered from `source`, from the cache or now (see the module's
+    /// documentation); `None` when one of its tags is not in the collection.
+    pub async fn get_or_render(
+        &self,
+        source: &Arc<Source>,
+        filter: &Filter,
+    ) -> Result<Option<Arc<Resource>>, FilterError> {
+        let generation = source.generation();
+        self.newest.fetch_max(generation, Ordering::Relaxed);
+        let key = (generation, filter.path());
+        let guard = match self.documents.get_value_or_guard_async(&key).await {
+            Ok(kept) => return Ok(Some(kept)),
+            Err(guard) => guard,
+        };
+        let rendered = {
+            let _turn = self
+                .renders
+                .acquire()
+                .await
+                .expect("the render semaphore is never closed");
+            let source = Arc::clone(source);
+            let filter = filter.clone();
+            tokio::task::spawn_blocking(move || source.render(&filter)).await??
+        };
+        let Some(resource) = rendered.map(Arc::new) else {
+            return Ok(None);
+        };
+        if self.keeps(generation, &resource) {
+            let _ = guard.insert(Arc::clone(&resource));
+        }
+        Ok(Some(resource))
+    }
+
+    fn keeps(&self, generation: u64, resource: &Resource) -> bool {
+        resource.bytes_in_memory() <= self.max_kept
+            && generation >= self.newest.load(Ordering::Relaxed)
+    }
+
+    /// Keeps `resource` under `key` as a render would (for tests of the bounds).
+    #[cfg(test)]
+    fn keep(&self, key: Key, resource: Arc<Resource>) {
+        self.newest.fetch_max(key.0, Ordering::Relaxed);
+        if self.keeps(key.0, &resource) {
+            self.documents.insert(key, resource);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::render::Format;
+
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+
+    fn document(len: u64) -> Arc<Resource> {
+        let body = Bytes::from(vec![b'x'; usize::try_from(len).unwrap()]);
+        Arc::new(Resource::in_memory(
+            Format::Rss,
+            body,
+            None,
+            None,
+            DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        ))
+    }
+
+    fn key(generation: u64, n: usize) -> Key {
+        (generation, format!("/feeds/a+t{n}/rss.xml"))
+    }
+
+    #[test]
+    fn the_bytes_kept_stay_within_the_capacity() {
+        let cache = FilterCache::new();
+        for n in 0..200 {
+            cache.keep(key(1, n), document(MIB));
+        }
+        let (count, bytes) = cache.usage();
+        assert!(bytes <= CAPACITY, "{bytes}");
+        assert!(count <= 32, "{count}");
+        assert!(count >= 8, "{count}");
+    }
+
+    #[test]
+    fn small_documents_are_bounded_by_count() {
+        let cache = FilterCache::with_bounds(MIB, MIB / 8);
+        for n in 0..10_000 {
+            cache.keep(key(1, n), document(10));
+        }
+        let (count, bytes) = cache.usage();
+        assert!(count as u64 <= MIB / MIN_WEIGHT, "{count}");
+        assert!(bytes <= MIB, "{bytes}");
+    }
+
+    #[test]
+    fn a_document_larger_than_the_bound_is_not_kept() {
+        let cache = FilterCache::new();
+        cache.keep(key(1, 0), document(MAX_KEPT + 1));
+        assert_eq!(cache.usage().0, 0);
+        cache.keep(key(1, 1), document(MAX_KEPT));
+        assert_eq!(cache.usage().0, 1);
+    }
+
+    #[test]
+    fn one_client_asking_for_many_filters_once_does_not_evict_the_ones_asked_again() {
+        let cache = FilterCache::with_bounds(4 * MIB, MIB);
+        let popular: Vec<Key> = (0..8).map(|n| key(1, n)).collect();
+        for k in &popular {
+            cache.keep(k.clone(), document(64 * KIB));
+        }
+        for round in 0..50 {
+            for k in &popular {
+                assert!(cache.documents.get(k).is_some(), "{round} {k:?}");
+            }
+            // A scan: distinct filters, each asked for once.
+            for n in 0..100 {
+                cache.keep(key(1, 1000 + round * 100 + n), document(64 * KIB));
+            }
+        }
+        assert!(cache.usage().1 <= 4 * MIB);
+    }
+
+    #[test]
+    fn a_document_of_an_older_build_is_not_kept_and_a_swap_drops_all() {
+        let cache = FilterCache::new();
+        cache.keep(key(2, 0), document(KIB));
+        cache.keep(key(1, 1), document(KIB));
+        assert_eq!(cache.usage().0, 1);
+        cache.clear();
+        assert_eq!(cache.usage(), (0, 0));
+    }
+}
