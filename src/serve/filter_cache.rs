@@ -9,21 +9,27 @@
 //! for its request and not kept. The cache is `quick_cache`'s, whose admission (a CLOCK-PRO
 //! variant: new entries enter cold, and only those asked for again stay) keeps one client
 //! asking for many distinct filters once each from evicting the ones others keep asking for.
+//! A filter's `Last-Modified` moves forward across builds when its bytes change without a
+//! later date, as a built output's does.
 //!
 //! Rendering is CPU work of up to seconds for a large calendar: it runs on tokio's blocking
 //! threads, never on the threads that answer requests, at most [`RENDERS_AT_ONCE`] at a time
 //! (waiting in turn, first come first served), and once per document however many requests
 //! ask for it meanwhile (they wait for that one render).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use hyper::header::HeaderValue;
 
 use quick_cache::sync::Cache;
 use quick_cache::{OptionsBuilder, Weighter};
 use tokio::sync::Semaphore;
 
 use super::filter::{Filter, Source};
-use super::state::Resource;
+use super::state::{date_after, Resource};
 use crate::render::RenderError;
 
 /// The bytes all kept documents may hold together.
@@ -67,7 +73,15 @@ pub struct FilterCache {
     /// request that started before the swap) is not kept.
     newest: AtomicU64,
     renders: Semaphore,
+    /// The entity tag and `Last-Modified` last served at each filter's path, across builds, so
+    /// that `Last-Modified` moves forward when a rebuild changes a filter's bytes without a
+    /// later date, as for built outputs (see `Served::carry_dates_forward`). At most
+    /// [`MAX_DATES`] paths; past that it starts over (dates then come from the events alone).
+    dates: Mutex<HashMap<String, (HeaderValue, SystemTime)>>,
 }
+
+/// Paths whose last date is remembered: as many as documents the cache can hold.
+const MAX_DATES: usize = (CAPACITY / MIN_WEIGHT) as usize;
 
 impl std::fmt::Debug for FilterCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,6 +126,7 @@ impl FilterCache {
             max_kept,
             newest: AtomicU64::new(0),
             renders: Semaphore::new(RENDERS_AT_ONCE),
+            dates: Mutex::new(HashMap::new()),
         }
     }
 
@@ -149,13 +164,32 @@ impl FilterCache {
             let filter = filter.clone();
             tokio::task::spawn_blocking(move || source.render(&filter)).await??
         };
-        let Some(resource) = rendered.map(Arc::new) else {
+        let Some(mut resource) = rendered else {
             return Ok(None);
         };
+        self.carry_date_forward(&key.1, &mut resource);
+        let resource = Arc::new(resource);
         if self.keeps(generation, &resource) {
             let _ = guard.insert(Arc::clone(&resource));
         }
         Ok(Some(resource))
+    }
+
+    /// Gives `resource`, just rendered for `path`, a `Last-Modified` after the one served there
+    /// before if its bytes changed (see [`date_after`]), and remembers what it is served with.
+    fn carry_date_forward(&self, path: &str, resource: &mut Resource) {
+        let mut dates = self.dates.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((etag, date)) = dates.get(path) {
+            if let Some(date) = date_after(etag, *date, resource) {
+                resource.set_last_modified(date);
+            }
+        } else if dates.len() >= MAX_DATES {
+            dates.clear();
+        }
+        dates.insert(
+            path.to_string(),
+            (resource.identity.etag.clone(), resource.last_modified),
+        );
     }
 
     fn keeps(&self, generation: u64, resource: &Resource) -> bool {
@@ -248,6 +282,27 @@ mod tests {
             }
         }
         assert!(cache.usage().1 <= 4 * MIB);
+    }
+
+    #[test]
+    fn last_modified_moves_forward_when_the_bytes_change_without_a_later_date() {
+        let cache = FilterCache::new();
+        let path = "/feeds/a+b/rss.xml";
+        let mut first = Resource::clone(&document(10));
+        cache.carry_date_forward(path, &mut first);
+        let mut same = Resource::clone(&document(10));
+        cache.carry_date_forward(path, &mut same);
+        assert_eq!(same.last_modified, first.last_modified);
+        let mut changed = Resource::clone(&document(11));
+        cache.carry_date_forward(path, &mut changed);
+        assert_eq!(
+            changed.last_modified,
+            first.last_modified + std::time::Duration::from_secs(1)
+        );
+        assert_eq!(
+            changed.last_modified_header,
+            crate::serve::state::http_date(changed.last_modified)
+        );
     }
 
     #[test]

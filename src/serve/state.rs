@@ -255,23 +255,32 @@ impl Served {
             let Some(old) = previous.by_path.get(path) else {
                 continue;
             };
-            let date = if old.identity.etag == resource.identity.etag {
-                old.last_modified
-            } else if resource.last_modified <= old.last_modified {
-                // Never past the last instant an HTTP date (and every output) can hold: the
-                // date then stays, and the changed ETag still tells clients.
-                let last = whole_seconds(range::last_instant().timestamp());
-                (old.last_modified + Duration::from_secs(1)).min(last)
-            } else {
-                continue;
-            };
-            if date != resource.last_modified {
-                let resource = Arc::make_mut(resource);
-                resource.last_modified = date;
-                resource.last_modified_header = http_date(date);
+            if let Some(date) = date_after(&old.identity.etag, old.last_modified, resource) {
+                Arc::make_mut(resource).set_last_modified(date);
             }
         }
     }
+}
+
+/// The `Last-Modified` a resource served at a path must have, when not its own, after one with
+/// `old_etag` and `old_date` was served there (see [`Served::carry_dates_forward`]): the old
+/// date when the bytes are the same, a second later when they changed without a later date.
+pub fn date_after(
+    old_etag: &HeaderValue,
+    old_date: SystemTime,
+    resource: &Resource,
+) -> Option<SystemTime> {
+    let date = if *old_etag == resource.identity.etag {
+        old_date
+    } else if resource.last_modified <= old_date {
+        // Never past the last instant an HTTP date (and every output) can hold: the date then
+        // stays, and the changed ETag still tells clients.
+        let last = whole_seconds(range::last_instant().timestamp());
+        (old_date + Duration::from_secs(1)).min(last)
+    } else {
+        return None;
+    };
+    (date != resource.last_modified).then_some(date)
 }
 
 #[cfg(test)]
@@ -337,6 +346,12 @@ impl Resource {
             &hex(&digest),
             last_modified,
         ))
+    }
+
+    /// Sets `Last-Modified` (see [`date_after`]).
+    pub fn set_last_modified(&mut self, date: SystemTime) {
+        self.last_modified = date;
+        self.last_modified_header = http_date(date);
     }
 
     /// The digest of the identity body (hex), as its entity tag holds it.
