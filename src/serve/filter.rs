@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use hyper::StatusCode;
@@ -165,24 +165,21 @@ pub struct Source {
     collection: Collection,
     link_base: String,
     source_date_epoch: Option<i64>,
-    /// Each tag's name and events (chronological), by slug.
-    tags: BTreeMap<String, (String, Vec<usize>)>,
+    /// Each tag's name and events (chronological), by slug: made by the first render, on its
+    /// thread, so a rebuild nobody filters costs no pass over the events.
+    tags: OnceLock<BTreeMap<String, (String, Vec<usize>)>>,
 }
 
 impl Source {
     /// The source of a build of `collection` published at `link_base`, with a generation of
     /// its own.
     pub fn new(collection: &Collection, link_base: &str, source_date_epoch: Option<i64>) -> Self {
-        let tags = site::tags_by_slug(collection)
-            .into_iter()
-            .map(|(slug, (name, events))| (slug.to_string(), (name.to_string(), events)))
-            .collect();
         Source {
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
             collection: collection.clone(),
             link_base: render::with_trailing_slash(link_base),
             source_date_epoch,
-            tags,
+            tags: OnceLock::new(),
         }
     }
 
@@ -191,9 +188,20 @@ impl Source {
         self.generation
     }
 
-    /// Whether the collection has every tag of `filter`.
-    pub fn knows(&self, filter: &Filter) -> bool {
-        filter.slugs.iter().all(|slug| self.tags.contains_key(slug))
+    fn tags(&self) -> &BTreeMap<String, (String, Vec<usize>)> {
+        self.tags.get_or_init(|| {
+            site::tags_by_slug(&self.collection)
+                .into_iter()
+                .map(|(slug, (name, events))| (slug.to_string(), (name.to_string(), events)))
+                .collect()
+        })
+    }
+
+    /// Whether the collection has every tag of `filter`; `None` until the first render made
+    /// the index of tags (a pass over every event, not to be made on a request's thread).
+    pub fn knows(&self, filter: &Filter) -> Option<bool> {
+        let tags = self.tags.get()?;
+        Some(filter.slugs.iter().all(|slug| tags.contains_key(slug)))
     }
 
     /// The view of `filter`: the events with any of its tags; `None` when a tag is unknown.
@@ -202,7 +210,7 @@ impl Source {
             .slugs
             .iter()
             .map(|slug| {
-                let (name, events) = self.tags.get(slug)?;
+                let (name, events) = self.tags().get(slug)?;
                 Some((name.as_str(), events.as_slice()))
             })
             .collect::<Option<Vec<_>>>()?;

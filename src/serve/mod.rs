@@ -321,8 +321,11 @@ async fn answer_filter(
 ) -> hyper::Response<http::PayloadBody> {
     let served = state.load_full();
     let source = served.filters.as_ref();
-    let known = matches!(&route, filter::Route::Filter(f) if source.is_some_and(|s| s.knows(f)));
-    if let Some(answered) = http::answer_before_lookup(head, |_| known) {
+    // A tag unknown is known to be so once the first render indexed the tags; until then a
+    // preflight is answered for any canonical filter, and the render finds out.
+    let known = |filter: &filter::Filter| source.is_some_and(|s| s.knows(filter) != Some(false));
+    let answers = matches!(&route, filter::Route::Filter(f) if known(f));
+    if let Some(answered) = http::answer_before_lookup(head, |_| answers) {
         return answered;
     }
     let not_found = http::Target::Refused(hyper::StatusCode::NOT_FOUND, "not found\n");
@@ -335,7 +338,7 @@ async fn answer_filter(
             return http::respond_with(http::Target::Refused(status, text), head, SystemTime::now())
         }
     };
-    let Some(source) = source.filter(|source| source.knows(&filter)) else {
+    let Some(source) = source.filter(|_| known(&filter)) else {
         return http::respond_with(not_found, head, SystemTime::now());
     };
     match state.filters().get_or_render(source, &filter).await {

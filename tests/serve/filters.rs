@@ -139,7 +139,7 @@ fn a_filter_holds_the_union_of_its_tags_with_its_own_links_and_ids() {
         Some("text/html; charset=utf-8")
     );
     let page = page.text();
-    assert!(page.contains("cartels, diplomacy"), "{page}");
+    assert!(page.contains("Follow “cartels, diplomacy”"), "{page}");
     assert!(page.contains("rss.xml"), "{page}");
 }
 
