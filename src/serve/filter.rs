@@ -15,12 +15,13 @@
 //! the request threads (see [`super::filter_cache`]).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use hyper::StatusCode;
+use xxhash_rust::xxh3::Xxh3Default;
 
 use super::state::Resource;
 use super::store::BROTLI_QUALITY;
@@ -221,10 +222,17 @@ impl Source {
         ))
     }
 
-    /// Renders `filter` with the build's renderers, with its compressed variants; `None` when a
-    /// tag is unknown. CPU work proportional to the filter's events (and, for [`Site`], to the
-    /// collection's): to be run on a blocking thread.
-    pub fn render(&self, filter: &Filter) -> Result<Option<Resource>, RenderError> {
+    /// Renders `filter` with the build's renderers; `None` when a tag is unknown. A document
+    /// of up to `in_memory` bytes is held in memory with its compressed variants; a larger one
+    /// (a calendar of thousands of events) is written to a temporary file as it is rendered,
+    /// and sent from there in identity alone, so that no render holds more than `in_memory`
+    /// bytes of its document. CPU work proportional to the filter's events (and, for [`Site`],
+    /// to the collection's): to be run on a blocking thread.
+    pub fn render(
+        &self,
+        filter: &Filter,
+        in_memory: usize,
+    ) -> Result<Option<Rendered>, RenderError> {
         let Some(view) = self.view(filter) else {
             return Ok(None);
         };
@@ -235,15 +243,115 @@ impl Source {
             format: filter.format,
             view: Arc::clone(&view),
         };
-        let body = render::render_to_vec(&site, &output)?;
-        let (gzip, br) = compress(&body);
-        Ok(Some(Resource::in_memory(
-            filter.format,
-            Bytes::from(body),
-            gzip,
-            br,
-            site.view_updated(&view),
-        )))
+        let mut spool = Spool::new(in_memory);
+        render::render(&site, &output, &mut spool).map_err(|err| err.at(&output.path))?;
+        let last_modified = site.view_updated(&view);
+        let rendered = match spool.finish()? {
+            Spooled::Memory(body) => {
+                let (gzip, br) = compress(&body);
+                Rendered {
+                    resource: Resource::in_memory(
+                        filter.format,
+                        Bytes::from(body),
+                        gzip,
+                        br,
+                        last_modified,
+                    ),
+                    file: None,
+                }
+            }
+            Spooled::File { path, len, digest } => Rendered {
+                resource: Resource::from_file(
+                    filter.format,
+                    path.to_path_buf(),
+                    len,
+                    digest,
+                    last_modified,
+                )?,
+                file: Some(path),
+            },
+        };
+        Ok(Some(rendered))
+    }
+}
+
+/// A rendered filter: its resource and, for one sent from a temporary file, that file, removed
+/// when this is dropped (a response that opened it first still reads it to its end).
+#[derive(Debug)]
+pub struct Rendered {
+    pub resource: Resource,
+    pub file: Option<tempfile::TempPath>,
+}
+
+/// Where a document goes as it is rendered: memory up to a bound, then a temporary file
+/// (created exclusively, under a random name), digested as it is written.
+struct Spool {
+    in_memory: usize,
+    buffer: Vec<u8>,
+    file: Option<io::BufWriter<tempfile::NamedTempFile>>,
+    len: u64,
+    digest: Xxh3Default,
+}
+
+enum Spooled {
+    Memory(Vec<u8>),
+    File {
+        path: tempfile::TempPath,
+        len: u64,
+        digest: [u8; 16],
+    },
+}
+
+impl Spool {
+    fn new(in_memory: usize) -> Spool {
+        Spool {
+            in_memory,
+            buffer: Vec::new(),
+            file: None,
+            len: 0,
+            digest: Xxh3Default::new(),
+        }
+    }
+
+    fn finish(self) -> io::Result<Spooled> {
+        let Some(file) = self.file else {
+            return Ok(Spooled::Memory(self.buffer));
+        };
+        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.as_file().sync_data().ok();
+        Ok(Spooled::File {
+            path: file.into_temp_path(),
+            len: self.len,
+            digest: self.digest.digest128().to_be_bytes(),
+        })
+    }
+}
+
+impl io::Write for Spool {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() && self.buffer.len() + bytes.len() > self.in_memory {
+            let file = tempfile::Builder::new()
+                .prefix("chronicle-serve-filter-")
+                .tempfile()?;
+            let mut file = io::BufWriter::with_capacity(64 * 1024, file);
+            file.write_all(&self.buffer)?;
+            self.buffer = Vec::new();
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(file) => file.write_all(bytes)?,
+            None => self.buffer.extend_from_slice(bytes),
+        }
+        self.digest.update(bytes);
+        self.len += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -377,6 +485,33 @@ mod tests {
             "{}",
             path.len()
         );
+    }
+
+    #[test]
+    fn a_document_past_the_bound_is_spooled_to_a_file_with_its_digest() {
+        use std::io::Write as _;
+        let body = "BEGIN:VEVENT\r\n".repeat(1000);
+        for bound in [usize::MAX, 100, 0] {
+            let mut spool = Spool::new(bound);
+            for line in body.as_bytes().chunks(14) {
+                spool.write_all(line).unwrap();
+            }
+            match spool.finish().unwrap() {
+                Spooled::Memory(bytes) => {
+                    assert_eq!(bound, usize::MAX);
+                    assert_eq!(bytes, body.as_bytes());
+                }
+                Spooled::File { path, len, digest } => {
+                    assert_ne!(bound, usize::MAX);
+                    assert_eq!(std::fs::read(&path).unwrap(), body.as_bytes());
+                    assert_eq!(len, body.len() as u64);
+                    assert_eq!(digest, crate::serve::state::digest(body.as_bytes()));
+                    let kept = path.to_path_buf();
+                    drop(path);
+                    assert!(!kept.exists(), "removed when dropped");
+                }
+            }
+        }
     }
 
     #[test]

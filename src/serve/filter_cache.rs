@@ -6,7 +6,7 @@
 //! set is swapped in ([`super::state::State::swap`]): a rebuild never serves bytes of an
 //! older one. Bounded by bytes ([`CAPACITY`], every body of every coding counted, each entry
 //! at least [`MIN_WEIGHT`], so also by count); a document larger than [`MAX_KEPT`] is rendered
-//! for its request and not kept. The cache is `quick_cache`'s, whose admission (a CLOCK-PRO
+//! into a temporary file for its request, sent from there (in identity) and not kept. The cache is `quick_cache`'s, whose admission (a CLOCK-PRO
 //! variant: new entries enter cold, and only those asked for again stay) keeps one client
 //! asking for many distinct filters once each from evicting the ones others keep asking for.
 //! A filter's `Last-Modified` moves forward across builds when its bytes change without a
@@ -28,14 +28,16 @@ use quick_cache::sync::Cache;
 use quick_cache::{OptionsBuilder, Weighter};
 use tokio::sync::Semaphore;
 
-use super::filter::{Filter, Source};
+use super::filter::{Filter, Rendered, Source};
 use super::state::{date_after, Resource};
 use crate::render::RenderError;
 
 /// The bytes all kept documents may hold together.
 pub const CAPACITY: u64 = 32 * 1024 * 1024;
 /// The largest document kept: larger ones (a calendar of thousands of events) are rendered for
-/// the request that asks and dropped after, so that one of them cannot push out every other.
+/// the request that asks and dropped after, so that one of them cannot push out every other;
+/// they are written to a temporary file as they are rendered and sent from it, so no render
+/// holds more of its document in memory.
 pub const MAX_KEPT: u64 = CAPACITY / 8;
 /// What an entry weighs at the least, its bookkeeping included: so the cache holds at most
 /// `CAPACITY / MIN_WEIGHT` (8,192) documents however small.
@@ -53,6 +55,15 @@ pub enum FilterError {
     Render(#[from] RenderError),
     #[error("rendering stopped: {0}")]
     Stopped(#[from] tokio::task::JoinError),
+}
+
+/// A filter's document, kept or just rendered.
+#[derive(Debug)]
+pub struct Document {
+    pub resource: Arc<Resource>,
+    /// The temporary file a document larger than [`MAX_KEPT`] is sent from: removed when this
+    /// is dropped, so the response must open it first (see [`super::body::PayloadBody::open`]).
+    pub file: Option<tempfile::TempPath>,
 }
 
 /// An entry's weight: the bytes of its bodies, at least [`MIN_WEIGHT`].
@@ -146,12 +157,17 @@ impl FilterCache {
         &self,
         source: &Arc<Source>,
         filter: &Filter,
-    ) -> Result<Option<Arc<Resource>>, FilterError> {
+    ) -> Result<Option<Document>, FilterError> {
         let generation = source.generation();
         self.newest.fetch_max(generation, Ordering::Relaxed);
         let key = (generation, filter.path());
         let guard = match self.documents.get_value_or_guard_async(&key).await {
-            Ok(kept) => return Ok(Some(kept)),
+            Ok(kept) => {
+                return Ok(Some(Document {
+                    resource: kept,
+                    file: None,
+                }))
+            }
             Err(guard) => guard,
         };
         let rendered = {
@@ -162,17 +178,18 @@ impl FilterCache {
                 .expect("the render semaphore is never closed");
             let source = Arc::clone(source);
             let filter = filter.clone();
-            tokio::task::spawn_blocking(move || source.render(&filter)).await??
+            let in_memory = usize::try_from(self.max_kept).unwrap_or(usize::MAX);
+            tokio::task::spawn_blocking(move || source.render(&filter, in_memory)).await??
         };
-        let Some(mut resource) = rendered else {
+        let Some(Rendered { mut resource, file }) = rendered else {
             return Ok(None);
         };
         self.carry_date_forward(&key.1, &mut resource);
         let resource = Arc::new(resource);
-        if self.keeps(generation, &resource) {
+        if file.is_none() && self.keeps(generation, &resource) {
             let _ = guard.insert(Arc::clone(&resource));
         }
-        Ok(Some(resource))
+        Ok(Some(Document { resource, file }))
     }
 
     /// Gives `resource`, just rendered for `path`, a `Last-Modified` after the one served there
@@ -303,6 +320,62 @@ mod tests {
             changed.last_modified_header,
             crate::serve::state::http_date(changed.last_modified)
         );
+    }
+
+    /// The source of the repository's sample collection.
+    fn sample() -> Arc<Source> {
+        let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let checked =
+            crate::check::check_collection(&events, crate::render::covering::render_covering_pages)
+                .unwrap();
+        let collection = checked.collection.expect("the sample is valid");
+        Arc::new(Source::new(&collection, "http://127.0.0.1:8080/", None))
+    }
+
+    fn filter(path: &str) -> Filter {
+        match crate::serve::filter::route(path) {
+            Some(crate::serve::filter::Route::Filter(filter)) => filter,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_document_past_the_bound_is_sent_from_a_temporary_file_and_not_kept() {
+        let source = sample();
+        let calendar = filter("/feeds/cartels+diplomacy/calendar.ics");
+        let kept = FilterCache::new();
+        let small = kept
+            .get_or_render(&source, &calendar)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(small.file.is_none());
+        assert_eq!(kept.usage().0, 1);
+        let body = small.resource.identity.body.to_bytes();
+        assert!(body.len() > 4096, "{}", body.len());
+
+        let spilling = FilterCache::with_bounds(CAPACITY, 4096);
+        let large = spilling
+            .get_or_render(&source, &calendar)
+            .await
+            .unwrap()
+            .unwrap();
+        let file = large.file.as_ref().expect("a temporary file");
+        assert_eq!(std::fs::read(file).unwrap(), body);
+        assert_eq!(large.resource.identity.etag, small.resource.identity.etag);
+        assert!(large.resource.gzip.is_none() && large.resource.br.is_none());
+        assert_eq!(spilling.usage().0, 0, "not kept");
+        let path = file.to_path_buf();
+        drop(large);
+        assert!(!path.exists(), "removed once answered");
+
+        let unknown = filter("/feeds/cartels+no-such-tag/rss.xml");
+        assert!(kept
+            .get_or_render(&source, &unknown)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(source.knows(&unknown), Some(false));
     }
 
     #[test]

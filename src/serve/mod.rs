@@ -342,8 +342,25 @@ async fn answer_filter(
         return http::respond_with(not_found, head, SystemTime::now());
     };
     match state.filters().get_or_render(source, &filter).await {
-        Ok(Some(resource)) => {
-            http::respond_with(http::Target::Found(&resource), head, SystemTime::now())
+        Ok(Some(document)) => {
+            let mut response = http::respond_with(
+                http::Target::Found(&document.resource),
+                head,
+                SystemTime::now(),
+            );
+            // Opened while `document` holds its temporary file, if any: the file is removed
+            // when it goes, and the open file is read to its end.
+            match response.body_mut().open() {
+                Ok(()) => response,
+                Err(err) => {
+                    eprintln!(
+                        "cannot answer {}: {}",
+                        crate::terminal::escape(head.path),
+                        crate::terminal::escape(&err.to_string())
+                    );
+                    http::failed(head.method)
+                }
+            }
         }
         Ok(None) => http::respond_with(not_found, head, SystemTime::now()),
         Err(err) => {
