@@ -14,10 +14,12 @@
 //!
 //! Rendering is CPU work of up to seconds for a large calendar: it runs on tokio's blocking
 //! threads, never on the threads that answer requests, at most [`RENDERS_AT_ONCE`] at a time
-//! (waiting in turn, first come first served), and once per document however many requests
-//! ask for it meanwhile (they wait for that one render).
+//! (waiting in turn, first come first served) and one at a time per client ([`ClientTurns`]),
+//! and once per document however many requests ask for it meanwhile (they wait for that one
+//! render).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -26,8 +28,9 @@ use hyper::header::HeaderValue;
 
 use quick_cache::sync::Cache;
 use quick_cache::{OptionsBuilder, Weighter};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::addresses::client_address;
 use super::filter::{Filter, Rendered, Source};
 use super::state::{date_after, Resource};
 use crate::render::RenderError;
@@ -66,6 +69,76 @@ pub struct Document {
     pub file: Option<tempfile::TempPath>,
 }
 
+/// One render at a time per client (an IPv4 address or an IPv6 /64, as for connections, see
+/// [`super::addresses`]): a client's renders wait for each other before they wait for one of
+/// the [`RENDERS_AT_ONCE`], so one asking for many filters at once holds at most one of
+/// those, and the others' requests are rendered meanwhile.
+#[derive(Debug, Default)]
+struct ClientTurns {
+    /// The turn of each client that has a render running or waiting; removed with its last.
+    turns: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+/// A client's turn, held until dropped (also when the request is abandoned while waiting).
+struct Turn<'a> {
+    turns: &'a ClientTurns,
+    client: IpAddr,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl ClientTurns {
+    async fn wait(&self, peer: IpAddr) -> Turn<'_> {
+        let client = client_address(peer);
+        let semaphore = {
+            let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(
+                turns
+                    .entry(client)
+                    .or_insert_with(|| Arc::new(Semaphore::new(1))),
+            )
+        };
+        let mut turn = Turn {
+            turns: self,
+            client,
+            permit: None,
+        };
+        turn.permit = Some(
+            semaphore
+                .acquire_owned()
+                .await
+                .expect("a client's turn is never closed"),
+        );
+        turn
+    }
+
+    /// How many clients have a render running or waiting.
+    #[cfg(test)]
+    fn clients(&self) -> usize {
+        self.turns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut turns = self
+            .turns
+            .turns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.permit = None;
+        // The map's own reference is the last one: nobody else runs or waits.
+        if turns
+            .get(&self.client)
+            .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
+        {
+            turns.remove(&self.client);
+        }
+    }
+}
+
 /// An entry's weight: the bytes of its bodies, at least [`MIN_WEIGHT`].
 #[derive(Debug, Clone, Copy)]
 struct ByBytes;
@@ -84,6 +157,8 @@ pub struct FilterCache {
     /// request that started before the swap) is not kept.
     newest: AtomicU64,
     renders: Semaphore,
+    /// Each client's own turn, so it holds at most one of the [`RENDERS_AT_ONCE`].
+    turns: ClientTurns,
     /// The entity tag and `Last-Modified` last served at each filter's path, across builds, so
     /// that `Last-Modified` moves forward when a rebuild changes a filter's bytes without a
     /// later date, as for built outputs (see `Served::carry_dates_forward`). At most
@@ -137,6 +212,7 @@ impl FilterCache {
             max_kept,
             newest: AtomicU64::new(0),
             renders: Semaphore::new(RENDERS_AT_ONCE),
+            turns: ClientTurns::default(),
             dates: Mutex::new(HashMap::new()),
         }
     }
@@ -157,6 +233,7 @@ impl FilterCache {
         &self,
         source: &Arc<Source>,
         filter: &Filter,
+        client: IpAddr,
     ) -> Result<Option<Document>, FilterError> {
         let generation = source.generation();
         self.newest.fetch_max(generation, Ordering::Relaxed);
@@ -171,6 +248,7 @@ impl FilterCache {
             Err(guard) => guard,
         };
         let rendered = {
+            let _own_turn = self.turns.wait(client).await;
             let _turn = self
                 .renders
                 .acquire()
@@ -233,6 +311,7 @@ mod tests {
     use crate::render::Format;
 
     const KIB: u64 = 1024;
+    const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     const MIB: u64 = 1024 * KIB;
 
     fn document(len: u64) -> Arc<Resource> {
@@ -345,7 +424,7 @@ mod tests {
         let calendar = filter("/feeds/cartels+diplomacy/calendar.ics");
         let kept = FilterCache::new();
         let small = kept
-            .get_or_render(&source, &calendar)
+            .get_or_render(&source, &calendar, CLIENT)
             .await
             .unwrap()
             .unwrap();
@@ -356,7 +435,7 @@ mod tests {
 
         let spilling = FilterCache::with_bounds(CAPACITY, 4096);
         let large = spilling
-            .get_or_render(&source, &calendar)
+            .get_or_render(&source, &calendar, CLIENT)
             .await
             .unwrap()
             .unwrap();
@@ -371,11 +450,35 @@ mod tests {
 
         let unknown = filter("/feeds/cartels+no-such-tag/rss.xml");
         assert!(kept
-            .get_or_render(&source, &unknown)
+            .get_or_render(&source, &unknown, CLIENT)
             .await
             .unwrap()
             .is_none());
         assert_eq!(source.knows(&unknown), Some(false));
+        assert_eq!(kept.turns.clients(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_client_waits_for_its_own_render_and_not_for_others() {
+        use std::time::Duration;
+        let turns = ClientTurns::default();
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        let first = turns.wait(CLIENT).await;
+        // The same client, also as an IPv4-mapped IPv6 address, waits.
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let waiting = tokio::time::timeout(Duration::from_millis(50), turns.wait(mapped)).await;
+        assert!(waiting.is_err(), "the same client waits its turn");
+        // Another does not.
+        let second = tokio::time::timeout(Duration::from_millis(50), turns.wait(other))
+            .await
+            .expect("another client's turn comes at once");
+        assert_eq!(turns.clients(), 2);
+        drop(first);
+        let again = tokio::time::timeout(Duration::from_millis(50), turns.wait(CLIENT))
+            .await
+            .expect("its turn once the first is done");
+        drop((second, again));
+        assert_eq!(turns.clients(), 0, "no client left behind");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod watch;
 
 use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -215,10 +215,13 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         let live = live.clone();
+        let client = peer.ip();
         let service = service_fn(move |request| {
             let state = Arc::clone(&state);
             let live = live.clone();
-            async move { Ok::<_, Infallible>(handle(&state, live.as_deref(), &request, quiet).await) }
+            async move {
+                Ok::<_, Infallible>(handle(&state, live.as_deref(), &request, quiet, client).await)
+            }
         });
         let builder = Arc::clone(&builder);
         let mut stop = stop.clone();
@@ -263,14 +266,15 @@ async fn handle(
     live: Option<&Live>,
     request: &Request<Incoming>,
     quiet: bool,
+    client: IpAddr,
 ) -> hyper::Response<AnyBody> {
     let started = Instant::now();
     let mut response = match live {
         Some(live) => match live.respond(request.method(), request.uri().path()) {
             Some(response) => response.map(AnyBody::Live),
-            None => answer_page_with_live_script(state, live, request).await,
+            None => answer_page_with_live_script(state, live, request, client).await,
         },
-        None => answer_request(state, request).await,
+        None => answer_request(state, request, client).await,
     };
     // No request body is ever read. Rather than let hyper wait for one to keep the connection
     // alive, the connection closes after the answer, so a slow body cannot hold it.
@@ -293,8 +297,13 @@ async fn handle(
     response
 }
 
-/// The answer from the current set, as built, or for a filtered subscription (see [`filter`]).
-async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Response<AnyBody> {
+/// The answer from the current set, as built, or for a filtered subscription (see [`filter`]),
+/// which `client` waits its turn to have rendered (see [`filter_cache`]).
+async fn answer_request(
+    state: &State,
+    request: &Request<Incoming>,
+    client: IpAddr,
+) -> hyper::Response<AnyBody> {
     let head = http::RequestHead {
         method: request.method(),
         version: request.version(),
@@ -302,7 +311,7 @@ async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Re
         headers: request.headers(),
     };
     if let Some(route) = filter::route(head.path) {
-        return answer_filter(state, &head, route)
+        return answer_filter(state, &head, route, client)
             .await
             .map(AnyBody::Payload);
     }
@@ -318,6 +327,7 @@ async fn answer_filter(
     state: &State,
     head: &http::RequestHead<'_>,
     route: filter::Route,
+    client: IpAddr,
 ) -> hyper::Response<http::PayloadBody> {
     let served = state.load_full();
     let source = served.filters.as_ref();
@@ -341,7 +351,7 @@ async fn answer_filter(
     let Some(source) = source.filter(|_| known(&filter)) else {
         return http::respond_with(not_found, head, SystemTime::now());
     };
-    match state.filters().get_or_render(source, &filter).await {
+    match state.filters().get_or_render(source, &filter, client).await {
         Ok(Some(document)) => {
             let mut response = http::respond_with(
                 http::Target::Found(&document.resource),
@@ -382,6 +392,7 @@ async fn answer_page_with_live_script(
     state: &State,
     live: &Live,
     request: &Request<Incoming>,
+    client: IpAddr,
 ) -> hyper::Response<AnyBody> {
     // Read before the set: a build swapped in meanwhile then only makes the page reload once
     // more, where the other order could leave a page of an older build waiting.
@@ -392,7 +403,7 @@ async fn answer_page_with_live_script(
         .get(path)
         .is_some_and(|resource| resource.content_type.as_bytes().starts_with(b"text/html"));
     if !is_page {
-        return answer_request(state, request).await;
+        return answer_request(state, request, client).await;
     }
     let mut headers = request.headers().clone();
     for name in [
