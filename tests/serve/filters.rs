@@ -217,6 +217,11 @@ fn a_filter_is_answered_like_a_built_output() {
             head.header("content-length"),
             Some(plain.body.len().to_string().as_str())
         );
+        let preflight = request("OPTIONS", &url, &[]);
+        assert_eq!(preflight.status, 204, "{file}");
+        assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+        let post = request("POST", &url, &[]);
+        assert_eq!(post.status, 405, "{file}");
         let gzip = get(&url, &[("accept-encoding", "gzip")]);
         assert_eq!(gzip.header("content-encoding"), Some("gzip"), "{file}");
         let mut decoded = Vec::new();
@@ -255,6 +260,12 @@ fn other_spellings_move_and_bad_filters_are_refused() {
     let unknown = get(&server.url("/feeds/cartels+nosuchtag/rss.xml"), &[]);
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.text(), "not found\n");
+    let unknown_preflight = request(
+        "OPTIONS",
+        &server.url("/feeds/cartels+nosuchtag/rss.xml"),
+        &[],
+    );
+    assert_eq!(unknown_preflight.status, 404);
     let seventeen: Vec<String> = (0..17).map(|i| format!("t{i}")).collect();
     let too_many = get(
         &server.url(&format!("/feeds/{}/rss.xml", seventeen.join("+"))),
