@@ -11,8 +11,9 @@
 //! feed id, `self` links and calendar name derive from that canonical path (`feeds/<set>/`,
 //! see [`crate::identity::feed_uuid`]); its entries keep the events' own ids.
 //!
-//! Must not do network I/O nor read the clock; rendering is CPU work for the caller to run off
-//! the request threads (see [`super::filter_cache`]).
+//! Must not read the clock nor touch the served folder; its only I/O is the temporary file a
+//! large document is written to. Rendering is CPU work for the caller to run off the request
+//! threads (see [`super::filter_cache`]).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write as _};

@@ -351,37 +351,35 @@ async fn answer_filter(
     let Some(source) = source.filter(|_| known(&filter)) else {
         return http::respond_with(not_found, head, SystemTime::now());
     };
-    match state.filters().get_or_render(source, &filter, client).await {
-        Ok(Some(document)) => {
-            let mut response = http::respond_with(
-                http::Target::Found(&document.resource),
-                head,
-                SystemTime::now(),
-            );
-            // Opened while `document` holds its temporary file, if any: the file is removed
-            // when it goes, and the open file is read to its end.
-            match response.body_mut().open() {
-                Ok(()) => response,
-                Err(err) => {
-                    eprintln!(
-                        "cannot answer {}: {}",
-                        crate::terminal::escape(head.path),
-                        crate::terminal::escape(&err.to_string())
-                    );
-                    http::failed(head.method)
-                }
-            }
-        }
-        Ok(None) => http::respond_with(not_found, head, SystemTime::now()),
-        Err(err) => {
-            eprintln!(
-                "cannot answer {}: {}",
-                crate::terminal::escape(head.path),
-                crate::terminal::escape(&err.to_string())
-            );
-            http::failed(head.method)
-        }
+    let document = match state.filters().get_or_render(source, &filter, client).await {
+        Ok(Some(document)) => document,
+        Ok(None) => return http::respond_with(not_found, head, SystemTime::now()),
+        Err(err) => return filter_failed(head, &err),
+    };
+    let mut response = http::respond_with(
+        http::Target::Found(&document.resource),
+        head,
+        SystemTime::now(),
+    );
+    // Opened while `document` holds its temporary file, if any: the file is removed when it
+    // goes, and the open file is read to its end.
+    match response.body_mut().open() {
+        Ok(()) => response,
+        Err(err) => filter_failed(head, &err),
     }
+}
+
+/// 500 for a filter that could not be rendered or opened, logged (even when quiet).
+fn filter_failed(
+    head: &http::RequestHead<'_>,
+    err: &dyn std::fmt::Display,
+) -> hyper::Response<http::PayloadBody> {
+    eprintln!(
+        "cannot answer {}: {}",
+        crate::terminal::escape(head.path),
+        crate::terminal::escape(&err.to_string())
+    );
+    http::failed(head.method)
 }
 
 /// The answer from the current set, a page with the live-reload script added (see
