@@ -233,6 +233,19 @@ fn a_filter_is_answered_like_a_built_output() {
             gzip.header("etag"),
             Some(format!("{}-gzip\"", etag.trim_end_matches('"')).as_str())
         );
+        let br = get(&url, &[("accept-encoding", "gzip, br")]);
+        assert_eq!(br.header("content-encoding"), Some("br"), "{file}");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(&br.body[..], 4096)
+            .read_to_end(&mut decoded)
+            .expect("brotli");
+        assert_eq!(decoded, plain.body, "{file}");
+        let br_etag = br.header("etag").expect("an etag");
+        let not_modified = get(
+            &url,
+            &[("accept-encoding", "br"), ("if-none-match", br_etag)],
+        );
+        assert_eq!(not_modified.status, 304, "{file}");
     }
 }
 
