@@ -14,9 +14,8 @@
 //!
 //! Rendering is CPU work of up to seconds for a large calendar: it runs on tokio's blocking
 //! threads, never on the threads that answer requests, at most [`RENDERS_AT_ONCE`] at a time
-//! (waiting in turn, first come first served) and one at a time per client ([`ClientTurns`]),
-//! and once per document however many requests ask for it meanwhile (they wait for that one
-//! render).
+//! (waiting in turn, first come first served) and one at a time per client address, and once
+//! per document however many requests ask for it meanwhile (they wait for that one render).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
