@@ -432,13 +432,20 @@ fn page_context<'a>(
     }
 }
 
-/// The tag's name as first written, found from the view's directory (`tags/<slug>/`).
+/// The tag's name as first written, found from the view's directory (`tags/<slug>/`); for a
+/// filtered subscription of `serve` (`feeds/<slug>+<slug>/`), its tags' names.
 fn tag_name(site: &Site, view: &View) -> Option<String> {
-    let slug = view.home_path.strip_prefix("tags/")?.trim_end_matches('/');
-    let tags = &site.navigation.tags;
-    tags.binary_search_by(|(s, _, _)| s.as_str().cmp(slug))
-        .ok()
-        .map(|found| tags[found].1.clone())
+    let name = |slug: &str| {
+        let tags = &site.navigation.tags;
+        tags.binary_search_by(|(s, _, _)| s.as_str().cmp(slug))
+            .ok()
+            .map(|found| tags[found].1.clone())
+    };
+    if let Some(slugs) = view.home_path.strip_prefix("feeds/") {
+        let names: Option<Vec<String>> = slugs.trim_end_matches('/').split('+').map(name).collect();
+        return names.map(|names| names.join(", "));
+    }
+    name(view.home_path.strip_prefix("tags/")?.trim_end_matches('/'))
 }
 
 /// The events a page shows, chronological: every event on a year page, the newest ones

@@ -167,8 +167,9 @@ pub fn collection_view(collection: &Collection) -> View {
     }
 }
 
-/// One view per tag (keyed and ordered by slug); the name shown is the first spelling met.
-pub fn tag_views(collection: &Collection) -> Vec<View> {
+/// Every tag by slug: the name shown (the first spelling met) and the indices of its events,
+/// chronological.
+pub fn tags_by_slug(collection: &Collection) -> BTreeMap<&str, (&str, Vec<usize>)> {
     let mut by_slug: BTreeMap<&str, (&str, Vec<usize>)> = BTreeMap::new();
     for (index, event) in collection.events.iter().enumerate() {
         for tag in &event.tags {
@@ -180,8 +181,13 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
             }
         }
     }
-    let settings = &collection.settings;
     by_slug
+}
+
+/// One view per tag (keyed and ordered by slug); the name shown is the first spelling met.
+pub fn tag_views(collection: &Collection) -> Vec<View> {
+    let settings = &collection.settings;
+    tags_by_slug(collection)
         .into_iter()
         .map(|(slug, (name, events))| View {
             title: format!("{}: {name}", settings.title),
@@ -190,6 +196,28 @@ pub fn tag_views(collection: &Collection) -> Vec<View> {
             events,
         })
         .collect()
+}
+
+/// The view of the events that have any of `tags` (each a name and its events' indices, as
+/// [`tags_by_slug`] gives them), chronological like every view, at `home_path`: what `serve`
+/// answers a filtered subscription with (see `serve::filter`).
+pub fn any_tag_view(collection: &Collection, tags: &[(&str, &[usize])], home_path: String) -> View {
+    let mut events: Vec<usize> = tags
+        .iter()
+        .flat_map(|(_, events)| events.iter().copied())
+        .collect();
+    // Indices follow the collection's order, so sorted indices are chronological.
+    events.sort_unstable();
+    events.dedup();
+    let names: Vec<&str> = tags.iter().map(|(name, _)| *name).collect();
+    let names = names.join(", ");
+    let settings = &collection.settings;
+    View {
+        title: format!("{}: {names}", settings.title),
+        description: format!("Events tagged any of {names} in {}", settings.title),
+        home_path,
+        events,
+    }
 }
 
 /// The page of every tag: the whole collection's events (its counts follow every event), at

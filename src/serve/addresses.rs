@@ -96,7 +96,7 @@ impl Drop for Held {
 /// What counts as one client: an IPv4 address (also when written as IPv4-mapped IPv6), or an
 /// IPv6 /64, the block a single host or network is given (RFC 4291 2.5.4, RFC 6177), which it
 /// may spread its connections over at will.
-fn client_address(peer: IpAddr) -> IpAddr {
+pub fn client_address(peer: IpAddr) -> IpAddr {
     match peer {
         IpAddr::V4(_) => peer,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

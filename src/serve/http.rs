@@ -39,6 +39,36 @@ pub struct RequestHead<'a> {
 /// only to keep `Last-Modified` from lying in the future (RFC 9110 8.8.2.1). A body on disk is
 /// left unopened (see [`PayloadBody::open`]); `HEAD` and 304 answers have none.
 pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Response<PayloadBody> {
+    if let Some(answered) = answer_before_lookup(request, |path| served.get(path).is_some()) {
+        return answered;
+    }
+    let target = match served.get(request.path) {
+        Some(resource) => Target::Found(resource),
+        None => match folder_of(served, request.path) {
+            Some(folder) => Target::MovedTo(folder),
+            None => Target::Refused(StatusCode::NOT_FOUND, "not found\n"),
+        },
+    };
+    respond_with(target, request, now)
+}
+
+/// What a `GET` or `HEAD` request's path names.
+#[derive(Debug)]
+pub enum Target<'a> {
+    Found(&'a Resource),
+    /// 301 to this path, one that stays on this server and is a valid header value.
+    MovedTo(String),
+    /// This status, with this short text (which names nothing from the request).
+    Refused(StatusCode, &'static str),
+}
+
+/// The answer to a request that is made before its path is looked up: 400 for a bad `Host`,
+/// the answer to `OPTIONS` (`known` tells whether a path answers), 405 for any method but
+/// `GET` and `HEAD`; `None` for a `GET` or `HEAD` to be answered with [`respond_with`].
+pub fn answer_before_lookup(
+    request: &RequestHead,
+    known: impl FnOnce(&str) -> bool,
+) -> Option<Response<PayloadBody>> {
     let method = request.method;
     if !host_is_valid(request.headers, request.version) {
         let mut response = plain(
@@ -50,10 +80,10 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return response;
+        return Some(response);
     }
     if method == Method::OPTIONS {
-        return preflight(request.path == "*" || served.get(request.path).is_some());
+        return Some(preflight(request.path == "*" || known(request.path)));
     }
     if method != Method::GET && method != Method::HEAD {
         let mut response = plain(
@@ -62,13 +92,24 @@ pub fn respond(served: &Served, request: &RequestHead, now: SystemTime) -> Respo
             method,
         );
         response.headers_mut().insert(header::ALLOW, ALLOW);
-        return response;
+        return Some(response);
     }
-    let Some(resource) = served.get(request.path) else {
-        return match folder_of(served, request.path) {
-            Some(folder) => moved_to(folder, method),
-            None => plain(StatusCode::NOT_FOUND, "not found\n", method),
-        };
+    None
+}
+
+/// Answers a `GET` or `HEAD` request (one [`answer_before_lookup`] left) for `target`: a
+/// resource with its validators, cache and CORS headers, conditional answers and content
+/// coding, or a redirect, or an error. `now` as in [`respond`].
+pub fn respond_with(
+    target: Target,
+    request: &RequestHead,
+    now: SystemTime,
+) -> Response<PayloadBody> {
+    let method = request.method;
+    let resource = match target {
+        Target::Found(resource) => resource,
+        Target::MovedTo(path) => return moved_to(path, method),
+        Target::Refused(status, text) => return plain(status, text, method),
     };
     let (variant, coding) = choose_variant(resource, request.headers);
     // The date is from the data and may lie ahead of the clock; it must not be sent then.
@@ -129,6 +170,15 @@ pub fn unavailable(method: &Method) -> Response<PayloadBody> {
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
+}
+
+/// The answer when a document could not be rendered (the caller logs why): 500.
+pub fn failed(method: &Method) -> Response<PayloadBody> {
+    plain(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal server error\n",
+        method,
+    )
 }
 
 /// RFC 9112 3.2: an HTTP/1.1 request must carry exactly one `Host` header, and no request may
@@ -196,11 +246,12 @@ fn folder_of(served: &Served, path: &str) -> Option<String> {
     served.get(&folder).map(|_| folder)
 }
 
-/// 301 to the folder: its path is one of the set's own, a valid header value and a path that
-/// stays on this server. The query, if any, is not carried (no output reads one).
-fn moved_to(folder: String, method: &Method) -> Response<PayloadBody> {
+/// 301 to `path`: one of the set's own folders, or a filter's canonical path, a valid header
+/// value and a path that stays on this server. The query, if any, is not carried (no output
+/// reads one).
+fn moved_to(path: String, method: &Method) -> Response<PayloadBody> {
     let mut response = plain(StatusCode::MOVED_PERMANENTLY, "moved permanently\n", method);
-    if let Ok(location) = HeaderValue::try_from(folder) {
+    if let Ok(location) = HeaderValue::try_from(path) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response

@@ -13,6 +13,8 @@
 pub mod addresses;
 pub mod body;
 pub mod browser;
+pub mod filter;
+pub mod filter_cache;
 pub mod http;
 pub mod live;
 pub mod memory;
@@ -24,7 +26,7 @@ pub mod watch;
 
 use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -213,10 +215,13 @@ async fn serve(server: Server) -> Result<(), ServeError> {
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         let live = live.clone();
+        let client = peer.ip();
         let service = service_fn(move |request| {
             let state = Arc::clone(&state);
             let live = live.clone();
-            async move { Ok::<_, Infallible>(handle(&state, live.as_deref(), &request, quiet).await) }
+            async move {
+                Ok::<_, Infallible>(handle(&state, live.as_deref(), &request, quiet, client).await)
+            }
         });
         let builder = Arc::clone(&builder);
         let mut stop = stop.clone();
@@ -261,14 +266,15 @@ async fn handle(
     live: Option<&Live>,
     request: &Request<Incoming>,
     quiet: bool,
+    client: IpAddr,
 ) -> hyper::Response<AnyBody> {
     let started = Instant::now();
     let mut response = match live {
         Some(live) => match live.respond(request.method(), request.uri().path()) {
             Some(response) => response.map(AnyBody::Live),
-            None => answer_page_with_live_script(state, live, request).await,
+            None => answer_page_with_live_script(state, live, request, client).await,
         },
-        None => answer_request(state, request).await,
+        None => answer_request(state, request, client).await,
     };
     // No request body is ever read. Rather than let hyper wait for one to keep the connection
     // alive, the connection closes after the answer, so a slow body cannot hold it.
@@ -291,17 +297,89 @@ async fn handle(
     response
 }
 
-/// The answer from the current set, as built.
-async fn answer_request(state: &State, request: &Request<Incoming>) -> hyper::Response<AnyBody> {
+/// The answer from the current set, as built, or for a filtered subscription (see [`filter`]),
+/// which `client` waits its turn to have rendered (see [`filter_cache`]).
+async fn answer_request(
+    state: &State,
+    request: &Request<Incoming>,
+    client: IpAddr,
+) -> hyper::Response<AnyBody> {
     let head = http::RequestHead {
         method: request.method(),
         version: request.version(),
         path: request.uri().path(),
         headers: request.headers(),
     };
+    if let Some(route) = filter::route(head.path) {
+        return answer_filter(state, &head, route, client)
+            .await
+            .map(AnyBody::Payload);
+    }
     answer_or_unavailable(state, request, &head)
         .await
         .map(AnyBody::Payload)
+}
+
+/// The answer to a path under [`filter::PREFIX`], from the current set's collection: the
+/// document rendered (or kept, see [`filter_cache`]) for a canonical filter of known tags,
+/// answered as a built output is (validators, 304, HEAD, content coding, CORS).
+async fn answer_filter(
+    state: &State,
+    head: &http::RequestHead<'_>,
+    route: filter::Route,
+    client: IpAddr,
+) -> hyper::Response<http::PayloadBody> {
+    let served = state.load_full();
+    let source = served.filters.as_ref();
+    // A tag unknown is known to be so once the first render indexed the tags; until then a
+    // preflight is answered for any canonical filter, and the render finds out.
+    let known = |filter: &filter::Filter| source.is_some_and(|s| s.knows(filter) != Some(false));
+    let answers = matches!(&route, filter::Route::Filter(f) if known(f));
+    if let Some(answered) = http::answer_before_lookup(head, |_| answers) {
+        return answered;
+    }
+    let not_found = http::Target::Refused(hyper::StatusCode::NOT_FOUND, "not found\n");
+    let filter = match route {
+        filter::Route::Filter(filter) => filter,
+        filter::Route::Moved(path) => {
+            return http::respond_with(http::Target::MovedTo(path), head, SystemTime::now())
+        }
+        filter::Route::Refused(status, text) => {
+            return http::respond_with(http::Target::Refused(status, text), head, SystemTime::now())
+        }
+    };
+    let Some(source) = source.filter(|_| known(&filter)) else {
+        return http::respond_with(not_found, head, SystemTime::now());
+    };
+    let document = match state.filters().get_or_render(source, &filter, client).await {
+        Ok(Some(document)) => document,
+        Ok(None) => return http::respond_with(not_found, head, SystemTime::now()),
+        Err(err) => return filter_failed(head, &err),
+    };
+    let mut response = http::respond_with(
+        http::Target::Found(&document.resource),
+        head,
+        SystemTime::now(),
+    );
+    // Opened while `document` holds its temporary file, if any: the file is removed when it
+    // goes, and the open file is read to its end.
+    match response.body_mut().open() {
+        Ok(()) => response,
+        Err(err) => filter_failed(head, &err),
+    }
+}
+
+/// 500 for a filter that could not be rendered or opened, logged (even when quiet).
+fn filter_failed(
+    head: &http::RequestHead<'_>,
+    err: &dyn std::fmt::Display,
+) -> hyper::Response<http::PayloadBody> {
+    eprintln!(
+        "cannot answer {}: {}",
+        crate::terminal::escape(head.path),
+        crate::terminal::escape(&err.to_string())
+    );
+    http::failed(head.method)
 }
 
 /// The answer from the current set, a page with the live-reload script added (see
@@ -312,6 +390,7 @@ async fn answer_page_with_live_script(
     state: &State,
     live: &Live,
     request: &Request<Incoming>,
+    client: IpAddr,
 ) -> hyper::Response<AnyBody> {
     // Read before the set: a build swapped in meanwhile then only makes the page reload once
     // more, where the other order could leave a page of an older build waiting.
@@ -322,7 +401,7 @@ async fn answer_page_with_live_script(
         .get(path)
         .is_some_and(|resource| resource.content_type.as_bytes().starts_with(b"text/html"));
     if !is_page {
-        return answer_request(state, request).await;
+        return answer_request(state, request, client).await;
     }
     let mut headers = request.headers().clone();
     for name in [

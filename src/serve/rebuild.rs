@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::filter::Source;
 use super::state::{websub_link, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
@@ -410,7 +411,12 @@ impl Builder {
         });
         let rendered = to_write.len();
         let events = collection.events.len();
-        let served = Served::new(resources, events);
+        let mut served = Served::new(resources, events);
+        served.filters = Some(Arc::new(Source::new(
+            &collection,
+            &self.link_base,
+            self.source_date_epoch,
+        )));
         // Versions of files no longer in the collection.
         if self.versions.len() > collection.events.len() {
             let paths: FxHashSet<&str> =

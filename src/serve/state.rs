@@ -26,6 +26,8 @@ use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use xxhash_rust::xxh3::xxh3_128;
 
+use super::filter::Source;
+use super::filter_cache::FilterCache;
 pub use super::store::Store;
 use crate::model::range;
 use crate::render::Format;
@@ -188,6 +190,9 @@ pub struct Served {
     pub events: usize,
     /// How many outputs (files) it holds; a directory alias of an `index.html` is not counted.
     pub outputs: usize,
+    /// What the filtered subscriptions of this set are rendered from (see [`super::filter`]);
+    /// `None`: the set answers none.
+    pub filters: Option<Arc<Source>>,
 }
 
 impl Served {
@@ -208,6 +213,7 @@ impl Served {
             by_path,
             events,
             outputs,
+            filters: None,
         }
     }
 
@@ -252,23 +258,32 @@ impl Served {
             let Some(old) = previous.by_path.get(path) else {
                 continue;
             };
-            let date = if old.identity.etag == resource.identity.etag {
-                old.last_modified
-            } else if resource.last_modified <= old.last_modified {
-                // Never past the last instant an HTTP date (and every output) can hold: the
-                // date then stays, and the changed ETag still tells clients.
-                let last = whole_seconds(range::last_instant().timestamp());
-                (old.last_modified + Duration::from_secs(1)).min(last)
-            } else {
-                continue;
-            };
-            if date != resource.last_modified {
-                let resource = Arc::make_mut(resource);
-                resource.last_modified = date;
-                resource.last_modified_header = http_date(date);
+            if let Some(date) = date_after(&old.identity.etag, old.last_modified, resource) {
+                Arc::make_mut(resource).set_last_modified(date);
             }
         }
     }
+}
+
+/// The `Last-Modified` a resource served at a path must have, when not its own, after one with
+/// `old_etag` and `old_date` was served there (see [`Served::carry_dates_forward`]): the old
+/// date when the bytes are the same, a second later when they changed without a later date.
+pub fn date_after(
+    old_etag: &HeaderValue,
+    old_date: SystemTime,
+    resource: &Resource,
+) -> Option<SystemTime> {
+    let date = if *old_etag == resource.identity.etag {
+        old_date
+    } else if resource.last_modified <= old_date {
+        // Never past the last instant an HTTP date (and every output) can hold: the date then
+        // stays, and the changed ETag still tells clients.
+        let last = whole_seconds(range::last_instant().timestamp());
+        (old_date + Duration::from_secs(1)).min(last)
+    } else {
+        return None;
+    };
+    (date != resource.last_modified).then_some(date)
 }
 
 #[cfg(test)]
@@ -279,6 +294,7 @@ impl Served {
             by_path: HashMap::from([(path.to_string(), Arc::new(resource))]),
             events: 1,
             outputs: 1,
+            filters: None,
         }
     }
 }
@@ -336,10 +352,45 @@ impl Resource {
         ))
     }
 
+    /// Sets `Last-Modified` (see [`date_after`]).
+    pub fn set_last_modified(&mut self, date: SystemTime) {
+        self.last_modified = date;
+        self.last_modified_header = http_date(date);
+    }
+
     /// The digest of the identity body (hex), as its entity tag holds it.
     pub fn hash(&self) -> io::Result<&str> {
         let etag = self.identity.etag.to_str().map_err(io::Error::other)?;
         Ok(etag.trim_matches('"'))
+    }
+
+    /// A resource held in memory with its compressed variants (see [`super::filter`]); `None`
+    /// for a coding whose body would not be smaller.
+    pub fn in_memory(
+        format: Format,
+        body: Bytes,
+        gzip: Option<Bytes>,
+        br: Option<Bytes>,
+        last_modified: DateTime<Utc>,
+    ) -> Resource {
+        let hash = body_hash(&body);
+        Resource {
+            gzip: gzip.map(|gzip| variant(Payload::Whole(gzip), &hash, "-gzip")),
+            br: br.map(|br| variant(Payload::Whole(br), &hash, "-br")),
+            compressed: true,
+            ..Resource::identity(format, Payload::Whole(body), &hash, last_modified)
+        }
+    }
+
+    /// The bytes held in memory by its bodies (identity and variants); a body on disk counts
+    /// nothing.
+    pub fn bytes_in_memory(&self) -> u64 {
+        [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|variant| variant.body.in_memory().is_some())
+            .map(|variant| variant.body.len())
+            .sum()
     }
 
     /// The same resource with the compressed variants of its identity body.
@@ -418,6 +469,8 @@ pub struct State {
     /// hashes of the set the last swap replaced, whose variants are kept one swap longer.
     writing: Mutex<HashSet<String>>,
     store: Store,
+    /// Filtered subscriptions rendered from the current set; emptied when it is replaced.
+    filters: FilterCache,
 }
 
 impl State {
@@ -427,12 +480,18 @@ impl State {
             current: ArcSwap::from_pointee(served),
             writing: Mutex::new(HashSet::new()),
             store,
+            filters: FilterCache::new(),
         }
     }
 
     /// Where the compressed variants of every set are made.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The filtered subscriptions rendered from the current set.
+    pub fn filters(&self) -> &FilterCache {
+        &self.filters
     }
 
     /// The current set; holding the guard keeps it alive past a swap. Cheaper than cloning
@@ -454,6 +513,9 @@ impl State {
         let previous = self.current.load_full();
         next.carry_dates_forward(&previous);
         self.current.store(Arc::new(next));
+        // Rendered from the set replaced: never to be served again (a request still answering
+        // from that set renders its own, and the cache keeps nothing of another generation).
+        self.filters.clear();
         *replaced = previous.hashes();
     }
 
@@ -502,6 +564,7 @@ impl State {
                 by_path,
                 events: current.events,
                 outputs: current.outputs,
+                filters: current.filters.clone(),
             }));
         }
         replaced.len()

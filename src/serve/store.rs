@@ -25,7 +25,7 @@ use super::state::{OnDisk, Payload, Resource};
 
 /// Brotli quality 5: within a few percent of the best ratio on feed text at a small fraction of
 /// quality 11's time, which matters because every rebuild after an edit pays it.
-const BROTLI_QUALITY: i32 = 5;
+pub const BROTLI_QUALITY: i32 = 5;
 
 /// How much of a body is compressed between two chances to pause, and read from disk at once:
 /// a year page of megabytes compressed whole would hold a core through a rebuild.

@@ -7,6 +7,7 @@ mod clients;
 #[path = "../common/mod.rs"]
 mod common;
 mod date_range;
+mod filters;
 mod harness;
 mod http;
 mod ids;
