@@ -5,7 +5,8 @@
 //! In: each output's path, length, digest and date. Out: a [`Served`] set keyed by request
 //! path, each [`Resource`] holding its validators, its media type and its body in every content
 //! coding: a body is a file on disk ([`OnDisk`], known by its identity so a file replaced since
-//! is noticed, see [`FileId`]), or a small buffer in memory. Nothing proportional to the
+//! is noticed, see [`FileId`]), a small buffer in memory, or a calendar patched after an edit
+//! ([`Parts`]: ranges of files held open and its changed VEVENTs). Nothing proportional to the
 //! outputs' bytes is held. Compressed variants are files of the [`Store`] the [`State`] owns,
 //! made once per distinct body, never per request. [`State`] holds the current set and swaps a
 //! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on
