@@ -1,19 +1,18 @@
 //! The calendars of a build: written in groups, each group in one pass over the events, every
-//! event's VEVENT rendered once for all the calendars holding it; or, when the build before in
-//! the same folder wrote the calendar, with the VEVENTs of unchanged events copied from its
-//! file (a collection's calendar of 100,000 events is hundreds of megabytes, of which an edit
-//! changes one VEVENT).
+//! event's VEVENT rendered once for all the calendars holding it; or, after an edit, patched:
+//! the calendar before, as [`Parts`], with the VEVENTs of the changed events rendered and those
+//! of the others taken from where they lie (a collection's calendar of 100,000 events is
+//! hundreds of megabytes, of which an edit changes one VEVENT).
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::ops::Range;
-use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
+use super::parts::{Parts, PartsBuilder};
 use super::plan::EventKey;
 use crate::render::ical::{self, CalendarLayout};
-use crate::render::{Output, Site, View};
+use crate::render::{Output, RenderError, Site, View};
 use crate::write::{Stage, WriteError};
 
 /// How many calendars are written side by side (each holds an open file).
@@ -26,7 +25,7 @@ const BUFFER: usize = 64 * 1024;
 /// Where the parts of each calendar lie, by output path.
 pub type Layouts = FxHashMap<String, CalendarLayout>;
 
-/// The build before in the same folder, as far as its calendars go.
+/// The build before, as far as its calendars go.
 #[derive(Debug)]
 pub struct Previous<'p> {
     /// Its outputs.
@@ -43,21 +42,10 @@ pub(super) fn write(
     site: &Site,
     calendars: &[&Output],
     stage: &Stage,
-    previous: Option<&Previous>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Layouts, WriteError> {
     let mut layouts = Layouts::default();
-    let mut fresh = Vec::new();
-    for &output in calendars {
-        match previous.and_then(|p| Earlier::find(p, output, stage)) {
-            Some(earlier) => {
-                let layout = write_copying(site, output, &earlier, stage)?;
-                layouts.insert(output.path.clone(), layout);
-            }
-            None => fresh.push(output),
-        }
-    }
-    for group in fresh.chunks(AT_ONCE) {
+    for group in calendars.chunks(AT_ONCE) {
         let mut files = group
             .iter()
             .map(|output| stage.file(&output.path, BUFFER))
@@ -82,88 +70,65 @@ pub(super) fn write(
     Ok(layouts)
 }
 
-/// A calendar's file as the build before wrote it, and where each of its VEVENTs lies, by the
-/// key of its event.
-struct Earlier<'p> {
-    file: File,
-    by_key: FxHashMap<EventKey, Range<u64>>,
-    /// This build's events' keys.
-    now_keys: &'p [EventKey],
+/// Writes `parts` (a calendar patched before) into `stage` as the file at `path`.
+pub fn write_parts(stage: &Stage, path: &str, parts: &Parts) -> Result<(), WriteError> {
+    let mut file = stage.file(path, BUFFER)?;
+    copy(parts, 0..parts.len(), file.writer()).map_err(|source| WriteError {
+        path: stage.destination(path),
+        source,
+    })?;
+    file.finish()
 }
 
-impl<'p> Earlier<'p> {
-    /// The file the build before wrote for `output`, if it is still the one it wrote (its
-    /// length is the layout's: another program may have written the folder meanwhile).
-    fn find(previous: &Previous<'p>, output: &Output, stage: &Stage) -> Option<Earlier<'p>> {
-        let layout = previous.layouts.get(&output.path)?;
-        let before = previous.outputs.iter().find(|o| o.path == output.path)?;
-        if before.view.events.len() != layout.events.len() {
-            return None;
+/// Copies `range` of `parts` into `w`, a megabyte at a time (`io::copy` into a writer it cannot
+/// see through uses 8 KiB, and a collection's calendar is hundreds of megabytes).
+fn copy(parts: &Parts, range: Range<u64>, w: &mut dyn Write) -> io::Result<()> {
+    const CHUNK: usize = 1024 * 1024;
+    let mut buffer = vec![0; CHUNK.min((range.end - range.start) as usize)];
+    let mut at = range.start;
+    while at < range.end {
+        let want = CHUNK.min((range.end - at) as usize);
+        let n = parts.read_at(at, &mut buffer[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "a patched calendar ended before its length",
+            ));
         }
-        let file = open_regular(&stage.destination(&output.path)).ok()?;
-        if file.metadata().ok()?.len() != layout.file_len() {
-            return None;
-        }
-        let by_key = before
-            .view
-            .events
-            .iter()
-            .zip(layout.ranges())
-            .map(|(&index, range)| (previous.keys[index], range))
-            .collect();
-        Some(Earlier {
-            file,
-            by_key,
-            now_keys: previous.now_keys,
-        })
+        w.write_all(&buffer[..n])?;
+        at += n as u64;
     }
+    w.flush()
 }
 
-/// Opens a regular file, never following a link (the folder is chronicle's, but a link planted
-/// there must not lead a copy elsewhere).
-fn open_regular(path: &Path) -> io::Result<File> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if !meta.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    File::open(path)
-}
-
-/// Writes `output`'s calendar, each VEVENT copied from `earlier` when its event's key is
-/// there, rendered otherwise. Runs of VEVENTs that follow each other in both files are copied
-/// as one.
-fn write_copying(
+/// The calendar of `output` as parts: `earlier` (its calendar in the build before, laid out as
+/// `previous` says) with the VEVENTs of unchanged events taken from it and the others rendered,
+/// and its new layout. `None` when the build before had no such calendar, or `earlier` is not
+/// the calendar its layout describes: the calendar is then written afresh.
+pub fn patch(
     site: &Site,
     output: &Output,
-    earlier: &Earlier<'_>,
-    stage: &Stage,
-) -> Result<CalendarLayout, WriteError> {
-    let destination = || stage.destination(&output.path);
-    let fail = |source| WriteError {
-        path: destination(),
-        source,
+    previous: &Previous,
+    earlier: &Parts,
+) -> Result<Option<(Parts, CalendarLayout)>, RenderError> {
+    let Some(before) = Earlier::find(previous, output, earlier) else {
+        return Ok(None);
     };
-    let mut file = stage.file(&output.path, BUFFER)?;
-    let w = file.writer();
-    let header = ical::header_bytes(site, &output.view).map_err(|err| fail(err.into()))?;
-    w.write_all(&header).map_err(fail)?;
-    let mut layout = CalendarLayout {
-        header: part_len(header.len()).map_err(fail)?,
-        events: Vec::with_capacity(output.view.events.len()),
-    };
-    let mut source = &earlier.file;
-    // The run of the earlier file still to be copied.
+    let header = ical::header_bytes(site, &output.view)?;
+    let mut layout = CalendarLayout::new(&header)?;
+    layout.events.reserve(output.view.events.len());
+    let mut parts = PartsBuilder::default();
+    parts.bytes(header);
+    // The run of the calendar before still to be taken.
     let mut run: Option<Range<u64>> = None;
     for &index in &output.view.events {
-        match earlier.range(index) {
-            Some(range) => {
-                layout
-                    .events
-                    .push(part_len((range.end - range.start) as usize).map_err(fail)?);
+        match before.part(index) {
+            Some((range, hash)) => {
+                layout.push((range.end - range.start) as usize, hash)?;
                 run = match run {
                     Some(r) if r.end == range.start => Some(r.start..range.end),
                     Some(r) => {
-                        copy(&mut source, r, w).map_err(fail)?;
+                        earlier.slice_into(r, &mut parts);
                         Some(range)
                     }
                     None => Some(range),
@@ -171,54 +136,59 @@ fn write_copying(
             }
             None => {
                 if let Some(r) = run.take() {
-                    copy(&mut source, r, w).map_err(fail)?;
+                    earlier.slice_into(r, &mut parts);
                 }
-                let bytes = ical::event_bytes(site, index).map_err(|err| fail(err.into()))?;
-                w.write_all(&bytes).map_err(fail)?;
-                layout.events.push(part_len(bytes.len()).map_err(fail)?);
+                let bytes = ical::event_bytes(site, index)?;
+                layout.push(bytes.len(), ical::part_hash(&bytes))?;
+                parts.bytes(bytes);
             }
         }
     }
     if let Some(r) = run {
-        copy(&mut source, r, w).map_err(fail)?;
+        earlier.slice_into(r, &mut parts);
     }
-    ical::write_footer(w).map_err(|err| fail(err.into()))?;
-    file.finish()?;
-    Ok(layout)
+    parts.bytes(ical::FOOTER);
+    Ok(Some((parts.finish(), layout)))
 }
 
-impl Earlier<'_> {
-    /// Where the VEVENT of this build's event at `index` lies in the earlier file, if the event
-    /// is unchanged.
-    fn range(&self, index: usize) -> Option<Range<u64>> {
+/// A calendar of the build before: where each of its VEVENTs lies, and its hash, by the key of
+/// its event.
+struct Earlier<'p> {
+    by_key: FxHashMap<EventKey, (Range<u64>, u64)>,
+    /// This build's events' keys.
+    now_keys: &'p [EventKey],
+}
+
+impl<'p> Earlier<'p> {
+    /// The calendar the build before made for `output`, if `earlier` is it (its length is the
+    /// layout's).
+    fn find(previous: &Previous<'p>, output: &Output, earlier: &Parts) -> Option<Earlier<'p>> {
+        let layout = previous.layouts.get(&output.path)?;
+        let before = previous.outputs.iter().find(|o| o.path == output.path)?;
+        if before.view.events.len() != layout.events.len() || earlier.len() != layout.file_len() {
+            return None;
+        }
+        let by_key = before
+            .view
+            .events
+            .iter()
+            .zip(layout.ranges())
+            .enumerate()
+            .map(|(position, (&index, range))| {
+                let hash = layout.part(position).map_or(0, |(_, hash)| hash);
+                (previous.keys[index], (range, hash))
+            })
+            .collect();
+        Some(Earlier {
+            by_key,
+            now_keys: previous.now_keys,
+        })
+    }
+
+    /// Where the VEVENT of this build's event at `index` lies in the calendar before, and its
+    /// hash, if the event is unchanged.
+    fn part(&self, index: usize) -> Option<(Range<u64>, u64)> {
         let key = self.now_keys.get(index)?;
         self.by_key.get(key).cloned()
     }
-}
-
-/// Copies `range` of `source` into `w`, through the writer (which digests what it writes), a
-/// megabyte at a time: `io::copy` into a writer it cannot see through uses 8 KiB, and a
-/// collection's calendar is copied whole after each edit.
-fn copy(source: &mut &File, range: Range<u64>, w: &mut dyn Write) -> io::Result<()> {
-    const CHUNK: u64 = 1024 * 1024;
-    source.seek(SeekFrom::Start(range.start))?;
-    let mut left = range.end - range.start;
-    let mut buffer = vec![0; CHUNK.min(left) as usize];
-    while left > 0 {
-        let chunk = &mut buffer[..CHUNK.min(left) as usize];
-        source.read_exact(chunk).map_err(|err| match err.kind() {
-            io::ErrorKind::UnexpectedEof => io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the earlier calendar is shorter than its layout",
-            ),
-            _ => err,
-        })?;
-        w.write_all(chunk)?;
-        left -= chunk.len() as u64;
-    }
-    Ok(())
-}
-
-fn part_len(len: usize) -> io::Result<u32> {
-    u32::try_from(len).map_err(|_| io::Error::other("a calendar part over 4 GiB"))
 }

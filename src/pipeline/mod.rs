@@ -11,6 +11,7 @@
 
 mod calendars;
 mod jobs;
+pub mod parts;
 pub mod plan;
 
 use rayon::prelude::*;
@@ -18,7 +19,7 @@ use rayon::prelude::*;
 use crate::render::{self, Format, Output, Site};
 use crate::write::{Stage, WriteError};
 
-pub use self::calendars::{Layouts, Previous};
+pub use self::calendars::{patch, write_parts, Layouts, Previous};
 use self::jobs::jobs;
 
 /// How much work writing `outputs` is, in the units [`write_outputs`] reports progress in:
@@ -30,14 +31,12 @@ pub fn work(outputs: &[&Output], events: usize) -> u64 {
 }
 
 /// Writes `outputs` of `site` into `stage`; `progress` is told of the work done as it goes
-/// (see [`work`]). With `previous` (the build before in the same folder), a calendar's VEVENTs
-/// of unchanged events are copied from its file. Returns where the parts of each calendar
-/// written lie, for the next build to copy from.
+/// (see [`work`]). Returns where the parts of each calendar written lie, for the next build to
+/// patch it from (see [`patch`]).
 pub fn write_outputs(
     site: &Site,
     outputs: &[&Output],
     stage: &Stage,
-    previous: Option<&Previous>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Layouts, WriteError> {
     // Calendars hold every event of their view: they are written together, each event rendered
@@ -55,7 +54,7 @@ pub fn write_outputs(
                 Ok::<(), WriteError>(())
             })
         },
-        || calendars::write(site, &calendars, stage, previous, &|n| progress(n as u64)),
+        || calendars::write(site, &calendars, stage, &|n| progress(n as u64)),
     );
     written?;
     calendars_written
@@ -69,6 +68,6 @@ pub fn write_all(
 ) -> Result<usize, WriteError> {
     let outputs = render::outputs(site.collection);
     let all: Vec<&Output> = outputs.iter().collect();
-    write_outputs(site, &all, stage, None, progress)?;
+    write_outputs(site, &all, stage, progress)?;
     Ok(all.len())
 }

@@ -35,16 +35,49 @@ pub fn render_ical(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Re
     Ok(())
 }
 
-/// Where each part of a written calendar lies: the header's length, then each VEVENT's, in the
-/// view's order; the footer follows. A later build of the same calendar can copy the VEVENTs of
-/// events that did not change from the file instead of rendering them again.
+/// Where each part of a written calendar lies, and what each holds: the header's length, then
+/// each VEVENT's length and hash, in the view's order; the footer follows. A later build of the
+/// same calendar can take the VEVENTs of events that did not change from the calendar before
+/// instead of rendering them again, and the calendar's digest (its entity tag in `serve`) is
+/// made from the parts' hashes without reading its bytes again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CalendarLayout {
     pub header: u32,
+    header_hash: u64,
     pub events: Vec<u32>,
+    /// Each VEVENT's [`part_hash`], beside its length in `events`.
+    hashes: Vec<u64>,
+}
+
+/// The hash of one part of a calendar, from which [`CalendarLayout::digest`] is made.
+pub fn part_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 impl CalendarLayout {
+    /// The layout of a calendar whose header is `header`, before any VEVENT.
+    pub fn new(header: &[u8]) -> Result<CalendarLayout, RenderError> {
+        Ok(CalendarLayout {
+            header: part_len(header)?,
+            header_hash: part_hash(header),
+            events: Vec::new(),
+            hashes: Vec::new(),
+        })
+    }
+
+    /// Adds a VEVENT of `len` bytes whose [`part_hash`] is `hash`.
+    pub fn push(&mut self, len: usize, hash: u64) -> Result<(), RenderError> {
+        self.events
+            .push(u32::try_from(len).map_err(|_| RenderError::CalendarPartTooLarge)?);
+        self.hashes.push(hash);
+        Ok(())
+    }
+
+    /// The length and hash of the VEVENT at `position` in the view's order.
+    pub fn part(&self, position: usize) -> Option<(u32, u64)> {
+        Some((*self.events.get(position)?, *self.hashes.get(position)?))
+    }
+
     /// The byte range of each VEVENT, in the view's order.
     pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<u64>> + '_ {
         let mut at = u64::from(self.header);
@@ -55,17 +88,31 @@ impl CalendarLayout {
         })
     }
 
-    /// The length of the whole calendar file.
+    /// The length of the whole calendar.
     pub fn file_len(&self) -> u64 {
         self.ranges()
             .last()
             .map_or(u64::from(self.header), |r| r.end)
             + FOOTER.len() as u64
     }
+
+    /// A digest of the whole calendar, made from its parts' hashes: the same bytes in the same
+    /// parts always give the same digest, and a changed part another. Not a hash of the bytes
+    /// themselves, so that a calendar of which one VEVENT changed gets its digest without
+    /// reading hundreds of megabytes again.
+    pub fn digest(&self) -> [u8; 16] {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&self.header_hash.to_le_bytes());
+        for hash in &self.hashes {
+            hasher.update(&hash.to_le_bytes());
+        }
+        hasher.update(FOOTER);
+        hasher.digest128().to_le_bytes()
+    }
 }
 
 /// The end of every calendar.
-const FOOTER: &[u8] = b"END:VCALENDAR\r\n";
+pub const FOOTER: &[u8] = b"END:VCALENDAR\r\n";
 
 /// The view's calendar header (see [`render_ical`]).
 pub fn header_bytes(site: &Site, view: &View) -> Result<Vec<u8>, RenderError> {
@@ -109,10 +156,10 @@ pub fn render_icals(
     for (view, w) in views.iter().zip(writers.iter_mut()) {
         let header = header_bytes(site, view)?;
         w.write_all(&header)?;
-        layouts.push(CalendarLayout {
-            header: part_len(&header)?,
-            events: Vec::with_capacity(view.events.len()),
-        });
+        let mut layout = CalendarLayout::new(&header)?;
+        layout.events.reserve(view.events.len());
+        layout.hashes.reserve(view.events.len());
+        layouts.push(layout);
     }
     let events = site.events().len();
     // Only the events some view holds are rendered (a group of tag calendars needs few).
@@ -126,16 +173,18 @@ pub fn render_icals(
     }
     // Each view's position in its (chronological) event list.
     let mut cursors = vec![0usize; views.len()];
-    let render_batch = |start: usize| -> io::Result<Vec<Vec<u8>>> {
+    // Each VEVENT with its hash, taken once for all the calendars holding it.
+    let render_batch = |start: usize| -> io::Result<Vec<(Vec<u8>, u64)>> {
         (start..(start + BATCH).min(events))
             .into_par_iter()
             .map(|index| {
                 if !needed[index] {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), 0));
                 }
                 let mut bytes = Vec::with_capacity(4096);
                 write_event(&mut ContentLines::new(&mut bytes), site, index)?;
-                Ok(bytes)
+                let hash = part_hash(&bytes);
+                Ok((bytes, hash))
             })
             .collect()
     };
@@ -177,8 +226,8 @@ fn write_batch(
     layouts: &mut [CalendarLayout],
     cursors: &mut [usize],
     start: usize,
-    batch: &[Vec<u8>],
-) -> io::Result<()> {
+    batch: &[(Vec<u8>, u64)],
+) -> Result<(), RenderError> {
     let end = start + batch.len();
     let views = views.iter().zip(writers.iter_mut()).zip(layouts.iter_mut());
     for (((view, w), layout), cursor) in views.zip(cursors.iter_mut()) {
@@ -186,9 +235,9 @@ fn write_batch(
             if index >= end {
                 break;
             }
-            if let Some(bytes) = index.checked_sub(start).and_then(|i| batch.get(i)) {
+            if let Some((bytes, hash)) = index.checked_sub(start).and_then(|i| batch.get(i)) {
                 w.write_all(bytes)?;
-                layout.events.push(part_len(bytes)?);
+                layout.push(bytes.len(), *hash)?;
             }
             *cursor += 1;
         }

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 
 use super::state::{OnDisk, Payload};
+use crate::pipeline::parts::Parts;
 
 /// The most read from a file for one frame.
 const FRAME: u64 = 64 * 1024;
@@ -35,6 +36,8 @@ enum Source {
     Unopened(OnDisk),
     /// A file opened and checked.
     Open(File),
+    /// Parts, read on from the offset.
+    Parts(Parts, u64),
     /// Everything sent, or the body failed.
     Done,
 }
@@ -45,6 +48,7 @@ impl PayloadBody {
         let source = match payload {
             Payload::File(file) => Source::Unopened(file),
             Payload::Whole(bytes) => Source::Memory(bytes),
+            Payload::Parts(parts) => Source::Parts(parts, 0),
         };
         PayloadBody { source, remaining }
     }
@@ -78,6 +82,15 @@ impl PayloadBody {
         match self.source {
             Source::Memory(bytes) => Ok(bytes),
             Source::Done => Ok(Bytes::new()),
+            Source::Parts(parts, mut at) => {
+                let mut bytes = Vec::new();
+                while at < parts.len() {
+                    let remaining = parts.len() - at;
+                    let frame = read_parts_frame(&parts, &mut at, remaining)?;
+                    bytes.extend_from_slice(&frame);
+                }
+                Ok(Bytes::from(bytes))
+            }
             Source::Unopened(file) => Err(io::Error::other(format!(
                 "{} was not opened before its body was read",
                 file.path.display()
@@ -113,11 +126,18 @@ impl hyper::body::Body for PayloadBody {
         let frame = match &mut this.source {
             Source::Memory(bytes) if !bytes.is_empty() => Some(Ok(std::mem::take(bytes))),
             Source::Open(file) if this.remaining > 0 => Some(read_frame(file, this.remaining)),
+            Source::Parts(parts, at) if this.remaining > 0 => {
+                Some(read_parts_frame(parts, at, this.remaining))
+            }
             Source::Unopened(file) if this.remaining > 0 => Some(Err(io::Error::other(format!(
                 "{} was not opened before its body was sent",
                 file.path.display()
             )))),
-            Source::Memory(_) | Source::Open(_) | Source::Unopened(_) | Source::Done => None,
+            Source::Memory(_)
+            | Source::Open(_)
+            | Source::Parts(..)
+            | Source::Unopened(_)
+            | Source::Done => None,
         };
         match frame {
             Some(Ok(data)) => {
@@ -171,6 +191,22 @@ fn read_frame(file: &mut File, remaining: u64) -> io::Result<Bytes> {
             Err(err) => return Err(err),
         }
     }
+}
+
+/// The next frame of `parts` from `at` on, at most `remaining` bytes; `at` moves past it.
+fn read_parts_frame(parts: &Parts, at: &mut u64, remaining: u64) -> io::Result<Bytes> {
+    let want = usize::try_from(remaining.min(FRAME)).expect("at most 64 KiB fits in usize");
+    let mut buffer = vec![0; want];
+    let read = parts.read_at(*at, &mut buffer)?;
+    if read == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the calendar ended {remaining} bytes before its length"),
+        ));
+    }
+    buffer.truncate(read);
+    *at += read as u64;
+    Ok(Bytes::from(buffer))
 }
 
 #[cfg(test)]

@@ -28,14 +28,18 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use rayon::prelude::*;
+
 use super::filter::Source;
-use super::state::{websub_link, Resource, Served};
+use super::state::{hex, websub_link, OnDisk, Payload, Replacement, Resource, Served};
 use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
+use crate::pipeline::parts::Parts;
 use crate::pipeline::{self, plan};
-use crate::render::{self, Output, Site};
+use crate::render::ical::CalendarLayout;
+use crate::render::{self, Format, Output, Site};
 use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
 
@@ -102,6 +106,9 @@ pub struct Builder {
     next_version: u64,
     /// Why the last rebuild kept the last good build, one line each, until taken.
     problems: Vec<String>,
+    /// The calendars served as parts since an edit, by output path, until
+    /// [`Builder::settle`] writes them whole.
+    patched: FxHashMap<String, Arc<Resource>>,
 }
 
 impl Builder {
@@ -129,6 +136,7 @@ impl Builder {
             problems: Vec::new(),
             versions: FxHashMap::default(),
             next_version: 0,
+            patched: FxHashMap::default(),
         }
     }
 
@@ -314,6 +322,42 @@ impl Builder {
         Ok(result)
     }
 
+    /// Writes each calendar served as parts since an edit (see [`pipeline::patch`]) into the
+    /// folder whole, and returns each such resource with the same one whose body is the file:
+    /// for [`super::state::State::upgrade`] to put in its place, freeing the files the parts
+    /// held open and the bytes they held. `serve` calls it when the edits stop.
+    pub fn settle(&mut self) -> Result<Vec<Replacement>, RebuildError> {
+        let Some(last) = self.last.as_ref().filter(|_| !self.patched.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let stage = Stage::create(&self.out, || {})?;
+        for (path, resource) in &self.patched {
+            if let Payload::Parts(parts) = &resource.identity.body {
+                pipeline::write_parts(&stage, path, parts)?;
+            }
+        }
+        let record = crate::published::RECORD;
+        let kept_record = self.out.join(record).is_file().then_some(record);
+        let complete: BTreeSet<&str> = last
+            .outputs
+            .iter()
+            .map(|o| o.path.as_str())
+            .chain(kept_record)
+            .collect();
+        let written = stage.commit_part(&complete)?;
+        let mut replacements = Vec::with_capacity(written.len());
+        for w in written {
+            let Some(old) = self.patched.remove(&w.path) else {
+                continue;
+            };
+            let on_disk = OnDisk::stat(self.out.join(&w.path), w.len)?;
+            let mut new = (*old).clone();
+            new.identity.body = Payload::File(on_disk);
+            replacements.push((old, Arc::new(new)));
+        }
+        Ok(replacements)
+    }
+
     /// A path the watcher reported, relative to the collection folder.
     fn relative(&self, path: &Path) -> Option<PathBuf> {
         self.spellings
@@ -352,6 +396,8 @@ impl Builder {
             _ => outputs.iter().collect(),
         };
         let stage = Stage::create(&self.out, || {})?.digesting();
+        // A calendar the build before had is patched rather than written again (see
+        // `pipeline::patch`); the others, and every other output, are written.
         let previous = last
             .as_ref()
             .filter(|_| !all)
@@ -361,8 +407,18 @@ impl Builder {
                 now_keys: &keys,
                 layouts: &last.layouts,
             });
-        let mut layouts =
-            pipeline::write_outputs(&site, &to_write, &stage, previous.as_ref(), &|_| {})?;
+        let patched = match (&previous, current) {
+            (Some(previous), Some(current)) => {
+                patch_calendars(&site, &to_write, previous, current)?
+            }
+            _ => Vec::new(),
+        };
+        let staged: Vec<&Output> = to_write
+            .iter()
+            .copied()
+            .filter(|o| !patched.iter().any(|p| p.path == o.path))
+            .collect();
+        let mut layouts = pipeline::write_outputs(&site, &staged, &stage, &|_| {})?;
         // The record of published ids is `build`'s (serve publishes nothing): one a build left
         // in the folder is kept as it is.
         let record = crate::published::RECORD;
@@ -375,16 +431,36 @@ impl Builder {
         let written = stage.commit_part(&complete)?;
         let written: FxHashMap<&str, &Written> =
             written.iter().map(|w| (w.path.as_str(), w)).collect();
+        if all {
+            self.patched.clear();
+        }
+        for calendar in patched {
+            let resource = Arc::new(Resource::identity(
+                Format::Ical,
+                Payload::Parts(calendar.parts),
+                &hex(&calendar.layout.digest()),
+                site.view_updated(&calendar.output.view),
+            ));
+            layouts.insert(calendar.path.clone(), calendar.layout);
+            self.patched.insert(calendar.path, resource);
+        }
         let resources = outputs
             .iter()
             .map(|output| {
                 let resource = match written.get(output.path.as_str()) {
                     Some(w) => {
+                        self.patched.remove(&output.path);
+                        // A calendar's digest is made from its parts' (see
+                        // `CalendarLayout::digest`), so that a patched one has the same.
+                        let digest = match layouts.get(&output.path) {
+                            Some(layout) => layout.digest(),
+                            None => w.digest.expect("a digesting stage"),
+                        };
                         let mut resource = Resource::from_file(
                             output.format,
                             self.out.join(&output.path),
                             w.len,
-                            w.digest.expect("a digesting stage"),
+                            digest,
                             site.view_updated(&output.view),
                         )?;
                         // Outputs kept from the set before have the same hub: a change to
@@ -396,10 +472,13 @@ impl Builder {
                         }
                         Arc::new(resource)
                     }
-                    None => current
-                        .and_then(|c| c.output(&output.path))
-                        .cloned()
-                        .ok_or_else(|| RebuildError::Lost(output.path.clone()))?,
+                    None => match self.patched.get(&output.path) {
+                        Some(resource) => Arc::clone(resource),
+                        None => current
+                            .and_then(|c| c.output(&output.path))
+                            .cloned()
+                            .ok_or_else(|| RebuildError::Lost(output.path.clone()))?,
+                    },
                 };
                 Ok((output.path.clone(), resource))
             })
@@ -409,6 +488,8 @@ impl Builder {
             let changed = changed_feeds(&outputs, &resources, current);
             Pings::for_changed(settings.websub_hub.as_ref(), &settings.base_url, changed)
         });
+        self.patched
+            .retain(|path, _| outputs.iter().any(|o| &o.path == path));
         let rendered = to_write.len();
         let events = collection.events.len();
         let mut served = Served::new(resources, events);
@@ -473,6 +554,74 @@ fn changed_feeds<'o>(
         })
         .map(|(output, _)| output)
         .collect()
+}
+
+/// A calendar patched after an edit.
+struct Patched<'o> {
+    path: String,
+    output: &'o Output,
+    parts: Parts,
+    layout: CalendarLayout,
+}
+
+/// Most parts a patched calendar may have, and most bytes of it in memory: past either, it is
+/// written whole at once rather than when the edits stop (edits that never pause for
+/// [`super::watch::Editing::QUIET`] would otherwise grow it without end).
+const MOST_SEGMENTS: usize = 4096;
+const MOST_IN_MEMORY: u64 = 16 * 1024 * 1024;
+
+/// The calendars of `to_write` that can be patched from the ones `current` serves, patched.
+fn patch_calendars<'o>(
+    site: &Site,
+    to_write: &[&'o Output],
+    previous: &pipeline::Previous,
+    current: &Served,
+) -> Result<Vec<Patched<'o>>, RebuildError> {
+    let calendars: Vec<&Output> = to_write
+        .iter()
+        .copied()
+        .filter(|o| o.format == Format::Ical)
+        .collect();
+    let patched = calendars
+        .par_iter()
+        .map(|&output| {
+            let Some(earlier) = current
+                .output(&output.path)
+                .and_then(|resource| served_parts(&resource.identity.body))
+            else {
+                return Ok(None);
+            };
+            let patched = pipeline::patch(site, output, previous, &earlier).map_err(|err| {
+                RebuildError::Read(io::Error::other(format!("{}: {err}", output.path)))
+            })?;
+            Ok(patched
+                .filter(|(parts, _)| {
+                    parts.segments() <= MOST_SEGMENTS && parts.in_memory() <= MOST_IN_MEMORY
+                })
+                .map(|(parts, layout)| Patched {
+                    path: output.path.clone(),
+                    output,
+                    parts,
+                    layout,
+                }))
+        })
+        .collect::<Result<Vec<_>, RebuildError>>()?;
+    Ok(patched.into_iter().flatten().collect())
+}
+
+/// A served calendar's bytes as parts: its parts, or its file, opened and checked to be the
+/// one the set refers to. `None` when it cannot be had (the file was replaced or removed: the
+/// calendar is then written afresh).
+fn served_parts(body: &Payload) -> Option<Parts> {
+    match body {
+        Payload::Parts(parts) => Some(parts.clone()),
+        Payload::File(on_disk) => {
+            let file = std::fs::File::open(&on_disk.path).ok()?;
+            on_disk.check(&file.metadata().ok()?).ok()?;
+            Some(Parts::whole_file(file, on_disk.len))
+        }
+        Payload::Whole(_) => None,
+    }
 }
 
 /// `dir` as given and in the spellings a file-system watcher may use for it (absolute, with
@@ -629,13 +778,28 @@ mod tests {
             .collect()
     }
 
-    /// Serve's folder holds the files of a fresh build, byte for byte, and `served` answers
-    /// each output with the entity tag and date of a fresh build.
-    fn assert_same_as_fresh(dir: &Path, served: &Served) {
+    /// `served` answers each output with the bytes, entity tag and date of a fresh build, and
+    /// once the calendars served as parts are written whole ([`Builder::settle`]), serve's
+    /// folder holds the files of a fresh build, byte for byte.
+    fn assert_same_as_fresh(dir: &Path, builder: &mut Builder, served: &Served) {
         let fresh_dir = dir.with_file_name("fresh");
         let _ = std::fs::remove_dir_all(&fresh_dir);
         let (_, fresh) = full_build_into(dir, &fresh_dir);
-        let (now, expected) = (files(&dir.with_file_name("out")), files(&fresh_dir));
+        let expected = files(&fresh_dir);
+        let paths = paths(dir);
+        assert_eq!(served.outputs, paths.len());
+        for path in paths {
+            let (a, b) = (served.output(&path), fresh.output(&path));
+            let (a, b) = (a.expect("served"), b.expect("fresh"));
+            assert!(
+                a.identity.body.to_bytes() == expected[&path][..],
+                "{path} is served with other bytes than a fresh build's"
+            );
+            assert_eq!(a.identity.etag, b.identity.etag, "{path}");
+            assert_eq!(a.last_modified, b.last_modified, "{path}");
+        }
+        builder.settle().expect("settled");
+        let now = files(&dir.with_file_name("out"));
         assert_eq!(
             now.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
@@ -643,14 +807,6 @@ mod tests {
         );
         for (path, bytes) in &expected {
             assert!(now[path] == *bytes, "{path} differs from a fresh build");
-        }
-        let paths = paths(dir);
-        assert_eq!(served.outputs, paths.len());
-        for path in paths {
-            let (a, b) = (served.output(&path), fresh.output(&path));
-            let (a, b) = (a.expect("served"), b.expect("fresh"));
-            assert_eq!(a.identity.etag, b.identity.etag, "{path}");
-            assert_eq!(a.last_modified, b.last_modified, "{path}");
         }
     }
 
@@ -706,7 +862,60 @@ mod tests {
                 "{path} kept"
             );
         }
-        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
+    }
+
+    /// An edit patches the calendars holding the event: served as parts (the unchanged
+    /// VEVENTs read from the file before, which stays as it was), written whole once settled.
+    #[test]
+    fn an_edited_calendar_is_served_as_parts_then_written_whole() {
+        let tmp = sample();
+        let (mut builder, before) = full_build(tmp.path());
+        let out = tmp.path().with_file_name("out");
+        let old_file = std::fs::read(out.join("calendar.ics")).expect("read");
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
+        for calendar in [
+            "calendar.ics",
+            "tags/trade/calendar.ics",
+            "tags/tariffs/calendar.ics",
+        ] {
+            let resource = rebuilt.served.output(calendar).expect("served");
+            let Payload::Parts(parts) = &resource.identity.body else {
+                panic!("{calendar} is not patched: {:?}", resource.identity.body);
+            };
+            // The header, the edited VEVENT and the footer are new; the rest is the file's.
+            assert!(parts.in_memory() < 8 * 1024, "{calendar}");
+            assert_ne!(
+                resource.identity.etag,
+                before.output(calendar).unwrap().identity.etag
+            );
+        }
+        let served = rebuilt
+            .served
+            .output("calendar.ics")
+            .unwrap()
+            .identity
+            .body
+            .to_bytes();
+        assert!(served.windows(10).any(|w| w == b"Edited: US"));
+        assert_eq!(std::fs::read(out.join("calendar.ics")).unwrap(), old_file);
+        let replacements = builder.settle().expect("settled");
+        assert_eq!(replacements.len(), 3);
+        for (old, new) in &replacements {
+            assert!(matches!(new.identity.body, Payload::File(_)));
+            assert_eq!(old.identity.etag, new.identity.etag);
+            assert!(old.identity.body.to_bytes() == new.identity.body.to_bytes());
+        }
+        assert!(std::fs::read(out.join("calendar.ics")).unwrap() == served);
+        // Nothing is left to settle.
+        assert!(builder.settle().expect("settled").is_empty());
+        assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
     }
 
     #[test]
@@ -721,11 +930,11 @@ mod tests {
         );
         let served = rebuilt_after(&mut builder, &path, &served);
         assert!(served.output("tags/a-new-tag/rss.xml").is_some());
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
         let path = edit(tmp.path(), TARIFF, "date = 2025-03-04", "date = 2024-12-30");
         let served = rebuilt_after(&mut builder, &path, &served);
         assert!(served.output("years/2024/index.html").is_some());
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
         // The events after its old place moved up one: what is kept of each must follow it
         // into the next rebuild, which moves no event.
         let path = edit(
@@ -735,7 +944,7 @@ mod tests {
             "Trump is sworn in",
         );
         let served = rebuilt_after(&mut builder, &path, &served);
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
     #[test]
@@ -750,7 +959,7 @@ mod tests {
         .expect("write");
         let served = rebuilt_after(&mut builder, &added, &served);
         assert!(served.output("tags/added/index.html").is_some());
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
 
         // A broken edit: nothing is returned, and the set is kept by the caller.
         let broken = edit(tmp.path(), TARIFF, "date = 2025-03-04", "date = 2025-02-30");
@@ -763,7 +972,7 @@ mod tests {
         let fixed = edit(tmp.path(), TARIFF, "date = 2025-02-30", "date = 2025-03-05");
         let served = rebuilt_after(&mut builder, &fixed, &served);
         assert!(served.output("tags/added/index.html").is_none());
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
     /// A folder `extra` of two events, one with a tag nothing else has.
@@ -817,13 +1026,13 @@ mod tests {
                 served.output("tags/extra-only/rss.xml").is_none(),
                 "{what}: the folder's events are gone"
             );
-            assert_same_as_fresh(tmp.path(), &served);
+            assert_same_as_fresh(tmp.path(), &mut builder, &served);
             // Back again, re-created (or renamed back): its events return.
             let _ = std::fs::remove_dir_all(&hidden);
             add_extra_folder(tmp.path());
             served = rebuilt_after(&mut builder, &extra, &served);
             assert!(served.output("tags/extra-only/rss.xml").is_some(), "{what}");
-            assert_same_as_fresh(tmp.path(), &served);
+            assert_same_as_fresh(tmp.path(), &mut builder, &served);
         }
     }
 
@@ -846,7 +1055,7 @@ mod tests {
         std::fs::remove_file(&newest).expect("remove");
         let served = rebuilt_after(&mut builder, &newest, &served);
         assert!(served.output("archive/atom-2.xml").is_none());
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
     /// Sets `key = value` in the front matter of `relative` (replacing the line that sets it,
@@ -961,12 +1170,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("rebuilt after {key} = {value:?}"));
             assert!(rebuilt.incremental, "{key}");
             served = rebuilt.served;
-            assert_same_as_fresh(tmp.path(), &served);
+            assert_same_as_fresh(tmp.path(), &mut builder, &served);
         }
         // And the body.
         let path = edit(tmp.path(), TARIFF, "A 25% tariff", "A *25%* tariff");
         served = rebuilt_after(&mut builder, &path, &served);
-        assert_same_as_fresh(tmp.path(), &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
     /// `serve --out` into a folder `build` wrote: the record of published ids stays the
@@ -1008,10 +1217,10 @@ mod tests {
             .expect("rebuilt");
         assert!(!rebuilt.incremental);
         assert_eq!(rebuilt.rendered, rebuilt.outputs);
-        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
         let rebuilt = builder.rebuild(None, &rebuilt.served).expect("rebuilt");
         assert!(!rebuilt.incremental);
         // Nothing changed: the bytes are the same, so the entity tags are too.
-        assert_same_as_fresh(tmp.path(), &rebuilt.served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
     }
 }

@@ -5,7 +5,8 @@
 //! In: each output's path, length, digest and date. Out: a [`Served`] set keyed by request
 //! path, each [`Resource`] holding its validators, its media type and its body in every content
 //! coding: a body is a file on disk ([`OnDisk`], known by its identity so a file replaced since
-//! is noticed, see [`FileId`]), or a small buffer in memory. Nothing proportional to the
+//! is noticed, see [`FileId`]), a small buffer in memory, or a calendar patched after an edit
+//! ([`Parts`]: ranges of files held open and its changed VEVENTs). Nothing proportional to the
 //! outputs' bytes is held. Compressed variants are files of the [`Store`] the [`State`] owns,
 //! made once per distinct body, never per request. [`State`] holds the current set and swaps a
 //! new one in atomically; a request keeps the `Arc` it loaded, so requests in flight finish on
@@ -30,14 +31,18 @@ use super::filter::Source;
 use super::filter_cache::FilterCache;
 pub use super::store::Store;
 use crate::model::range;
+use crate::pipeline::parts::Parts;
 use crate::render::Format;
 
-/// A body: a file on disk, or a buffer (the short text of an error, a test's body).
+/// A body: a file on disk, a buffer (the short text of an error, a test's body), or a
+/// calendar patched after an edit, until its file is written again (see [`Parts`]).
 #[derive(Debug, Clone)]
 pub enum Payload {
     Whole(Bytes),
     /// Read from disk when sent; nothing of it is held in memory.
     File(OnDisk),
+    /// Ranges of files held open and the few new bytes in memory, read when sent.
+    Parts(Parts),
 }
 
 /// A body in a file, as it was when the set holding it was made.
@@ -122,6 +127,7 @@ impl Payload {
         match self {
             Payload::Whole(bytes) => bytes.len() as u64,
             Payload::File(file) => file.len,
+            Payload::Parts(parts) => parts.len(),
         }
     }
 
@@ -133,7 +139,7 @@ impl Payload {
     pub fn in_memory(&self) -> Option<&Bytes> {
         match self {
             Payload::Whole(bytes) => Some(bytes),
-            Payload::File(_) => None,
+            Payload::File(_) | Payload::Parts(_) => None,
         }
     }
 
@@ -145,6 +151,12 @@ impl Payload {
                 .expect("a test's body file is readable")
                 .into(),
             Payload::Whole(bytes) => bytes.clone(),
+            Payload::Parts(parts) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut parts.reader(), &mut bytes)
+                    .expect("a test's parts are readable");
+                bytes.into()
+            }
         }
     }
 }
@@ -158,6 +170,9 @@ pub struct Variant {
     /// `"<hash>-br"`), or a cache could answer a gzip request with identity bytes.
     pub etag: HeaderValue,
 }
+
+/// A resource of the current set, and the one to put in its place (see [`State::upgrade`]).
+pub type Replacement = (Arc<Resource>, Arc<Resource>);
 
 /// One path of the site, ready to serve.
 #[derive(Debug, Clone)]
@@ -537,7 +552,7 @@ impl State {
     /// swapped in meanwhile keeps what it holds, so older work never overwrites a newer
     /// build; where it kept `old` (an output the rebuild did not touch), `new` goes in too.
     /// Returns how many resources were replaced.
-    pub fn upgrade(&self, replacements: &[(Arc<Resource>, Arc<Resource>)]) -> usize {
+    pub fn upgrade(&self, replacements: &[Replacement]) -> usize {
         let _replaced = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
         let by_old: HashMap<*const Resource, &Arc<Resource>> = replacements

@@ -242,15 +242,13 @@ fn remove_abandoned(parent: &Path) {
     }
 }
 
-/// A body as a reader: the file, checked to be the one the resource was made from, or the
-/// bytes in memory.
+/// A body as a reader: the file, checked to be the one the resource was made from, the parts
+/// of a patched calendar, or the bytes in memory.
 fn source(body: &Payload) -> io::Result<Box<dyn Read + '_>> {
-    match body.in_memory() {
-        Some(bytes) => Ok(Box::new(&bytes[..])),
-        None => {
-            let Payload::File(on_disk) = body else {
-                unreachable!("a body not in memory is a file")
-            };
+    match body {
+        Payload::Whole(bytes) => Ok(Box::new(&bytes[..])),
+        Payload::Parts(parts) => Ok(Box::new(BufReader::with_capacity(SLICE, parts.reader()))),
+        Payload::File(on_disk) => {
             let file = File::open(&on_disk.path)?;
             on_disk.check(&file.metadata()?)?;
             Ok(Box::new(BufReader::with_capacity(

@@ -138,11 +138,11 @@ pub async fn rebuild_on_change(
             continue;
         }
         let paths = (!changes.unknown).then_some(changes.paths);
-        let builder = Arc::clone(&builder);
+        let rebuilder = Arc::clone(&builder);
         let current = state.load_full();
         rebuilding.start();
         let rebuilt = tokio::task::spawn_blocking(move || {
-            let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut builder = rebuilder.lock().unwrap_or_else(PoisonError::into_inner);
             let rebuilt = builder.rebuild(paths.as_deref(), &current);
             (rebuilt, builder.take_problems())
         })
@@ -183,8 +183,9 @@ pub async fn rebuild_on_change(
                 if let Some(pings) = rebuilt.pings {
                     ping_in_background(pings, quiet);
                 }
-                tokio::spawn(compress_in_background(
+                tokio::spawn(settle_then_compress(
                     Arc::clone(&state),
+                    Arc::clone(&builder),
                     Arc::clone(&compressing),
                     Arc::clone(&rebuilding),
                 ));
@@ -208,6 +209,41 @@ fn ping_in_background(pings: Pings, quiet: bool) {
             eprintln!("{line}");
         }
     });
+}
+
+/// Once the edits stop (see [`Editing`]), writes the calendars served as parts whole into the
+/// folder and serves them from their files (see [`Builder::settle`]), then compresses what the
+/// set lacks. Writing a large calendar whole takes a second: done after each edit, it would
+/// hold the next one up.
+async fn settle_then_compress(
+    state: Arc<State>,
+    builder: Arc<Mutex<Builder>>,
+    compressing: Arc<tokio::sync::Mutex<()>>,
+    rebuilding: Arc<Editing>,
+) {
+    {
+        let _turn = Arc::clone(&compressing).lock_owned().await;
+        while rebuilding.is_editing() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let settling = Arc::clone(&state);
+        let settled = tokio::task::spawn_blocking(move || {
+            let mut builder = builder.lock().unwrap_or_else(PoisonError::into_inner);
+            builder
+                .settle()
+                .map(|replacements| settling.upgrade(&replacements))
+        })
+        .await;
+        match settled {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => eprintln!(
+                "cannot write the edited calendars whole: {}; serving them as they are",
+                crate::terminal::escape(&err.to_string())
+            ),
+            Err(err) => eprintln!("writing the edited calendars whole failed: {err}"),
+        }
+    }
+    compress_in_background(state, compressing, rebuilding).await;
 }
 
 /// Makes the compressed variants the current set lacks and adds them to it (see
