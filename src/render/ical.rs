@@ -107,7 +107,7 @@ impl CalendarLayout {
             hasher.update(&hash.to_le_bytes());
         }
         hasher.update(FOOTER);
-        hasher.digest128().to_le_bytes()
+        hasher.digest128().to_be_bytes()
     }
 }
 
