@@ -109,6 +109,8 @@ pub struct Builder {
     /// The calendars served as parts since an edit, by output path, until
     /// [`Builder::settle`] writes them whole.
     patched: FxHashMap<String, Arc<Resource>>,
+    /// [`MOST_SEGMENTS`], lowered by tests.
+    most_segments: usize,
 }
 
 impl Builder {
@@ -137,6 +139,7 @@ impl Builder {
             versions: FxHashMap::default(),
             next_version: 0,
             patched: FxHashMap::default(),
+            most_segments: MOST_SEGMENTS,
         }
     }
 
@@ -419,6 +422,15 @@ impl Builder {
             .filter(|o| !patched.iter().any(|p| p.path == o.path))
             .collect();
         let mut layouts = pipeline::write_outputs(&site, &staged, &stage, &|_| {})?;
+        // A calendar patched into too many parts is written whole now, from its parts.
+        let (patched, overgrown): (Vec<Patched>, Vec<Patched>) =
+            patched.into_iter().partition(|p| {
+                p.parts.segments() <= self.most_segments && p.parts.in_memory() <= MOST_IN_MEMORY
+            });
+        for calendar in overgrown {
+            pipeline::write_parts(&stage, &calendar.path, &calendar.parts)?;
+            layouts.insert(calendar.path, calendar.layout);
+        }
         // The record of published ids is `build`'s (serve publishes nothing): one a build left
         // in the folder is kept as it is.
         let record = crate::published::RECORD;
@@ -594,16 +606,12 @@ fn patch_calendars<'o>(
             let patched = pipeline::patch(site, output, previous, &earlier).map_err(|err| {
                 RebuildError::Read(io::Error::other(format!("{}: {err}", output.path)))
             })?;
-            Ok(patched
-                .filter(|(parts, _)| {
-                    parts.segments() <= MOST_SEGMENTS && parts.in_memory() <= MOST_IN_MEMORY
-                })
-                .map(|(parts, layout)| Patched {
-                    path: output.path.clone(),
-                    output,
-                    parts,
-                    layout,
-                }))
+            Ok(patched.map(|(parts, layout)| Patched {
+                path: output.path.clone(),
+                output,
+                parts,
+                layout,
+            }))
         })
         .collect::<Result<Vec<_>, RebuildError>>()?;
     Ok(patched.into_iter().flatten().collect())
@@ -863,6 +871,28 @@ mod tests {
             );
         }
         assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
+    }
+
+    /// A calendar patched into more parts than allowed is written whole at once, from its
+    /// parts, and still equals a fresh build.
+    #[test]
+    fn a_calendar_patched_into_too_many_parts_is_written_whole() {
+        let tmp = sample();
+        let (mut builder, served) = full_build(tmp.path());
+        builder.most_segments = 2;
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        let served = rebuilt_after(&mut builder, &path, &served);
+        let calendar = served.output("calendar.ics").expect("served");
+        assert!(matches!(calendar.identity.body, Payload::File(_)));
+        let file = std::fs::read(tmp.path().with_file_name("out").join("calendar.ics"));
+        assert!(file.expect("read").windows(10).any(|w| w == b"Edited: US"));
+        assert!(builder.settle().expect("settled").is_empty());
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
     /// An edit patches the calendars holding the event: served as parts (the unchanged
