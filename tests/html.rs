@@ -86,17 +86,27 @@ fn hrefs(html: &Html, css: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The file name of the calendar of the view at `home` (`""` or `tags/<slug>/`) as pages
+/// link it: its readable name, which holds the collection's title.
+fn calendar_name(collection: &Collection, home: &str) -> String {
+    let path = chronicle::render::site::readable_calendar_path(&collection.settings.title, home)
+        .expect("the collection's title names its calendars");
+    path.strip_prefix(home)
+        .expect("beside the view's feeds")
+        .to_string()
+}
+
 /// The subscribe links and autodiscovery of a page whose feeds live at `feeds` (absolute,
-/// ending with `/`).
-fn assert_subscribe_links(html: &Html, path: &str, feeds: &str) {
+/// ending with `/`) and whose calendar is named `calendar` there.
+fn assert_subscribe_links(html: &Html, path: &str, feeds: &str, calendar: &str) {
     let webcal = feeds.replacen("https://", "webcal://", 1);
     let links = hrefs(html, "a");
     for wanted in [
         format!("{feeds}rss.xml"),
         format!("{feeds}atom.xml"),
         format!("{feeds}feed.json"),
-        format!("{feeds}calendar.ics"),
-        format!("{webcal}calendar.ics"),
+        format!("{feeds}{calendar}"),
+        format!("{webcal}{calendar}"),
     ] {
         assert!(
             links.contains(&wanted),
@@ -127,7 +137,7 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
         for year in &years {
             let path = format!("years/{year:04}/index.html");
             let html = page(out.path(), &path);
-            assert_subscribe_links(&html, &path, base);
+            assert_subscribe_links(&html, &path, base, &calendar_name(&collection, ""));
             let on_page: Vec<_> = collection
                 .events
                 .iter()
@@ -154,7 +164,7 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
         }
         // The front page: the events (all of them here), the years, the subscribe links.
         let html = page(out.path(), "index.html");
-        assert_subscribe_links(&html, "index.html", base);
+        assert_subscribe_links(&html, "index.html", base, &calendar_name(&collection, ""));
         assert_eq!(
             select(&html, "article.event").len(),
             collection.events.len()
@@ -203,17 +213,15 @@ fn the_page_of_every_tag_lists_each_with_its_subscriptions() {
             .filter_map(|a| a.value().attr("href").map(str::to_string))
             .collect();
         let feeds = format!("{base}{}", view.home_path);
-        for file in ["rss.xml", "atom.xml", "feed.json", "calendar.ics"] {
+        let calendar = calendar_name(&collection, &view.home_path);
+        for file in ["rss.xml", "atom.xml", "feed.json", &calendar] {
             assert!(
                 links.contains(&format!("{feeds}{file}")),
                 "{file} in {links:?}"
             );
         }
         let webcal = feeds.replacen("https://", "webcal://", 1);
-        assert!(
-            links.contains(&format!("{webcal}calendar.ics")),
-            "{links:?}"
-        );
+        assert!(links.contains(&format!("{webcal}{calendar}")), "{links:?}");
     }
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
@@ -298,7 +306,12 @@ fn tag_pages_list_their_events_and_their_own_feeds() {
     for view in views {
         let path = format!("{}index.html", view.home_path);
         let html = page(out.path(), &path);
-        assert_subscribe_links(&html, &path, &format!("{base}{}", view.home_path));
+        assert_subscribe_links(
+            &html,
+            &path,
+            &format!("{base}{}", view.home_path),
+            &calendar_name(&collection, &view.home_path),
+        );
         let ids: BTreeSet<String> = select(&html, "article.event")
             .iter()
             .filter_map(|a| a.value().attr("id").map(str::to_string))
@@ -830,7 +843,7 @@ fn pages_render_in_chromium() {
                     event.title
                 );
             }
-            assert_subscribe_links(&html, &url, base);
+            assert_subscribe_links(&html, &url, base, &calendar_name(&collection, ""));
             // No script ran: the hostile title would have marked the body.
             assert!(
                 select(&html, "body[data-pwned]").is_empty(),

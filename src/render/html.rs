@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::body;
-use super::site::{Format, Page, View, PAGE_FILE};
+use super::site::{readable_calendar_path, Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
 
@@ -166,6 +166,9 @@ struct Feeds {
     rss: String,
     atom: String,
     json: String,
+    /// The calendar under its readable name (see [`super::site::readable_calendar_path`]),
+    /// which clients that ignore the calendar's own name show, or `calendar.ics` when it has
+    /// none.
     calendar: String,
     /// The calendar as `webcal://`, which calendar applications open as a subscription.
     webcal: String,
@@ -505,7 +508,10 @@ fn feeds(site: &Site, home: &str, page: Page) -> Feeds {
     let (calendar, webcal) = if corrections {
         (String::new(), String::new())
     } else {
-        let calendar = url(Format::Ical);
+        let calendar = match readable_calendar_path(&site.collection.settings.title, home) {
+            Some(path) => site.url(&path),
+            None => url(Format::Ical),
+        };
         let webcal = webcal_url(&calendar);
         (calendar, webcal)
     };

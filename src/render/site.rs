@@ -1,5 +1,6 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
-//! same four for each tag under `tags/<tag-slug>/`; the subscription list of all those feeds,
+//! same four for each tag under `tags/<tag-slug>/`; each calendar again under a readable name
+//! (see [`readable_calendar_path`]); the subscription list of all those feeds,
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
 //! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`;
 //! and, once an event has a correction, the corrections log:
@@ -17,6 +18,10 @@ pub enum Format {
     Atom,
     JsonFeed,
     Ical,
+    /// A view's calendar again, under the readable name [`readable_calendar_path`] gives it:
+    /// the same bytes as its `calendar.ics`, never rendered a second time (`build` and `serve`
+    /// link the file, see [`crate::write::Stage::link`]).
+    ReadableIcal,
     /// A timeline page (`index.html` of a directory) of the given kind.
     Html(Page),
     /// The OPML 2.0 subscription list of the collection's feed and every tag's feed (see
@@ -78,7 +83,7 @@ impl Format {
             Format::JsonFeed | Format::CorrectionsJsonFeed => {
                 "application/feed+json; charset=utf-8"
             }
-            Format::Ical => "text/calendar; charset=utf-8",
+            Format::Ical | Format::ReadableIcal => "text/calendar; charset=utf-8",
             Format::Html(_) => "text/html; charset=utf-8",
             // OPML has no registered media type, and OPML 2.0 names none: `text/x-opml` is the
             // one Radio UserLand served it with and the one readers' importers, web servers'
@@ -103,6 +108,7 @@ impl Format {
             // event has.
             Format::JsonFeed
             | Format::Ical
+            | Format::ReadableIcal
             | Format::CorrectionsRss
             | Format::CorrectionsAtom
             | Format::CorrectionsJsonFeed => false,
@@ -110,9 +116,10 @@ impl Format {
     }
 
     /// The file name of a view's document in this format; for an archive page, that of the
-    /// subscription document it belongs to.
+    /// subscription document it belongs to, for a readable calendar, that of the calendar.
     pub fn file_name(self) -> &'static str {
         let format = match self {
+            Format::ReadableIcal => Format::Ical,
             Format::Html(_) => return PAGE_FILE,
             Format::Opml => return OPML_FILE,
             Format::RssArchive(_) | Format::CorrectionsRss => Format::Rss,
@@ -155,6 +162,29 @@ pub struct Output {
     pub format: Format,
     /// Shared by the view's four formats.
     pub view: Arc<View>,
+}
+
+/// The longest readable calendar name's title part, in bytes: long enough for a title of a
+/// few words, short enough to leave a calendar app's list readable.
+const READABLE_TITLE_LEN: usize = 60;
+
+/// The readable name of the calendar of the view at `home_path` (`""`, or `tags/<tag-slug>/`)
+/// of a collection titled `title`: `<title-slug>.ics` beside the collection's `calendar.ics`,
+/// `tags/<tag-slug>/<title-slug>-<tag-slug>.ics` beside a tag's. Thunderbird and other clients
+/// that ignore `NAME` and `X-WR-CALNAME` (RFC 7986 5.1) name a subscribed calendar after the
+/// last part of its URL. The title's slug (transliterated, see [`crate::model::short_slug`]) is
+/// cut at a word to [`READABLE_TITLE_LEN`] bytes. `None` when the title has no letter or digit
+/// or its name would be `calendar.ics` itself: then `calendar.ics` is the only name.
+pub fn readable_calendar_path(title: &str, home_path: &str) -> Option<String> {
+    let title = crate::model::short_slug(title, READABLE_TITLE_LEN)?;
+    let tag = home_path
+        .strip_prefix("tags/")
+        .and_then(|rest| rest.strip_suffix('/'));
+    let path = match tag {
+        Some(tag) => format!("{home_path}{title}-{tag}.ics"),
+        None => format!("{home_path}{title}.ics"),
+    };
+    (path != format!("{home_path}{}", Format::Ical.file_name())).then_some(path)
 }
 
 /// The whole collection's view.
@@ -241,22 +271,29 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
         .collect()
 }
 
-/// Every file `build` writes, in a stable order: the collection's feeds, front page and
-/// subscription list, the page of every tag, each tag's feeds and page, each year's page, the
-/// collection's feed archive pages, then the corrections log's feeds and page (when an event
+/// Every file `build` writes, in a stable order: the collection's feeds, front page, readable
+/// calendar name and subscription list, the page of every tag, each tag's feeds, page and
+/// readable calendar name, each year's page, the collection's feed archive pages, then the corrections log's feeds and page (when an event
 /// has a correction).
 pub fn outputs(collection: &Collection) -> Vec<Output> {
+    let title = &collection.settings.title;
     let feeds_and_page = |view: Arc<View>, page: Page| {
         let formats = Format::FEEDS_AND_CALENDAR
             .map(|(format, _)| format)
             .into_iter()
             .chain([Format::Html(page)]);
+        let readable = readable_calendar_path(title, &view.home_path).map(|path| Output {
+            path,
+            format: Format::ReadableIcal,
+            view: Arc::clone(&view),
+        });
         formats
             .map(|format| Output {
                 path: view.path(format),
                 format,
                 view: Arc::clone(&view),
             })
+            .chain(readable)
             .collect::<Vec<_>>()
     };
     let years = year_views(collection).into_iter().map(|(year, view)| {
@@ -317,4 +354,39 @@ fn corrections_outputs(collection: &Collection) -> Vec<Output> {
         view: Arc::clone(&view),
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readable_calendar_names_come_from_the_title_and_tag() {
+        let title = "US-Mexico security cooperation, 2025";
+        for (title, home, path) in [
+            (title, "", Some("us-mexico-security-cooperation-2025.ics")),
+            (
+                title,
+                "tags/trade/",
+                Some("tags/trade/us-mexico-security-cooperation-2025-trade.ics"),
+            ),
+            ("Хроника", "", Some("khronika.ics")),
+            // Nothing to name it by, or its name would be the calendar's own.
+            ("¡¿…?!", "", None),
+            ("¡¿…?!", "tags/trade/", None),
+            ("Calendar", "", None),
+            ("Calendar", "tags/t/", Some("tags/t/calendar-t.ics")),
+            (
+                "A very long title that goes on and on about everything that happened in the year",
+                "",
+                Some("a-very-long-title-that-goes-on-and-on-about-everything-that.ics"),
+            ),
+        ] {
+            assert_eq!(
+                readable_calendar_path(title, home).as_deref(),
+                path,
+                "{title}"
+            );
+        }
+    }
 }

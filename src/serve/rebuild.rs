@@ -633,17 +633,20 @@ mod tests {
         );
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         assert!(rebuilt.incremental);
-        // The collection's four documents, front page and subscription list, those of its two
-        // tags, its year, and the page of every tag (its counts follow every event).
+        // The collection's four documents, readable calendar name, front page and subscription
+        // list, those of its two tags, its year, and the page of every tag (its counts follow
+        // every event).
         assert_eq!(
             rebuilt.rendered,
-            6 + 2 * 5 + 1 + 1,
+            7 + 2 * 6 + 1 + 1,
             "of {}",
             rebuilt.outputs
         );
         for path in [
             "rss.xml",
             "calendar.ics",
+            "us-mexico-security-cooperation-2025.ics",
+            "tags/trade/us-mexico-security-cooperation-2025-trade.ics",
             "tags/trade/atom.xml",
             "years/2025/index.html",
         ] {
@@ -960,6 +963,27 @@ mod tests {
         assert!(!rebuilt.incremental);
         assert_eq!(rebuilt.rendered, rebuilt.outputs);
         assert_same_as_fresh(tmp.path(), &rebuilt.served);
+        // The calendars' readable names follow the title; the old ones are gone, from the
+        // folder and from what is served.
+        let out = tmp.path().with_file_name("out");
+        for (old, new, calendar) in [
+            (
+                "us-mexico-security-cooperation-2025.ics",
+                "renamed-us-mexico-security-cooperation-2025.ics",
+                "calendar.ics",
+            ),
+            (
+                "tags/trade/us-mexico-security-cooperation-2025-trade.ics",
+                "tags/trade/renamed-us-mexico-security-cooperation-2025-trade.ics",
+                "tags/trade/calendar.ics",
+            ),
+        ] {
+            assert!(!out.join(old).exists(), "{old} removed");
+            assert!(rebuilt.served.output(old).is_none(), "{old} not served");
+            assert!(out.join(new).is_file(), "{new} written");
+            let served = |path| &rebuilt.served.output(path).expect("served").identity.etag;
+            assert_eq!(served(new), served(calendar), "{new}");
+        }
         let rebuilt = builder.rebuild(None, &rebuilt.served).expect("rebuilt");
         assert!(!rebuilt.incremental);
         // Nothing changed: the bytes are the same, so the entity tags are too.
