@@ -1052,3 +1052,160 @@ fn assert_subscribe_links_of_the_log(log: &Html) {
     );
     assert!(select(log, ".calendar-url").is_empty());
 }
+
+/// `subscribe/index.html`: linked from every page's navigation; for the whole timeline and
+/// each tag, the link each kind of client takes (webcal for Apple Calendar and Outlook, the
+/// https address of the readable calendar name for Google, Outlook.com and Thunderbird, the
+/// three feeds and the OPML list), absolute under a `base_url` with a path, hostile titles and
+/// tags shown as text; no event on it.
+#[test]
+fn the_subscribe_page_gives_each_client_its_link() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let events = tmp.path().join("events");
+    copy_tree(&root().join(PAGES), &events);
+    let settings = events.join("chronicle.toml");
+    let written = std::fs::read_to_string(&settings).expect("settings");
+    std::fs::write(
+        &settings,
+        written.replace(
+            "base_url = \"https://example.org/pages/\"",
+            "base_url = \"https://example.org/news/timeline/\"",
+        ),
+    )
+    .expect("settings");
+    let checked = chronicle::check::check_collection(
+        &events,
+        chronicle::render::covering::render_covering_pages,
+    )
+    .expect("readable");
+    let collection = checked.collection.expect("valid collection");
+    let out = tmp.path().join("public");
+    let status = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["build", "--quiet", "--events"])
+        .arg(&events)
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("run chronicle");
+    assert!(status.success());
+    let base = "https://example.org/news/timeline/";
+    let webcal = "webcal://example.org/news/timeline/";
+    let whole = calendar_name(&collection, "");
+    assert_eq!(whole, "pages-fixture-friends.ics");
+
+    // Every page's navigation leads to it.
+    for entry in walkdir::WalkDir::new(&out) {
+        let path = entry.expect("entry").into_path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let relative = path
+            .strip_prefix(&out)
+            .expect("inside")
+            .to_str()
+            .expect("UTF-8");
+        let html = page(&out, relative);
+        let links = hrefs(&html, "nav.years a");
+        let up = "../".repeat(relative.matches('/').count());
+        assert!(
+            links.contains(&format!("{up}subscribe/index.html")),
+            "{relative}: {links:?}"
+        );
+    }
+
+    let raw = std::fs::read_to_string(out.join("subscribe/index.html")).expect("page");
+    let html = page(&out, "subscribe/index.html");
+    assert!(select(&html, "article.event").is_empty(), "no event on it");
+    assert!(
+        select(&html, "script, i").is_empty(),
+        "markup from titles or tags"
+    );
+    assert!(raw.contains("Pages &lt;fixture&gt; &amp; friends"));
+    let current = select(&html, "nav.years a[aria-current=page]");
+    assert_eq!(text(&current[0]), "Subscribe");
+    let links = hrefs(&html, "main a");
+    for wanted in [
+        format!("{webcal}{whole}"),
+        format!("{base}{whole}"),
+        format!("{base}rss.xml"),
+        format!("{base}atom.xml"),
+        format!("{base}feed.json"),
+        format!("{base}feeds.opml"),
+    ] {
+        assert!(links.contains(&wanted), "{wanted} in {links:?}");
+    }
+    // The https address is shown as text for the clients it is pasted into.
+    let shown: Vec<String> = select(&html, "main code").iter().map(text).collect();
+    assert!(
+        shown
+            .iter()
+            .filter(|c| **c == format!("{base}{whole}"))
+            .count()
+            >= 3,
+        "{shown:?}"
+    );
+    let steps = text(&select(&html, "main")[0]);
+    for step in [
+        "Other calendars",
+        "From URL",
+        "every 8 to 24 hours",
+        "Subscribe from web",
+        "On the Network",
+        "Import OPML",
+    ] {
+        assert!(steps.contains(step), "{step} in {steps}");
+    }
+    // Each tag: one row, its name as text, its calendar and feeds.
+    let views = chronicle::render::site::tag_views(&collection);
+    let rows = select(&html, "table.tag-subscriptions tbody tr");
+    assert_eq!(rows.len(), views.len());
+    let row_selector = Selector::parse("th").unwrap();
+    let link_selector = Selector::parse("a").unwrap();
+    let mut names = BTreeSet::new();
+    for row in &rows {
+        names.insert(text(&row.select(&row_selector).next().expect("the tag")));
+    }
+    assert!(names.contains("<i>tag</i>"), "{names:?}");
+    for view in &views {
+        let home = &view.home_path;
+        let calendar = calendar_name(&collection, home);
+        let row = rows
+            .iter()
+            .find(|row| {
+                row.select(&link_selector).any(|a| {
+                    a.value().attr("href") == Some(format!("../{home}index.html").as_str())
+                })
+            })
+            .unwrap_or_else(|| panic!("a row for {home}"));
+        let links: BTreeSet<String> = row
+            .select(&link_selector)
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        for wanted in [
+            format!("{webcal}{home}{calendar}"),
+            format!("{base}{home}{calendar}"),
+            format!("{base}{home}rss.xml"),
+            format!("{base}{home}atom.xml"),
+            format!("{base}{home}feed.json"),
+        ] {
+            assert!(links.contains(&wanted), "{wanted} in {links:?}");
+        }
+        // The readable name linked is a file of the build.
+        assert!(out.join(home).join(&calendar).is_file(), "{home}{calendar}");
+    }
+    assert!(out.join(&whole).is_file());
+}
+
+/// Copies a folder and everything below it.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("folder");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! (see [`readable_calendar_path`]); the subscription list of all those feeds,
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
 //! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`;
+//! the subscribe page `subscribe/index.html`;
 //! and, once an event has a correction, the corrections log:
 //! `corrections/{rss.xml,atom.xml,feed.json,index.html}`.
 
@@ -52,6 +53,9 @@ pub enum Page {
     Tag,
     /// `tags/index.html`: every tag, with its count and its feeds and calendar to subscribe to.
     Tags,
+    /// `subscribe/index.html`: how to follow the timeline and each tag in each kind of calendar
+    /// app and feed reader, with the link each one takes.
+    Subscribe,
     /// `corrections/index.html`: every correction, newest first, with the log's feeds.
     Corrections,
 }
@@ -233,6 +237,23 @@ pub fn tags_view(collection: &Collection) -> View {
     }
 }
 
+/// The folder of the subscribe page.
+pub const SUBSCRIBE_HOME: &str = "subscribe/";
+
+/// The subscribe page: the whole collection's events (it shows none, but names every tag, and
+/// a tag's first spelling can change with any event), at [`SUBSCRIBE_HOME`].
+pub fn subscribe_view(collection: &Collection) -> View {
+    View {
+        title: format!("Subscribe · {}", collection.settings.title),
+        description: format!(
+            "How to follow {} in a calendar app or a feed reader",
+            collection.settings.title
+        ),
+        home_path: SUBSCRIBE_HOME.to_string(),
+        events: (0..collection.events.len()).collect(),
+    }
+}
+
 /// The corrections log's view: the events with at least one correction (chronological), or
 /// none when no event has one, and then the log is not written.
 pub fn corrections_view(collection: &Collection) -> Option<View> {
@@ -272,7 +293,7 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
 }
 
 /// Every file `build` writes, in a stable order: the collection's feeds, front page, readable
-/// calendar name and subscription list, the page of every tag, each tag's feeds, page and
+/// calendar name, subscription list and subscribe page, the page of every tag, each tag's feeds, page and
 /// readable calendar name, each year's page, the collection's feed archive pages, then the corrections log's feeds and page (when an event
 /// has a correction).
 pub fn outputs(collection: &Collection) -> Vec<Output> {
@@ -321,9 +342,18 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
             view,
         }
     });
+    let subscribe_page = {
+        let view = Arc::new(subscribe_view(collection));
+        let format = Format::Html(Page::Subscribe);
+        Output {
+            path: view.path(format),
+            format,
+            view,
+        }
+    };
     feeds_and_page(home, Page::Front)
         .into_iter()
-        .chain([subscription_list])
+        .chain([subscription_list, subscribe_page])
         .chain(tags_page)
         .chain(
             tags.into_iter()

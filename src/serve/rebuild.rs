@@ -634,11 +634,11 @@ mod tests {
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         assert!(rebuilt.incremental);
         // The collection's four documents, readable calendar name, front page and subscription
-        // list, those of its two tags, its year, and the page of every tag (its counts follow
-        // every event).
+        // list, those of its two tags, its year, the page of every tag (its counts follow
+        // every event) and the subscribe page (its tags' names do).
         assert_eq!(
             rebuilt.rendered,
-            7 + 2 * 6 + 1 + 1,
+            7 + 2 * 6 + 1 + 1 + 1,
             "of {}",
             rebuilt.outputs
         );
