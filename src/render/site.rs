@@ -177,7 +177,7 @@ const READABLE_TITLE_LEN: usize = 60;
 /// `tags/<tag-slug>/<title-slug>-<tag-slug>.ics` beside a tag's. Thunderbird and other clients
 /// that ignore `NAME` and `X-WR-CALNAME` (RFC 7986 5.1) name a subscribed calendar after the
 /// last part of its URL. The title's slug (transliterated, see [`crate::model::short_slug`]) is
-/// cut at a word to [`READABLE_TITLE_LEN`] bytes. `None` when the title has no letter or digit
+/// cut at a word to 60 bytes. `None` when the title has no letter or digit
 /// or its name would be `calendar.ics` itself: then `calendar.ics` is the only name.
 pub fn readable_calendar_path(title: &str, home_path: &str) -> Option<String> {
     let title = crate::model::short_slug(title, READABLE_TITLE_LEN)?;
