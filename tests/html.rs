@@ -86,17 +86,27 @@ fn hrefs(html: &Html, css: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The file name of the calendar of the view at `home` (`""` or `tags/<slug>/`) as pages
+/// link it: its readable name, which holds the collection's title.
+fn calendar_name(collection: &Collection, home: &str) -> String {
+    let path = chronicle::render::site::readable_calendar_path(&collection.settings.title, home)
+        .expect("the collection's title names its calendars");
+    path.strip_prefix(home)
+        .expect("beside the view's feeds")
+        .to_string()
+}
+
 /// The subscribe links and autodiscovery of a page whose feeds live at `feeds` (absolute,
-/// ending with `/`).
-fn assert_subscribe_links(html: &Html, path: &str, feeds: &str) {
+/// ending with `/`) and whose calendar is named `calendar` there.
+fn assert_subscribe_links(html: &Html, path: &str, feeds: &str, calendar: &str) {
     let webcal = feeds.replacen("https://", "webcal://", 1);
     let links = hrefs(html, "a");
     for wanted in [
         format!("{feeds}rss.xml"),
         format!("{feeds}atom.xml"),
         format!("{feeds}feed.json"),
-        format!("{feeds}calendar.ics"),
-        format!("{webcal}calendar.ics"),
+        format!("{feeds}{calendar}"),
+        format!("{webcal}{calendar}"),
     ] {
         assert!(
             links.contains(&wanted),
@@ -127,7 +137,7 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
         for year in &years {
             let path = format!("years/{year:04}/index.html");
             let html = page(out.path(), &path);
-            assert_subscribe_links(&html, &path, base);
+            assert_subscribe_links(&html, &path, base, &calendar_name(&collection, ""));
             let on_page: Vec<_> = collection
                 .events
                 .iter()
@@ -154,7 +164,7 @@ fn every_event_is_on_its_year_page_with_its_anchor() {
         }
         // The front page: the events (all of them here), the years, the subscribe links.
         let html = page(out.path(), "index.html");
-        assert_subscribe_links(&html, "index.html", base);
+        assert_subscribe_links(&html, "index.html", base, &calendar_name(&collection, ""));
         assert_eq!(
             select(&html, "article.event").len(),
             collection.events.len()
@@ -203,17 +213,15 @@ fn the_page_of_every_tag_lists_each_with_its_subscriptions() {
             .filter_map(|a| a.value().attr("href").map(str::to_string))
             .collect();
         let feeds = format!("{base}{}", view.home_path);
-        for file in ["rss.xml", "atom.xml", "feed.json", "calendar.ics"] {
+        let calendar = calendar_name(&collection, &view.home_path);
+        for file in ["rss.xml", "atom.xml", "feed.json", &calendar] {
             assert!(
                 links.contains(&format!("{feeds}{file}")),
                 "{file} in {links:?}"
             );
         }
         let webcal = feeds.replacen("https://", "webcal://", 1);
-        assert!(
-            links.contains(&format!("{webcal}calendar.ics")),
-            "{links:?}"
-        );
+        assert!(links.contains(&format!("{webcal}{calendar}")), "{links:?}");
     }
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
@@ -298,7 +306,12 @@ fn tag_pages_list_their_events_and_their_own_feeds() {
     for view in views {
         let path = format!("{}index.html", view.home_path);
         let html = page(out.path(), &path);
-        assert_subscribe_links(&html, &path, &format!("{base}{}", view.home_path));
+        assert_subscribe_links(
+            &html,
+            &path,
+            &format!("{base}{}", view.home_path),
+            &calendar_name(&collection, &view.home_path),
+        );
         let ids: BTreeSet<String> = select(&html, "article.event")
             .iter()
             .filter_map(|a| a.value().attr("id").map(str::to_string))
@@ -830,7 +843,7 @@ fn pages_render_in_chromium() {
                     event.title
                 );
             }
-            assert_subscribe_links(&html, &url, base);
+            assert_subscribe_links(&html, &url, base, &calendar_name(&collection, ""));
             // No script ran: the hostile title would have marked the body.
             assert!(
                 select(&html, "body[data-pwned]").is_empty(),
@@ -1038,4 +1051,161 @@ fn assert_subscribe_links_of_the_log(log: &Html) {
             .collect()
     );
     assert!(select(log, ".calendar-url").is_empty());
+}
+
+/// `subscribe/index.html`: linked from every page's navigation; for the whole timeline and
+/// each tag, the link each kind of client takes (webcal for Apple Calendar and Outlook, the
+/// https address of the readable calendar name for Google, Outlook.com and Thunderbird, the
+/// three feeds and the OPML list), absolute under a `base_url` with a path, hostile titles and
+/// tags shown as text; no event on it.
+#[test]
+fn the_subscribe_page_gives_each_client_its_link() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let events = tmp.path().join("events");
+    copy_tree(&root().join(PAGES), &events);
+    let settings = events.join("chronicle.toml");
+    let written = std::fs::read_to_string(&settings).expect("settings");
+    std::fs::write(
+        &settings,
+        written.replace(
+            "base_url = \"https://example.org/pages/\"",
+            "base_url = \"https://example.org/news/timeline/\"",
+        ),
+    )
+    .expect("settings");
+    let checked = chronicle::check::check_collection(
+        &events,
+        chronicle::render::covering::render_covering_pages,
+    )
+    .expect("readable");
+    let collection = checked.collection.expect("valid collection");
+    let out = tmp.path().join("public");
+    let status = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .args(["build", "--quiet", "--events"])
+        .arg(&events)
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("run chronicle");
+    assert!(status.success());
+    let base = "https://example.org/news/timeline/";
+    let webcal = "webcal://example.org/news/timeline/";
+    let whole = calendar_name(&collection, "");
+    assert_eq!(whole, "pages-fixture-friends.ics");
+
+    // Every page's navigation leads to it.
+    for entry in walkdir::WalkDir::new(&out) {
+        let path = entry.expect("entry").into_path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let relative = path
+            .strip_prefix(&out)
+            .expect("inside")
+            .to_str()
+            .expect("UTF-8");
+        let html = page(&out, relative);
+        let links = hrefs(&html, "nav.years a");
+        let up = "../".repeat(relative.matches('/').count());
+        assert!(
+            links.contains(&format!("{up}subscribe/index.html")),
+            "{relative}: {links:?}"
+        );
+    }
+
+    let raw = std::fs::read_to_string(out.join("subscribe/index.html")).expect("page");
+    let html = page(&out, "subscribe/index.html");
+    assert!(select(&html, "article.event").is_empty(), "no event on it");
+    assert!(
+        select(&html, "script, i").is_empty(),
+        "markup from titles or tags"
+    );
+    assert!(raw.contains("Pages &lt;fixture&gt; &amp; friends"));
+    let current = select(&html, "nav.years a[aria-current=page]");
+    assert_eq!(text(&current[0]), "Subscribe");
+    let links = hrefs(&html, "main a");
+    for wanted in [
+        format!("{webcal}{whole}"),
+        format!("{base}{whole}"),
+        format!("{base}rss.xml"),
+        format!("{base}atom.xml"),
+        format!("{base}feed.json"),
+        format!("{base}feeds.opml"),
+    ] {
+        assert!(links.contains(&wanted), "{wanted} in {links:?}");
+    }
+    // The https address is shown as text for the clients it is pasted into.
+    let shown: Vec<String> = select(&html, "main code").iter().map(text).collect();
+    assert!(
+        shown
+            .iter()
+            .filter(|c| **c == format!("{base}{whole}"))
+            .count()
+            >= 3,
+        "{shown:?}"
+    );
+    let steps = text(&select(&html, "main")[0]);
+    for step in [
+        "Other calendars",
+        "From URL",
+        "every 8 to 24 hours",
+        "Subscribe from web",
+        "On the Network",
+        "Import OPML",
+    ] {
+        assert!(steps.contains(step), "{step} in {steps}");
+    }
+    // Each tag: one row, its name as text, its calendar and feeds.
+    let views = chronicle::render::site::tag_views(&collection);
+    let rows = select(&html, "table.tag-subscriptions tbody tr");
+    assert_eq!(rows.len(), views.len());
+    let row_selector = Selector::parse("th").unwrap();
+    let link_selector = Selector::parse("a").unwrap();
+    let mut names = BTreeSet::new();
+    for row in &rows {
+        names.insert(text(&row.select(&row_selector).next().expect("the tag")));
+    }
+    assert!(names.contains("<i>tag</i>"), "{names:?}");
+    for view in &views {
+        let home = &view.home_path;
+        let calendar = calendar_name(&collection, home);
+        let row = rows
+            .iter()
+            .find(|row| {
+                row.select(&link_selector).any(|a| {
+                    a.value().attr("href") == Some(format!("../{home}index.html").as_str())
+                })
+            })
+            .unwrap_or_else(|| panic!("a row for {home}"));
+        let links: BTreeSet<String> = row
+            .select(&link_selector)
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        for wanted in [
+            format!("{webcal}{home}{calendar}"),
+            format!("{base}{home}{calendar}"),
+            format!("{base}{home}rss.xml"),
+            format!("{base}{home}atom.xml"),
+            format!("{base}{home}feed.json"),
+        ] {
+            assert!(links.contains(&wanted), "{wanted} in {links:?}");
+        }
+        // The readable name linked is a file of the build.
+        assert!(out.join(home).join(&calendar).is_file(), "{home}{calendar}");
+    }
+    assert!(out.join(&whole).is_file());
+}
+
+/// Copies a folder and everything below it.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("folder");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }

@@ -135,19 +135,10 @@ pub fn utc_datetime(at: DateTime<Utc>) -> Result<toml::value::Datetime, ComposeE
 }
 
 /// The file name stem and id a title gives: its slug (lowercase ASCII letters, digits and `-`,
-/// the slug crate's, as tag pages use), cut at a word boundary to [`MAX_SLUG_LEN`]; `None` when
-/// the title has no letter or digit.
+/// as tag pages use, see [`crate::model::slugify`]), cut at a word boundary to
+/// [`MAX_SLUG_LEN`]; `None` when the title has no letter or digit.
 pub fn title_slug(title: &str) -> Option<String> {
-    let slug = slug::slugify(title);
-    let mut cut = slug.as_str();
-    if cut.len() > MAX_SLUG_LEN {
-        cut = &cut[..MAX_SLUG_LEN];
-        if let Some(at) = cut.rfind('-') {
-            cut = &cut[..at];
-        }
-    }
-    let cut = cut.trim_matches('-');
-    (!cut.is_empty()).then(|| cut.to_string())
+    crate::model::short_slug(title, MAX_SLUG_LEN)
 }
 
 /// The `n`th candidate name for a slug: `slug`, then `slug-2`, `slug-3`, …

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
-pub use self::tag::Tag;
+pub use self::tag::{short_slug, slugify, Tag};
 pub use self::when::{day_start, Clock, PeriodText, When, WhenError};
 use crate::config::Settings;
 use crate::url::AbsoluteUrl;

@@ -15,7 +15,7 @@ impl Tag {
     /// refuses an empty slug; a tag asked for on the command line is matched by its slug as is.
     pub fn new(name: impl Into<String>) -> Tag {
         let name = name.into();
-        let slug = slug::slugify(&name);
+        let slug = slugify(&name);
         Tag { name, slug }
     }
 
@@ -29,6 +29,29 @@ impl Tag {
     pub fn slug(&self) -> &str {
         &self.slug
     }
+}
+
+/// The slug of `text`: lowercase ASCII letters, digits and single `-` between words, other
+/// scripts transliterated (the slug crate, through deunicode: `Seguridad pública` ->
+/// `seguridad-publica`, `Безопасность` -> `bezopasnost`); empty when nothing is left. The one
+/// slug function: tag pages, new event files and the calendars' readable names use it.
+pub fn slugify(text: &str) -> String {
+    slug::slugify(text)
+}
+
+/// The slug of `text` cut at a word boundary to at most `max_len` bytes; `None` when `text`
+/// has no letter or digit (once transliterated).
+pub fn short_slug(text: &str, max_len: usize) -> Option<String> {
+    let slug = slugify(text);
+    let mut cut = slug.as_str();
+    if cut.len() > max_len {
+        cut = &cut[..max_len];
+        if let Some(at) = cut.rfind('-') {
+            cut = &cut[..at];
+        }
+    }
+    let cut = cut.trim_matches('-');
+    (!cut.is_empty()).then(|| cut.to_string())
 }
 
 /// A tag is written as its name in every export (JSON Feed `tags`, JSON Lines, CSV).
@@ -47,6 +70,29 @@ mod tests {
         assert_eq!(Tag::new("Seguridad pública").slug(), "seguridad-publica");
         assert_eq!(Tag::new("press-conference").slug(), "press-conference");
         assert_eq!(Tag::new("Press conference").name(), "Press conference");
+    }
+
+    #[test]
+    fn short_slugs_end_at_a_word_and_need_a_letter_or_digit() {
+        for (text, max, slug) in [
+            (
+                "US-Mexico security cooperation 2025",
+                80,
+                Some("us-mexico-security-cooperation-2025"),
+            ),
+            (
+                "US-Mexico security cooperation 2025",
+                20,
+                Some("us-mexico-security"),
+            ),
+            ("Безопасность", 80, Some("bezopasnost")),
+            ("Ünïcödé — café", 80, Some("unicode-cafe")),
+            ("!!! ... ???", 80, None),
+            ("", 80, None),
+            ("abcdefghij", 4, Some("abcd")),
+        ] {
+            assert_eq!(short_slug(text, max).as_deref(), slug, "{text:?}");
+        }
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub fn write_outputs(
     stage: &Stage,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Layouts, WriteError> {
+    // A calendar's readable name is its file again, linked once the calendar is written.
+    let (readable, outputs): (Vec<&Output>, Vec<&Output>) = outputs
+        .iter()
+        .partition(|o| o.format == Format::ReadableIcal);
     // Calendars hold every event of their view: they are written together, each event rendered
     // once for all of them, while the feeds (a few entries each) are written alongside.
     let (calendars, others): (Vec<&Output>, Vec<&Output>) =
@@ -57,7 +61,12 @@ pub fn write_outputs(
         || calendars::write(site, &calendars, stage, &|n| progress(n as u64)),
     );
     written?;
-    calendars_written
+    let layouts = calendars_written?;
+    for output in readable {
+        stage.link(&output.path, &output.view.path(Format::Ical))?;
+        progress(1);
+    }
+    Ok(layouts)
 }
 
 /// Writes every output of `site` into `stage` and returns how many there are: a whole build.

@@ -96,6 +96,7 @@ fn covering_pages(collection: &Collection, every_page: bool) -> Vec<(View, Page)
     if !tags.is_empty() {
         pages.push((super::site::tags_view(collection), Page::Tags));
     }
+    pages.push((super::site::subscribe_view(collection), Page::Subscribe));
     pages.push((whole, Page::Front));
     if let Some(view) = corrections_view(collection) {
         pages.push((view, Page::Corrections));

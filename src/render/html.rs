@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::body;
-use super::site::{Format, Page, View, PAGE_FILE};
+use super::site::{readable_calendar_path, Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, When};
 
@@ -115,10 +115,14 @@ struct PageContext<'a> {
     feeds: Feeds,
     years: Vec<YearLink>,
     tags: Vec<TagLink>,
-    /// On the page of every tag: each tag with its feeds.
+    /// On the page of every tag and the subscribe page: each tag with its feeds.
     every_tag: Vec<TagSubscription>,
     /// The page of every tag, relative to this page, when the collection has tags.
     tags_page: Option<String>,
+    /// The subscribe page, relative to this page.
+    subscribe_page: String,
+    /// The subscription list of every feed (`feeds.opml`), absolute.
+    subscription_list: String,
     groups: Vec<YearGroup>,
     /// The corrections log's entries, newest first (on its page only; else empty).
     corrections: Vec<LogItem>,
@@ -145,7 +149,7 @@ struct SiteInfo<'a> {
 
 #[derive(Debug, Serialize)]
 struct PageInfo {
-    /// `front`, `year` or `tag`.
+    /// `front`, `year`, `tag`, `tags`, `subscribe` or `corrections`.
     kind: &'static str,
     /// The document title.
     title: String,
@@ -166,6 +170,9 @@ struct Feeds {
     rss: String,
     atom: String,
     json: String,
+    /// The calendar under its readable name (see [`super::site::readable_calendar_path`]),
+    /// which clients that ignore the calendar's own name show, or `calendar.ics` when it has
+    /// none.
     calendar: String,
     /// The calendar as `webcal://`, which calendar applications open as a subscription.
     webcal: String,
@@ -351,6 +358,12 @@ fn page_context<'a>(
             view.title.clone(),
             view.description.clone(),
         ),
+        Page::Subscribe => (
+            "subscribe",
+            "Subscribe".to_string(),
+            view.title.clone(),
+            view.description.clone(),
+        ),
         Page::Corrections => (
             "corrections",
             "Corrections".to_string(),
@@ -376,7 +389,7 @@ fn page_context<'a>(
     } else {
         Vec::new()
     };
-    let every_tag = if page == Page::Tags {
+    let every_tag = if matches!(page, Page::Tags | Page::Subscribe) {
         every_tag(site, &root)
     } else {
         Vec::new()
@@ -420,6 +433,8 @@ fn page_context<'a>(
         tags,
         every_tag,
         tags_page,
+        subscribe_page: page_link(&root, super::site::SUBSCRIBE_HOME),
+        subscription_list: site.url(super::site::OPML_FILE),
         shown: events.len(),
         total: view.events.len(),
         groups: group_by_year_and_month(site, &events, &root, current_year, shared),
@@ -455,8 +470,8 @@ pub fn shown_events(view: &View, page: Page) -> Vec<usize> {
         Page::Year(_) => usize::MAX,
         Page::Front => FRONT_PAGE_EVENTS,
         Page::Tag => TAG_PAGE_EVENTS,
-        // It lists tags, not events.
-        Page::Tags => 0,
+        // They list tags and links, not events.
+        Page::Tags | Page::Subscribe => 0,
         // The log lists corrections, not events.
         Page::Corrections => 0,
     };
@@ -512,7 +527,10 @@ fn feeds(site: &Site, home: &str, page: Page) -> Feeds {
     let (calendar, webcal) = if corrections {
         (String::new(), String::new())
     } else {
-        let calendar = url(Format::Ical);
+        let calendar = match readable_calendar_path(&site.collection.settings.title, home) {
+            Some(path) => site.url(&path),
+            None => url(Format::Ical),
+        };
         let webcal = webcal_url(&calendar);
         (calendar, webcal)
     };

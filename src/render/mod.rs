@@ -280,7 +280,9 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), Ren
         Format::Rss => rss::render_rss(site, &output.view, w),
         Format::Atom => atom::render_atom(site, &output.view, w),
         Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
-        Format::Ical => ical::render_ical(site, &output.view, w),
+        // The same bytes as the view's calendar: rendered here only when one output is
+        // rendered alone (a build links the calendar's file instead).
+        Format::Ical | Format::ReadableIcal => ical::render_ical(site, &output.view, w),
         Format::Html(page) => html::render_page(site, &output.view, page, w),
         Format::Opml => Ok(opml::render_opml(site, &output.view, w)?),
         Format::CorrectionsRss => corrections::render_rss(site, &output.view, w),

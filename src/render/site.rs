@@ -1,7 +1,9 @@
 //! Every path `build` writes (and `serve` holds): the collection's feeds and calendar, and the
-//! same four for each tag under `tags/<tag-slug>/`; the subscription list of all those feeds,
+//! same four for each tag under `tags/<tag-slug>/`; each calendar again under a readable name
+//! (see [`readable_calendar_path`]); the subscription list of all those feeds,
 //! `feeds.opml`; the timeline pages: `index.html` (front page), `years/<YYYY>/index.html` (each
 //! year with events), `tags/<tag-slug>/index.html` and, when there are tags, `tags/index.html`;
+//! the subscribe page `subscribe/index.html`;
 //! and, once an event has a correction, the corrections log:
 //! `corrections/{rss.xml,atom.xml,feed.json,index.html}`.
 
@@ -17,6 +19,10 @@ pub enum Format {
     Atom,
     JsonFeed,
     Ical,
+    /// A view's calendar again, under the readable name [`readable_calendar_path`] gives it:
+    /// the same bytes as its `calendar.ics`, never rendered a second time (`build` and `serve`
+    /// link the file, see [`crate::write::Stage::link`]).
+    ReadableIcal,
     /// A timeline page (`index.html` of a directory) of the given kind.
     Html(Page),
     /// The OPML 2.0 subscription list of the collection's feed and every tag's feed (see
@@ -47,6 +53,9 @@ pub enum Page {
     Tag,
     /// `tags/index.html`: every tag, with its count and its feeds and calendar to subscribe to.
     Tags,
+    /// `subscribe/index.html`: how to follow the timeline and each tag in each kind of calendar
+    /// app and feed reader, with the link each one takes.
+    Subscribe,
     /// `corrections/index.html`: every correction, newest first, with the log's feeds.
     Corrections,
 }
@@ -78,7 +87,7 @@ impl Format {
             Format::JsonFeed | Format::CorrectionsJsonFeed => {
                 "application/feed+json; charset=utf-8"
             }
-            Format::Ical => "text/calendar; charset=utf-8",
+            Format::Ical | Format::ReadableIcal => "text/calendar; charset=utf-8",
             Format::Html(_) => "text/html; charset=utf-8",
             // OPML has no registered media type, and OPML 2.0 names none: `text/x-opml` is the
             // one Radio UserLand served it with and the one readers' importers, web servers'
@@ -103,6 +112,7 @@ impl Format {
             // event has.
             Format::JsonFeed
             | Format::Ical
+            | Format::ReadableIcal
             | Format::CorrectionsRss
             | Format::CorrectionsAtom
             | Format::CorrectionsJsonFeed => false,
@@ -110,9 +120,10 @@ impl Format {
     }
 
     /// The file name of a view's document in this format; for an archive page, that of the
-    /// subscription document it belongs to.
+    /// subscription document it belongs to, for a readable calendar, that of the calendar.
     pub fn file_name(self) -> &'static str {
         let format = match self {
+            Format::ReadableIcal => Format::Ical,
             Format::Html(_) => return PAGE_FILE,
             Format::Opml => return OPML_FILE,
             Format::RssArchive(_) | Format::CorrectionsRss => Format::Rss,
@@ -155,6 +166,29 @@ pub struct Output {
     pub format: Format,
     /// Shared by the view's four formats.
     pub view: Arc<View>,
+}
+
+/// The longest readable calendar name's title part, in bytes: long enough for a title of a
+/// few words, short enough to leave a calendar app's list readable.
+const READABLE_TITLE_LEN: usize = 60;
+
+/// The readable name of the calendar of the view at `home_path` (`""`, or `tags/<tag-slug>/`)
+/// of a collection titled `title`: `<title-slug>.ics` beside the collection's `calendar.ics`,
+/// `tags/<tag-slug>/<title-slug>-<tag-slug>.ics` beside a tag's. Thunderbird and other clients
+/// that ignore `NAME` and `X-WR-CALNAME` (RFC 7986 5.1) name a subscribed calendar after the
+/// last part of its URL. The title's slug (transliterated, see [`crate::model::short_slug`]) is
+/// cut at a word to 60 bytes. `None` when the title has no letter or digit
+/// or its name would be `calendar.ics` itself: then `calendar.ics` is the only name.
+pub fn readable_calendar_path(title: &str, home_path: &str) -> Option<String> {
+    let title = crate::model::short_slug(title, READABLE_TITLE_LEN)?;
+    let tag = home_path
+        .strip_prefix("tags/")
+        .and_then(|rest| rest.strip_suffix('/'));
+    let path = match tag {
+        Some(tag) => format!("{home_path}{title}-{tag}.ics"),
+        None => format!("{home_path}{title}.ics"),
+    };
+    (path != format!("{home_path}{}", Format::Ical.file_name())).then_some(path)
 }
 
 /// The whole collection's view.
@@ -231,6 +265,23 @@ pub fn tags_view(collection: &Collection) -> View {
     }
 }
 
+/// The folder of the subscribe page.
+pub const SUBSCRIBE_HOME: &str = "subscribe/";
+
+/// The subscribe page: the whole collection's events (it shows none, but names every tag, and
+/// a tag's first spelling can change with any event), at [`SUBSCRIBE_HOME`].
+pub fn subscribe_view(collection: &Collection) -> View {
+    View {
+        title: format!("Subscribe · {}", collection.settings.title),
+        description: format!(
+            "How to follow {} in a calendar app or a feed reader",
+            collection.settings.title
+        ),
+        home_path: SUBSCRIBE_HOME.to_string(),
+        events: (0..collection.events.len()).collect(),
+    }
+}
+
 /// The corrections log's view: the events with at least one correction (chronological), or
 /// none when no event has one, and then the log is not written.
 pub fn corrections_view(collection: &Collection) -> Option<View> {
@@ -269,22 +320,29 @@ pub fn year_views(collection: &Collection) -> Vec<(i32, View)> {
         .collect()
 }
 
-/// Every file `build` writes, in a stable order: the collection's feeds, front page and
-/// subscription list, the page of every tag, each tag's feeds and page, each year's page, the
-/// collection's feed archive pages, then the corrections log's feeds and page (when an event
+/// Every file `build` writes, in a stable order: the collection's feeds, front page, readable
+/// calendar name, subscription list and subscribe page, the page of every tag, each tag's feeds, page and
+/// readable calendar name, each year's page, the collection's feed archive pages, then the corrections log's feeds and page (when an event
 /// has a correction).
 pub fn outputs(collection: &Collection) -> Vec<Output> {
+    let title = &collection.settings.title;
     let feeds_and_page = |view: Arc<View>, page: Page| {
         let formats = Format::FEEDS_AND_CALENDAR
             .map(|(format, _)| format)
             .into_iter()
             .chain([Format::Html(page)]);
+        let readable = readable_calendar_path(title, &view.home_path).map(|path| Output {
+            path,
+            format: Format::ReadableIcal,
+            view: Arc::clone(&view),
+        });
         formats
             .map(|format| Output {
                 path: view.path(format),
                 format,
                 view: Arc::clone(&view),
             })
+            .chain(readable)
             .collect::<Vec<_>>()
     };
     let years = year_views(collection).into_iter().map(|(year, view)| {
@@ -312,9 +370,18 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
             view,
         }
     });
+    let subscribe_page = {
+        let view = Arc::new(subscribe_view(collection));
+        let format = Format::Html(Page::Subscribe);
+        Output {
+            path: view.path(format),
+            format,
+            view,
+        }
+    };
     feeds_and_page(home, Page::Front)
         .into_iter()
-        .chain([subscription_list])
+        .chain([subscription_list, subscribe_page])
         .chain(tags_page)
         .chain(
             tags.into_iter()
@@ -345,4 +412,39 @@ fn corrections_outputs(collection: &Collection) -> Vec<Output> {
         view: Arc::clone(&view),
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readable_calendar_names_come_from_the_title_and_tag() {
+        let title = "US-Mexico security cooperation, 2025";
+        for (title, home, path) in [
+            (title, "", Some("us-mexico-security-cooperation-2025.ics")),
+            (
+                title,
+                "tags/trade/",
+                Some("tags/trade/us-mexico-security-cooperation-2025-trade.ics"),
+            ),
+            ("Хроника", "", Some("khronika.ics")),
+            // Nothing to name it by, or its name would be the calendar's own.
+            ("¡¿…?!", "", None),
+            ("¡¿…?!", "tags/trade/", None),
+            ("Calendar", "", None),
+            ("Calendar", "tags/t/", Some("tags/t/calendar-t.ics")),
+            (
+                "A very long title that goes on and on about everything that happened in the year",
+                "",
+                Some("a-very-long-title-that-goes-on-and-on-about-everything-that.ics"),
+            ),
+        ] {
+            assert_eq!(
+                readable_calendar_path(title, home).as_deref(),
+                path,
+                "{title}"
+            );
+        }
+    }
 }

@@ -109,6 +109,10 @@ pub struct Builder {
     /// The calendars served as parts since an edit, by output path, until
     /// [`Builder::settle`] writes them whole.
     patched: FxHashMap<String, Arc<Resource>>,
+    /// The readable names (see [`render::site::readable_calendar_path`]) of the calendars in
+    /// `patched`, each with its calendar's path: served as their calendar, linked to its file
+    /// when [`Builder::settle`] writes it.
+    readable: FxHashMap<String, String>,
     /// [`MOST_SEGMENTS`], lowered by tests.
     most_segments: usize,
 }
@@ -139,6 +143,7 @@ impl Builder {
             versions: FxHashMap::default(),
             next_version: 0,
             patched: FxHashMap::default(),
+            readable: FxHashMap::default(),
             most_segments: MOST_SEGMENTS,
         }
     }
@@ -339,6 +344,9 @@ impl Builder {
                 pipeline::write_parts(&stage, path, parts)?;
             }
         }
+        for (path, calendar) in std::mem::take(&mut self.readable) {
+            stage.link(&path, &calendar)?;
+        }
         let record = crate::published::RECORD;
         let kept_record = self.out.join(record).is_file().then_some(record);
         let complete: BTreeSet<&str> = last
@@ -416,19 +424,38 @@ impl Builder {
             }
             _ => Vec::new(),
         };
-        let staged: Vec<&Output> = to_write
+        // A patched calendar's readable name is the same file: it follows the calendar.
+        let patched_paths: FxHashSet<String> = patched.iter().map(|p| p.path.clone()).collect();
+        let (readable_of_patched, staged): (Vec<&Output>, Vec<&Output>) = to_write
             .iter()
             .copied()
-            .filter(|o| !patched.iter().any(|p| p.path == o.path))
-            .collect();
+            .filter(|o| !patched_paths.contains(&o.path))
+            .partition(|o| {
+                o.format == Format::ReadableIcal
+                    && patched_paths.contains(&o.view.path(Format::Ical))
+            });
         let mut layouts = pipeline::write_outputs(&site, &staged, &stage, &|_| {})?;
         // A calendar patched into too many parts is written whole now, from its parts.
         let (patched, overgrown): (Vec<Patched>, Vec<Patched>) =
             patched.into_iter().partition(|p| {
                 p.parts.segments() <= self.most_segments && p.parts.in_memory() <= MOST_IN_MEMORY
             });
-        for calendar in overgrown {
+        for calendar in &overgrown {
             pipeline::write_parts(&stage, &calendar.path, &calendar.parts)?;
+        }
+        if all {
+            self.patched.clear();
+            self.readable.clear();
+        }
+        for readable in readable_of_patched {
+            let calendar = readable.view.path(Format::Ical);
+            if overgrown.iter().any(|p| p.path == calendar) {
+                stage.link(&readable.path, &calendar)?;
+            } else {
+                self.readable.insert(readable.path.clone(), calendar);
+            }
+        }
+        for calendar in overgrown {
             layouts.insert(calendar.path, calendar.layout);
         }
         // The record of published ids is `build`'s (serve publishes nothing): one a build left
@@ -443,9 +470,6 @@ impl Builder {
         let written = stage.commit_part(&complete)?;
         let written: FxHashMap<&str, &Written> =
             written.iter().map(|w| (w.path.as_str(), w)).collect();
-        if all {
-            self.patched.clear();
-        }
         for calendar in patched {
             let resource = Arc::new(Resource::identity(
                 Format::Ical,
@@ -462,9 +486,15 @@ impl Builder {
                 let resource = match written.get(output.path.as_str()) {
                     Some(w) => {
                         self.patched.remove(&output.path);
+                        self.readable.remove(&output.path);
                         // A calendar's digest is made from its parts' (see
-                        // `CalendarLayout::digest`), so that a patched one has the same.
-                        let digest = match layouts.get(&output.path) {
+                        // `CalendarLayout::digest`), so that a patched one has the same; a
+                        // readable name's is its calendar's.
+                        let calendar = match output.format {
+                            Format::ReadableIcal => output.view.path(Format::Ical),
+                            _ => output.path.clone(),
+                        };
+                        let digest = match layouts.get(&calendar) {
                             Some(layout) => layout.digest(),
                             None => w.digest.expect("a digesting stage"),
                         };
@@ -484,7 +514,10 @@ impl Builder {
                         }
                         Arc::new(resource)
                     }
-                    None => match self.patched.get(&output.path) {
+                    None => match self.patched.get(&output.path).or_else(|| {
+                        let calendar = self.readable.get(&output.path)?;
+                        self.patched.get(calendar)
+                    }) {
                         Some(resource) => Arc::clone(resource),
                         None => current
                             .and_then(|c| c.output(&output.path))
@@ -502,6 +535,10 @@ impl Builder {
         });
         self.patched
             .retain(|path, _| outputs.iter().any(|o| &o.path == path));
+        let patched = &self.patched;
+        self.readable.retain(|path, calendar| {
+            patched.contains_key(calendar) && outputs.iter().any(|o| &o.path == path)
+        });
         let rendered = to_write.len();
         let events = collection.events.len();
         let mut served = Served::new(resources, events);
@@ -846,17 +883,20 @@ mod tests {
         );
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         assert!(rebuilt.incremental);
-        // The collection's four documents, front page and subscription list, those of its two
-        // tags, its year, and the page of every tag (its counts follow every event).
+        // The collection's four documents, readable calendar name, front page and subscription
+        // list, those of its two tags, its year, the page of every tag (its counts follow
+        // every event) and the subscribe page (its tags' names do).
         assert_eq!(
             rebuilt.rendered,
-            6 + 2 * 5 + 1 + 1,
+            7 + 2 * 6 + 1 + 1 + 1,
             "of {}",
             rebuilt.outputs
         );
         for path in [
             "rss.xml",
             "calendar.ics",
+            "us-mexico-security-cooperation-2025.ics",
+            "tags/trade/us-mexico-security-cooperation-2025-trade.ics",
             "tags/trade/atom.xml",
             "years/2025/index.html",
         ] {
@@ -926,6 +966,10 @@ mod tests {
                 before.output(calendar).unwrap().identity.etag
             );
         }
+        // The readable name is the calendar itself.
+        let readable = rebuilt.served.output("us-mexico-security-cooperation-2025.ics");
+        let calendar = rebuilt.served.output("calendar.ics");
+        assert!(Arc::ptr_eq(readable.expect("readable"), calendar.expect("calendar")));
         let served = rebuilt
             .served
             .output("calendar.ics")
@@ -1248,6 +1292,27 @@ mod tests {
         assert!(!rebuilt.incremental);
         assert_eq!(rebuilt.rendered, rebuilt.outputs);
         assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
+        // The calendars' readable names follow the title; the old ones are gone, from the
+        // folder and from what is served.
+        let out = tmp.path().with_file_name("out");
+        for (old, new, calendar) in [
+            (
+                "us-mexico-security-cooperation-2025.ics",
+                "renamed-us-mexico-security-cooperation-2025.ics",
+                "calendar.ics",
+            ),
+            (
+                "tags/trade/us-mexico-security-cooperation-2025-trade.ics",
+                "tags/trade/renamed-us-mexico-security-cooperation-2025-trade.ics",
+                "tags/trade/calendar.ics",
+            ),
+        ] {
+            assert!(!out.join(old).exists(), "{old} removed");
+            assert!(rebuilt.served.output(old).is_none(), "{old} not served");
+            assert!(out.join(new).is_file(), "{new} written");
+            let served = |path| &rebuilt.served.output(path).expect("served").identity.etag;
+            assert_eq!(served(new), served(calendar), "{new}");
+        }
         let rebuilt = builder.rebuild(None, &rebuilt.served).expect("rebuilt");
         assert!(!rebuilt.incremental);
         // Nothing changed: the bytes are the same, so the entity tags are too.

@@ -206,6 +206,76 @@ impl Stage {
         Ok(old != new)
     }
 
+    /// Stages the output at `path` as the same file as the output at `of`, without writing
+    /// its bytes again: a hard link to `of` as this stage wrote it, or, when this stage did not
+    /// write it (`serve` writes only what changed), to `of` as it is in the output folder (a
+    /// regular file only, never through a symbolic link). Copied where the file system refuses
+    /// hard links. Once committed, both names are one file until a later build replaces
+    /// either (each replacement is a rename, so the other keeps its bytes).
+    pub fn link(&self, path: &str, of: &str) -> Result<(), WriteError> {
+        let destination = self.out.join(path);
+        let fail = |source| WriteError {
+            path: destination.clone(),
+            source,
+        };
+        let not_inside = || {
+            fail(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a path inside the output folder",
+            ))
+        };
+        let relative = relative_path(path).ok_or_else(not_inside)?;
+        let of_relative = relative_path(of).ok_or_else(not_inside)?;
+        let staged_of = self
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|w| w.path == of)
+            .cloned();
+        let (source, len, digest) = if let Some(written) = staged_of {
+            let source = self.dir.path().join(NEW).join(of_relative);
+            (source, written.len, written.digest)
+        } else {
+            if passes_through_link(&self.out, of) {
+                return Err(not_inside());
+            }
+            let source = self.out.join(of_relative);
+            let meta = fs::symlink_metadata(&source).map_err(context(&source))?;
+            if !meta.is_file() {
+                return Err(fail(io::Error::other("the linked output is not a file")));
+            }
+            let digest = if self.digesting {
+                Some(file_digest(&source).map_err(context(&source))?)
+            } else {
+                None
+            };
+            (source, meta.len(), digest)
+        };
+        let staged = self.dir.path().join(NEW).join(relative);
+        if let Some(parent) = staged.parent() {
+            fs::create_dir_all(parent).map_err(context(&destination))?;
+        }
+        // Some file systems have no hard links (FAT, some network shares): a copy then.
+        if fs::hard_link(&source, &staged).is_err() {
+            let copied = fs::copy(&source, &staged).map_err(context(&destination))?;
+            if copied != len {
+                return Err(fail(io::Error::other(
+                    "the linked output changed meanwhile",
+                )));
+            }
+        }
+        self.finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Written {
+                path: path.to_owned(),
+                len,
+                digest,
+            });
+        Ok(())
+    }
+
     /// Puts every finished output in place, removes the outputs of the previous build that
     /// this one did not write, and records the new set in the manifest. Returns what was
     /// written, sorted by path.
@@ -545,6 +615,20 @@ fn remove_old_temporaries(out: &Path, listed: &[String]) -> Result<(), WriteErro
     Ok(())
 }
 
+/// The 128-bit xxh3 of the file at `path`, as a digesting stage takes it of what it writes.
+fn file_digest(path: &Path) -> io::Result<[u8; 16]> {
+    let mut file = File::open(path)?;
+    let mut digest = Xxh3::new();
+    let mut buffer = vec![0; 1024 * 1024];
+    loop {
+        let n = io::Read::read(&mut file, &mut buffer)?;
+        if n == 0 {
+            return Ok(digest.digest128().to_be_bytes());
+        }
+        digest.update(&buffer[..n]);
+    }
+}
+
 /// `path` (`/`-separated) as a relative path that stays inside the folder it is joined to.
 fn relative_path(path: &str) -> Option<PathBuf> {
     path.split('/')
@@ -803,5 +887,78 @@ mod tests {
             relative_path("tags/a/rss.xml"),
             Some("tags/a/rss.xml".into())
         );
+    }
+
+    #[cfg(unix)]
+    fn inode(path: &Path) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).expect("written"))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_output_is_the_same_file_staged_or_already_in_place() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        let stage = Stage::create(&out, || {}).expect("stage").digesting();
+        stage
+            .write("tags/a/calendar.ics", |w| w.write_all(b"BEGIN:VCALENDAR"))
+            .expect("staged");
+        stage
+            .link("tags/a/readable-a.ics", "tags/a/calendar.ics")
+            .expect("linked");
+        let written = stage.commit().expect("committed");
+        assert_eq!(written[0].path, "tags/a/calendar.ics");
+        assert_eq!(written[1].path, "tags/a/readable-a.ics");
+        assert_eq!(
+            (written[0].len, written[0].digest),
+            (written[1].len, written[1].digest)
+        );
+        let (calendar, readable) = (
+            out.join("tags/a/calendar.ics"),
+            out.join("tags/a/readable-a.ics"),
+        );
+        assert_eq!(inode(&calendar), inode(&readable), "one file, not a copy");
+        assert_eq!(read(&out, "tags/a/readable-a.ics"), "BEGIN:VCALENDAR");
+        assert_eq!(
+            read(&out, MANIFEST),
+            "tags/a/calendar.ics\ntags/a/readable-a.ics\n"
+        );
+        // A stage that writes only part of the set links to the output in place, with the
+        // digest of its bytes.
+        let stage = Stage::create(&out, || {}).expect("stage").digesting();
+        stage
+            .link("tags/a/renamed-a.ics", "tags/a/calendar.ics")
+            .expect("linked");
+        let complete = BTreeSet::from(["tags/a/calendar.ics", "tags/a/renamed-a.ics"]);
+        let part = stage.commit_part(&complete).expect("committed");
+        assert_eq!(part[0].digest, written[0].digest);
+        assert_eq!(inode(&calendar), inode(&out.join("tags/a/renamed-a.ics")));
+        assert!(
+            !readable.exists(),
+            "the name no longer in the set is removed"
+        );
+        // Replacing the calendar leaves the other name its own bytes until it is linked again.
+        build(&out, &[("tags/a/calendar.ics", "new")]).expect("built");
+        assert_eq!(read(&out, "tags/a/calendar.ics"), "new");
+        assert!(!out.join("tags/a/renamed-a.ics").exists());
+    }
+
+    #[test]
+    fn a_link_to_nothing_or_outside_the_folder_is_refused() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out).expect("folder");
+        fs::write(dir.path().join("secret"), "not chronicle's").expect("written");
+        let stage = Stage::create(&out, || {}).expect("stage");
+        for (path, of) in [
+            ("a.ics", "missing.ics"),
+            ("a.ics", "../secret"),
+            ("../b.ics", "a.ics"),
+        ] {
+            assert!(stage.link(path, of).is_err(), "{path} -> {of}");
+        }
+        stage.commit().expect("committed");
+        assert_eq!(read(&out, MANIFEST), "", "nothing linked");
+        assert!(!dir.path().join("b.ics").exists());
     }
 }

@@ -375,3 +375,85 @@ fn refuses_a_collection_inside_the_output_folder() {
     );
     assert_eq!(snapshot_dir(&project.path("site")), before);
 }
+
+/// Whether two paths are one file (a hard link), not two with the same bytes.
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (fs::metadata(a).expect("a"), fs::metadata(b).expect("b"));
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+/// Each calendar is also published under a name made of the collection's title (and the
+/// tag), as one file linked twice; a new title renames them and the old names go.
+#[cfg(unix)]
+#[test]
+fn calendars_have_readable_names_that_follow_the_title() {
+    let project = Project::fixture("sample");
+    project.ok(&["build"]);
+    let public = project.public();
+    let readable = |title: &str| {
+        let mut pairs = vec![("calendar.ics".to_string(), format!("{title}.ics"))];
+        for tag in ["security", "extradition", "tariffs", "press-conference"] {
+            pairs.push((
+                format!("tags/{tag}/calendar.ics"),
+                format!("tags/{tag}/{title}-{tag}.ics"),
+            ));
+        }
+        pairs
+    };
+    let title = "us-mexico-security-cooperation-2025";
+    for (calendar, name) in readable(title) {
+        let (calendar, name) = (public.join(calendar), public.join(&name));
+        assert_eq!(
+            fs::read(&calendar).expect("calendar"),
+            fs::read(&name).expect("readable")
+        );
+        assert!(same_file(&calendar, &name), "{} is a link", name.display());
+    }
+    let manifest = project.read("public/.chronicle-outputs");
+    assert!(
+        manifest.lines().any(|l| l == format!("{title}.ics")),
+        "{manifest}"
+    );
+    let settings = project.read("events/chronicle.toml");
+    project.write(
+        "events/chronicle.toml",
+        &settings.replace("title = \"", "title = \"Renamed: "),
+    );
+    project.ok(&["build"]);
+    for ((_, old), (calendar, new)) in readable(title)
+        .into_iter()
+        .zip(readable(&format!("renamed-{title}")))
+    {
+        assert!(!public.join(&old).exists(), "{old} removed");
+        assert!(
+            same_file(&public.join(calendar), &public.join(&new)),
+            "{new}"
+        );
+    }
+    // A title with no letter or digit names no calendar: `calendar.ics` alone.
+    project.write(
+        "events/chronicle.toml",
+        &settings.replace(
+            "title = \"US-Mexico security cooperation, 2025\"",
+            "title = \"¿…?\"",
+        ),
+    );
+    project.ok(&["build"]);
+    let calendars: Vec<String> = manifest_lines(&project)
+        .into_iter()
+        .filter(|l| l.ends_with(".ics"))
+        .filter(|l| !l.ends_with("/calendar.ics") && l != "calendar.ics")
+        .collect();
+    assert_eq!(calendars, Vec::<String>::new());
+    assert!(!public.join(format!("renamed-{title}.ics")).exists());
+}
+
+fn manifest_lines(project: &Project) -> Vec<String> {
+    project
+        .read("public/.chronicle-outputs")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}

@@ -166,7 +166,7 @@ pub fn collection(dir: &Path) {
             | Format::CorrectionsJsonFeed => feed_rs::parser::parse(bytes.as_slice())
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            Format::Ical => ical::IcalParser::new(bytes.as_slice())
+            Format::Ical | Format::ReadableIcal => ical::IcalParser::new(bytes.as_slice())
                 .next()
                 .ok_or_else(|| "no calendar".to_string())
                 .and_then(|c| c.map(drop).map_err(|e| e.to_string())),

@@ -26,7 +26,8 @@ fn media_type(path: &str) -> &'static str {
         Some("rss.xml") => "application/rss+xml; charset=utf-8",
         Some("atom.xml") => "application/atom+xml; charset=utf-8",
         Some("feed.json") => "application/feed+json; charset=utf-8",
-        Some("calendar.ics") => "text/calendar; charset=utf-8",
+        // `calendar.ics` and each calendar's readable name.
+        Some(name) if name.ends_with(".ics") => "text/calendar; charset=utf-8",
         Some("feeds.opml") => "text/x-opml; charset=utf-8",
         Some(name) if name.ends_with(".html") => "text/html; charset=utf-8",
         other => panic!("build wrote an unexpected file {other:?}"),
@@ -70,6 +71,22 @@ fn every_built_file_is_served_with_its_type_and_bytes() {
             .parse()
             .unwrap();
         assert_eq!(length, written.len(), "/{file}");
+    }
+    // A calendar's readable name answers from the same file: one entity tag for both.
+    for (calendar, readable) in [
+        ("calendar.ics", "us-mexico-security-cooperation-2025.ics"),
+        (
+            "tags/trade/calendar.ics",
+            "tags/trade/us-mexico-security-cooperation-2025-trade.ics",
+        ),
+    ] {
+        assert!(files.contains(readable), "{readable} built");
+        let (a, b) = (
+            get(&server.url(&format!("/{calendar}")), &[]),
+            get(&server.url(&format!("/{readable}")), &[]),
+        );
+        assert!(a.header("etag").is_some());
+        assert_eq!(a.header("etag"), b.header("etag"), "{readable}");
     }
     // The subscribe URLs are the public ones, and the listening address is said too.
     assert_eq!(
