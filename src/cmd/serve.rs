@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::cli::ServeArgs;
+use crate::render::site::OPML_FILE;
 use crate::render::Format;
 use crate::serve::watch::compress;
 use crate::serve::{self, Builder, ServeError, Server, State, Store, Watch};
@@ -60,6 +61,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         None => format!("http://{local}/"),
     };
     builder.set_link_base(&link_base, source_date_epoch);
+    let calendar = crate::render::site::readable_calendar_path(&collection.settings.title, "")
+        .unwrap_or_else(|| Format::Ical.file_name().to_string());
     let built = builder
         .build(collection)
         .context("cannot render the outputs")?;
@@ -75,7 +78,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         compress(&state, &todo);
     }
 
-    print_urls(&local, &link_base, args.base_url.is_none())?;
+    print_urls(&local, &link_base, &calendar, args.base_url.is_none())?;
     if args.base_url.is_none() && local.ip().is_unspecified() {
         eprintln!(
             "note: links point at {link_base}, which clients elsewhere cannot reach; \
@@ -120,13 +123,18 @@ const COMPRESS_BEFORE_LISTENING: u64 = 16 * 1024 * 1024;
 /// RSS         http://127.0.0.1:8080/rss.xml
 /// Atom        http://127.0.0.1:8080/atom.xml
 /// JSON Feed   http://127.0.0.1:8080/feed.json
-/// Calendar    http://127.0.0.1:8080/calendar.ics
-///             webcal://127.0.0.1:8080/calendar.ics
+/// Calendar    http://127.0.0.1:8080/us-mexico-security-cooperation-2025.ics
+///             webcal://127.0.0.1:8080/us-mexico-security-cooperation-2025.ics
+/// Feed list   http://127.0.0.1:8080/feeds.opml
+/// Subscribe   http://127.0.0.1:8080/subscribe/
 /// ```
-/// With `--base-url` the feed addresses are the public ones.
+/// The calendar under its readable name (`calendar`: see
+/// [`crate::render::site::readable_calendar_path`]), which calendar apps that name a
+/// calendar after its address show. With `--base-url` the addresses are the public ones.
 fn print_urls(
     local: &std::net::SocketAddr,
     link_base: &str,
+    calendar: &str,
     own_address: bool,
 ) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -138,20 +146,22 @@ fn print_urls(
         (Format::Rss, "RSS"),
         (Format::Atom, "Atom"),
         (Format::JsonFeed, "JSON Feed"),
-        (Format::Ical, "Calendar"),
     ];
     for (format, label) in labels {
         writeln!(out, "{label:<11} {link_base}{}", format.file_name())?;
     }
+    writeln!(out, "{:<11} {link_base}{calendar}", "Calendar")?;
     // webcal:// asks the system to subscribe in its calendar app rather than download.
     let webcal = link_base
         .split_once("://")
         .map_or(link_base, |(_, rest)| rest);
+    writeln!(out, "{:<11} webcal://{webcal}{calendar}", "")?;
+    writeln!(out, "{:<11} {link_base}{OPML_FILE}", "Feed list")?;
     writeln!(
         out,
-        "{:<11} webcal://{webcal}{}",
-        "",
-        Format::Ical.file_name()
+        "{:<11} {link_base}{}",
+        "Subscribe",
+        crate::render::site::SUBSCRIBE_HOME
     )?;
     out.flush()
 }

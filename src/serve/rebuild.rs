@@ -967,9 +967,14 @@ mod tests {
             );
         }
         // The readable name is the calendar itself.
-        let readable = rebuilt.served.output("us-mexico-security-cooperation-2025.ics");
+        let readable = rebuilt
+            .served
+            .output("us-mexico-security-cooperation-2025.ics");
         let calendar = rebuilt.served.output("calendar.ics");
-        assert!(Arc::ptr_eq(readable.expect("readable"), calendar.expect("calendar")));
+        assert!(Arc::ptr_eq(
+            readable.expect("readable"),
+            calendar.expect("calendar")
+        ));
         let served = rebuilt
             .served
             .output("calendar.ics")

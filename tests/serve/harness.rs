@@ -103,7 +103,7 @@ pub(crate) struct Server {
     /// `http://127.0.0.1:PORT`, no final slash.
     pub(crate) origin: String,
     pub(crate) port: u16,
-    /// Everything printed on stdout up to and including the webcal line.
+    /// Everything printed on stdout up to and including the last address (the subscribe page).
     pub(crate) stdout: String,
     stderr: Arc<Mutex<String>>,
 }
@@ -157,7 +157,7 @@ impl Server {
                 Ok(line) => {
                     stdout.push_str(&line);
                     stdout.push('\n');
-                    if line.trim_start().starts_with("webcal://") {
+                    if line.starts_with("Subscribe ") {
                         break;
                     }
                 }

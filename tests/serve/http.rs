@@ -97,12 +97,17 @@ fn every_built_file_is_served_with_its_type_and_bytes() {
              RSS         {base_url}rss.xml\n\
              Atom        {base_url}atom.xml\n\
              JSON Feed   {base_url}feed.json\n\
-             Calendar    {base_url}calendar.ics\n            webcal://{webcal}calendar.ics\n",
+             Calendar    {base_url}{CALENDAR}\n            webcal://{webcal}{CALENDAR}\n\
+             Feed list   {base_url}feeds.opml\n\
+             Subscribe   {base_url}subscribe/\n",
             origin = server.origin,
             webcal = base_url.trim_start_matches("https://"),
         )
     );
 }
+
+/// The sample calendar's readable name, which `serve` prints.
+const CALENDAR: &str = "us-mexico-security-cooperation-2025.ics";
 
 #[test]
 fn links_point_at_the_server_by_default() {
@@ -116,7 +121,9 @@ fn links_point_at_the_server_by_default() {
              RSS         {origin}/rss.xml\n\
              Atom        {origin}/atom.xml\n\
              JSON Feed   {origin}/feed.json\n\
-             Calendar    {origin}/calendar.ics\n            webcal://127.0.0.1:{}/calendar.ics\n",
+             Calendar    {origin}/{CALENDAR}\n            webcal://127.0.0.1:{}/{CALENDAR}\n\
+             Feed list   {origin}/feeds.opml\n\
+             Subscribe   {origin}/subscribe/\n",
             server.port
         )
     );
