@@ -1072,13 +1072,11 @@ impl EventRules<'_> {
         // source line to show.
         let (id, at, origin) = match value {
             Some(v) => (v.get_ref().clone(), Some(v.span()), "id"),
-            None => {
-                let stem = Path::new(&self.file.relative)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                (stem, None, "id (from the file name)")
-            }
+            None => (
+                crate::load::id_from_file_name(&self.file.relative),
+                None,
+                "id (from the file name)",
+            ),
         };
         let valid = !id.is_empty()
             && id

@@ -14,7 +14,7 @@ use crate::cli::NewArgs;
 use crate::create::event::{
     at_time, event_text, numbered, title_slug, utc_datetime, written_year, NewEvent, NewSource,
 };
-use crate::load::{self, front_matter::parse_event_file, SourceFile};
+use crate::load::{self, SourceFile};
 use crate::model::Event;
 use crate::terminal::escape_path;
 use crate::write::write_new;
@@ -104,16 +104,7 @@ impl Existing {
     /// Reads every event file of the collection in `dir` (`zone`: the settings' time zone).
     pub fn read(dir: &Path, zone: Tz) -> anyhow::Result<Existing> {
         let loaded = load::load_with(dir, None, |file| {
-            let written = parse_event_file(file)
-                .ok()
-                .and_then(|parsed| parsed.raw.id.map(toml::Spanned::into_inner));
-            let id = written.unwrap_or_else(|| {
-                Path::new(&file.relative)
-                    .file_stem()
-                    .map(|stem| stem.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
-            (id, check_event_file(file, zone).0)
+            (load::written_id(file), check_event_file(file, zone).0)
         })
         .with_context(|| format!("cannot read the collection in {}", dir.display()))?;
         let mut existing = Existing::default();

@@ -179,16 +179,7 @@ fn problem(file: &Path, line: usize, message: String) -> Problem {
 /// Every event file of the collection by its event's id (as written, else the file stem).
 fn existing_files(dir: &Path) -> anyhow::Result<HashMap<String, ExistingFile>> {
     let loaded = load::load_with(dir, None, |file| {
-        let written = load::front_matter::parse_event_file(file)
-            .ok()
-            .and_then(|parsed| parsed.raw.id.map(toml::Spanned::into_inner));
-        let id = written.unwrap_or_else(|| {
-            Path::new(&file.relative)
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        (id, has_marker(&file.text))
+        (load::written_id(file), has_marker(&file.text))
     })
     .with_context(|| format!("cannot read the collection in {}", dir.display()))?;
     Ok(loaded

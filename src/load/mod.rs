@@ -371,6 +371,25 @@ fn is_event_file(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "md")
 }
 
+/// The id an event file's name gives its event when its front matter names none: the name
+/// without `.md` (`2025/03-04-tariff.md` -> `03-04-tariff`).
+pub fn id_from_file_name(relative: &str) -> String {
+    Path::new(relative)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The id an event file gives its event, as written and unchecked: its `id`, else
+/// [`id_from_file_name`]. What a new or imported event's id must not clash with, even in a
+/// file `check` would refuse.
+pub fn written_id(file: &SourceFile) -> String {
+    front_matter::parse_event_file(file)
+        .ok()
+        .and_then(|parsed| parsed.raw.id.map(toml::Spanned::into_inner))
+        .unwrap_or_else(|| id_from_file_name(&file.relative))
+}
+
 /// A diagnostic about a whole file, pointing at 1:1.
 pub fn file_level(
     path: PathBuf,
