@@ -286,6 +286,7 @@ pub async fn compress_in_background(
         if let Err(err) = state.remove_unheld_variants() {
             eprintln!("{err}");
         }
+        super::memory::give_back_this_threads_freed_memory();
     })
     .await;
     if let Err(err) = done {
