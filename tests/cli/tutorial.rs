@@ -171,7 +171,11 @@ fn run_server(dir: &Path, path: &str, block: &Block) {
     let events = fetch(&calendar);
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(calendar, "http://127.0.0.1:8080/calendar.ics");
+    // The calendar under its readable name, as the tutorial says.
+    assert_eq!(
+        calendar,
+        "http://127.0.0.1:8080/us-mexico-security-talks-2025.ics"
+    );
     let front = front.expect("the front page");
     assert!(front.contains("US-Mexico security talks, 2025"), "{front}");
     let events = events.expect("the calendar");
