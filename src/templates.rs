@@ -60,6 +60,8 @@ pub const DEFAULT_TEMPLATES: [(&str, &str); 4] = [
 /// Compiled on first use and shared by every page (minijinja caches loaded templates).
 pub struct Templates {
     env: Environment<'static>,
+    /// Whether the collection has page templates of its own (a style sheet aside).
+    own_pages: bool,
 }
 
 impl fmt::Debug for Templates {
@@ -102,6 +104,7 @@ impl Templates {
     /// The defaults overridden by `own` (template name -> source), each page's render bounded
     /// by `fuel` (see [`template_fuel`]).
     pub fn new(own: &BTreeMap<String, String>, fuel: u64) -> Self {
+        let own_pages = own.keys().any(|name| name != "style.css");
         let own = Arc::new(own.clone());
         let mut env = Environment::new();
         // A misspelt variable in a template fails the build instead of vanishing from the
@@ -117,7 +120,16 @@ impl Templates {
             });
             Ok(source)
         });
-        Templates { env }
+        Templates { env, own_pages }
+    }
+
+    /// Whether each event's article (`e.article(macro, level)`) is the same bytes wherever a
+    /// page shows it, given the event, the level, and the page's root and year, and written
+    /// where it is called, unchanged: true of the default templates, which a page written
+    /// again after an edit relies on to copy the unchanged articles from the page before (see
+    /// [`crate::render::page_layout`]). A collection's own templates may do anything.
+    pub fn articles_are_pure(&self) -> bool {
+        !self.own_pages
     }
 
     /// The work each page's render may take (see [`template_fuel`]).
@@ -162,6 +174,20 @@ mod tests {
             "2025-09-03-talks",
         ] {
             assert!(!is_page_anchor(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn only_the_default_page_templates_have_pure_articles() {
+        let own = |name: &str| BTreeMap::from([(name.to_string(), String::new())]);
+        let fuel = template_fuel(&[]);
+        assert!(Templates::new(&BTreeMap::new(), fuel).articles_are_pure());
+        assert!(Templates::new(&own("style.css"), fuel).articles_are_pure());
+        for name in ["macros.html", "index.html", "base.html", "partial.html"] {
+            assert!(
+                !Templates::new(&own(name), fuel).articles_are_pure(),
+                "{name}"
+            );
         }
     }
 

@@ -3,8 +3,11 @@
 //! event's HTML rendered once for all of them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::path::Path;
 use std::sync::Arc;
 
+use crate::render::page_layout::{ArticleRecorder, PageLayout, PageLayouts};
 use crate::render::{self, Format, Output, Page, SharedHtml, Site};
 use crate::write::{Stage, WriteError};
 
@@ -40,32 +43,89 @@ impl Job<'_> {
         }
     }
 
-    pub(super) fn run(&self, site: &Site, stage: &Stage) -> Result<(), WriteError> {
-        match self {
-            Job::One(output) => {
-                stage.write(&output.path, |w| {
-                    render::render(site, output, w).map_err(std::io::Error::from)
-                })?;
-            }
+    /// Writes the job's outputs; returns the layouts of the pages it recorded (see
+    /// [`PagesBefore`]).
+    pub(super) fn run(
+        &self,
+        site: &Site,
+        stage: &Stage,
+        pages: Option<&PagesBefore>,
+    ) -> Result<Vec<(String, PageLayout)>, WriteError> {
+        let recorded = match self {
+            Job::One(output) => match output.format {
+                Format::Html(kind) => write_page(site, output, kind, None, stage, pages)?,
+                _ => {
+                    stage.write(&output.path, |w| {
+                        render::render(site, output, w).map_err(std::io::Error::from)
+                    })?;
+                    None
+                }
+            },
             // Its entries' HTML is rendered as the documents need it, once for both.
-            Job::Archive(archive) => archive.write(site, &SharedHtml::default(), stage)?,
+            Job::Archive(archive) => {
+                archive.write(site, &SharedHtml::default(), stage)?;
+                None
+            }
             Job::Year { page, archives } => {
                 let Format::Html(kind) = page.format else {
                     unreachable!("a year job's page is a timeline page")
                 };
-                let mut shared = SharedHtml::render(site, &page.view.events);
+                // The archive pages' entries, which the page shows too when of its year.
+                let mut entries: Vec<usize> = archives
+                    .iter()
+                    .flat_map(|archive| archive.rss.view.events.iter().copied())
+                    .collect();
+                entries.sort_unstable();
+                entries.dedup();
+                let mut shared = SharedHtml::render(site, &entries);
                 for archive in archives {
                     archive.write(site, &shared, stage)?;
                 }
                 // Last, as the page takes each event's HTML out of `shared` as it uses it.
-                stage.write(&page.path, |w| {
-                    render::html::render_page_with(site, &page.view, kind, Some(&mut shared), w)
-                        .map_err(std::io::Error::from)
-                })?;
+                write_page(site, page, kind, Some(&mut shared), stage, pages)?
             }
-        }
-        Ok(())
+        };
+        Ok(recorded.into_iter().collect())
     }
+}
+
+/// The pages of the build before, for a page written again to copy the articles of its
+/// unchanged events from (see [`render::page_layout`]): `serve` writes every page this way,
+/// recording where its articles lie, when the templates allow it.
+#[derive(Debug, Clone, Copy)]
+pub struct PagesBefore<'p> {
+    /// The folder they are in.
+    pub folder: &'p Path,
+    /// Where their articles lie, by path (none for a first build).
+    pub layouts: &'p PageLayouts,
+}
+
+/// Writes one timeline page, with the HTML of the events `shared` holds taken from it;
+/// recording its layout (returned) when `pages` is given and the templates allow it.
+fn write_page(
+    site: &Site,
+    output: &Output,
+    kind: Page,
+    shared: Option<&mut SharedHtml>,
+    stage: &Stage,
+    pages: Option<&PagesBefore>,
+) -> Result<Option<(String, PageLayout)>, WriteError> {
+    let Some(pages) = pages.filter(|_| site.templates.articles_are_pure()) else {
+        stage.write(&output.path, |w| {
+            render::html::render_page_with(site, &output.view, kind, shared, w)
+                .map_err(std::io::Error::from)
+        })?;
+        return Ok(None);
+    };
+    let before = File::open(pages.folder.join(&output.path)).ok();
+    let recorder = ArticleRecorder::new(before, pages.layouts.get(&output.path));
+    let mut layout = None;
+    stage.write(&output.path, |w| {
+        layout =
+            render::html::render_page_recorded(site, &output.view, kind, shared, &recorder, w)?;
+        Ok(())
+    })?;
+    Ok(layout.map(|layout| (output.path.clone(), layout)))
 }
 
 impl ArchivePage<'_> {
@@ -215,7 +275,7 @@ mod tests {
         let out = tmp.path().join("out");
         let stage = Stage::create(&out, || {}).expect("stage");
         for job in &jobs {
-            job.run(&site, &stage).expect("written");
+            job.run(&site, &stage, None).expect("written");
         }
         stage.commit().expect("committed");
         for output in others {

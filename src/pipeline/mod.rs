@@ -16,11 +16,13 @@ pub mod plan;
 
 use rayon::prelude::*;
 
+use crate::render::page_layout::PageLayouts;
 use crate::render::{self, Format, Output, Site};
 use crate::write::{Stage, WriteError};
 
 pub use self::calendars::{patch, write_parts, Layouts, Previous};
 use self::jobs::jobs;
+pub use self::jobs::PagesBefore;
 
 /// How much work writing `outputs` is, in the units [`write_outputs`] reports progress in:
 /// one per output, and one per event per pass over the events for the calendars.
@@ -30,15 +32,26 @@ pub fn work(outputs: &[&Output], events: usize) -> u64 {
     (others + calendars.div_ceil(calendars::AT_ONCE) * events) as u64
 }
 
+/// Where the parts of what a build wrote lie, for the next build to patch from.
+#[derive(Debug, Default)]
+pub struct WrittenLayouts {
+    /// Each calendar's (see [`patch`]).
+    pub calendars: Layouts,
+    /// Each page's articles, when recorded (see [`PagesBefore`]).
+    pub pages: PageLayouts,
+}
+
 /// Writes `outputs` of `site` into `stage`; `progress` is told of the work done as it goes
-/// (see [`work`]). Returns where the parts of each calendar written lie, for the next build to
-/// patch it from (see [`patch`]).
+/// (see [`work`]). With `pages`, the timeline pages copy the unchanged articles from the pages
+/// before and record where theirs lie. Returns where the parts of each calendar and page
+/// written lie.
 pub fn write_outputs(
     site: &Site,
     outputs: &[&Output],
     stage: &Stage,
+    pages: Option<&PagesBefore>,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Layouts, WriteError> {
+) -> Result<WrittenLayouts, WriteError> {
     // A calendar's readable name is its file again, linked once the calendar is written.
     let (readable, outputs): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
@@ -48,25 +61,28 @@ pub fn write_outputs(
     let (calendars, others): (Vec<&Output>, Vec<&Output>) =
         outputs.iter().partition(|o| o.format == Format::Ical);
     let jobs = jobs(site, &others);
-    let (written, calendars_written) = rayon::join(
+    let (recorded, calendars_written) = rayon::join(
         || {
             // One job at a time is handed out: a year's job is long, and rayon's adaptive
             // splitting would otherwise leave several in one thread's run while the other idles.
-            jobs.par_iter().with_max_len(1).try_for_each(|job| {
-                job.run(site, stage)?;
-                progress(job.outputs());
-                Ok::<(), WriteError>(())
-            })
+            jobs.par_iter()
+                .with_max_len(1)
+                .map(|job| {
+                    let recorded = job.run(site, stage, pages)?;
+                    progress(job.outputs());
+                    Ok::<_, WriteError>(recorded)
+                })
+                .collect::<Result<Vec<_>, WriteError>>()
         },
         || calendars::write(site, &calendars, stage, &|n| progress(n as u64)),
     );
-    written?;
-    let layouts = calendars_written?;
+    let pages = recorded?.into_iter().flatten().collect();
+    let calendars = calendars_written?;
     for output in readable {
         stage.link(&output.path, &output.view.path(Format::Ical))?;
         progress(1);
     }
-    Ok(layouts)
+    Ok(WrittenLayouts { calendars, pages })
 }
 
 /// Writes every output of `site` into `stage` and returns how many there are: a whole build.
@@ -77,6 +93,6 @@ pub fn write_all(
 ) -> Result<usize, WriteError> {
     let outputs = render::outputs(site.collection);
     let all: Vec<&Output> = outputs.iter().collect();
-    write_outputs(site, &all, stage, progress)?;
+    write_outputs(site, &all, stage, None, progress)?;
     Ok(all.len())
 }

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use minijinja::value::Serde;
 use minijinja::Value;
@@ -24,9 +25,10 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::body;
+use super::page_layout::{ArticleRecorder, MarkedWriter, PageLayout};
 use super::site::{readable_calendar_path, Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
-use crate::model::{Collection, When};
+use crate::model::{Collection, Event, When};
 
 /// How many of the newest events the front page shows.
 pub const FRONT_PAGE_EVENTS: usize = 100;
@@ -103,8 +105,34 @@ pub fn try_render_page(
 ) -> Result<(), minijinja::Error> {
     // The typed context is dropped once converted: only the template's copy stays while the
     // page is written, straight into `w`.
-    let context = Value::from(Serde(&page_context(site, view, page, shared)));
+    let context = Value::from(Serde(&page_context(site, view, page, shared, None)));
     site.templates.render_page(context, w)
+}
+
+/// [`render_page_with`], recording where each event's article lies in the page, and copying
+/// the articles `recorder` holds from the page before (see [`super::page_layout`]). Returns
+/// the page's layout, or `None` if its articles could not be placed. Only for templates
+/// whose articles are pure (see [`crate::templates::Templates::articles_are_pure`]).
+pub fn render_page_recorded(
+    site: &Site,
+    view: &View,
+    page: Page,
+    shared: Option<&mut SharedHtml>,
+    recorder: &Arc<ArticleRecorder>,
+    w: &mut dyn Write,
+) -> Result<Option<PageLayout>, RenderError> {
+    let mut marked = MarkedWriter::new(w);
+    let context = Value::from(Serde(&page_context(
+        site,
+        view,
+        page,
+        shared,
+        Some(recorder),
+    )));
+    site.templates
+        .render_page(context, &mut marked)
+        .map_err(RenderError::Template)?;
+    Ok(recorder.layout(&marked))
 }
 
 /// The page's data, as the templates see it (documented in `docs/page.md`).
@@ -324,6 +352,7 @@ fn page_context<'a>(
     view: &View,
     page: Page,
     shared: Option<&mut SharedHtml>,
+    recorder: Option<&Arc<ArticleRecorder>>,
 ) -> PageContext<'a> {
     let settings = &site.collection.settings;
     // The page's own date, so a page changes only when its events do.
@@ -437,7 +466,7 @@ fn page_context<'a>(
         subscription_list: site.url(super::site::OPML_FILE),
         shown: events.len(),
         total: view.events.len(),
-        groups: group_by_year_and_month(site, &events, &root, current_year, shared),
+        groups: group_by_year_and_month(site, &events, &root, current_year, shared, recorder),
         corrections: if page == Page::Corrections {
             log_items(site, view, &root)
         } else {
@@ -596,7 +625,10 @@ fn group_by_year_and_month(
     root: &str,
     current_year: Option<i32>,
     mut shared: Option<&mut SharedHtml>,
+    recorder: Option<&Arc<ArticleRecorder>>,
 ) -> Vec<YearGroup> {
+    let link_base: Arc<str> = Arc::from(site.link_base.as_str());
+    let page_root: Arc<str> = Arc::from(root);
     // Month 0 holds the events known only by year.
     let mut groups: BTreeMap<i32, BTreeMap<u32, Vec<usize>>> = BTreeMap::new();
     for &index in events {
@@ -636,9 +668,18 @@ fn group_by_year_and_month(
                     events: indices
                         .into_iter()
                         .map(|index| {
-                            let item =
-                                event_item(site, index, root, current_year, shared.as_deref_mut());
-                            EventObject::value(Value::from(Serde(&item)))
+                            let event = Arc::clone(&site.events()[index]);
+                            let body = shared
+                                .as_deref_mut()
+                                .and_then(|shared| shared.take(index))
+                                .map(|html| html.body_str().to_string());
+                            let (link_base, root) =
+                                (Arc::clone(&link_base), Arc::clone(&page_root));
+                            let of = Arc::clone(&event);
+                            EventObject::lazy(event, recorder.cloned(), move || {
+                                let item = event_item(&of, &link_base, &root, current_year, body);
+                                Value::from(Serde(&item))
+                            })
                         })
                         .collect(),
                 })
@@ -647,14 +688,14 @@ fn group_by_year_and_month(
         .collect()
 }
 
+/// The event's fields for the templates; `body` its body's HTML if already rendered.
 fn event_item(
-    site: &Site,
-    index: usize,
+    event: &Event,
+    link_base: &str,
     root: &str,
     current_year: Option<i32>,
-    shared: Option<&mut SharedHtml>,
+    body: Option<String>,
 ) -> EventItem {
-    let event = &site.events()[index];
     let year = event.date.year();
     let permalink = if current_year == Some(year) {
         format!("#{}", event.id)
@@ -665,10 +706,8 @@ fn event_item(
             event.id
         )
     };
-    let body = match shared.and_then(|shared| shared.take(index)) {
-        Some(html) => html.body_str().to_string(),
-        None => site.body_html(index).into_owned(),
-    };
+    let body =
+        body.unwrap_or_else(|| body::markdown_html(&event.body.text(), link_base, &event.id));
     let period = event.date.period(event.end.as_ref());
     EventItem {
         id: event.id.clone(),
@@ -717,18 +756,18 @@ fn event_item(
                     text: body::correction_day(correction),
                     iso: correction.date.to_rfc3339(),
                 },
-                note: Value::from_safe_string(body::correction_html(event, n, &site.link_base)),
+                note: Value::from_safe_string(body::correction_html(event, n, link_base)),
             })
             .collect(),
         retraction: event.retraction.as_ref().map(|note| {
             Value::from_safe_string(body::markdown_html(
                 note,
-                &site.link_base,
+                link_base,
                 &format!("{}:retraction", event.id),
             ))
         }),
         permalink,
-        url: site.permalink(event),
+        url: super::permalink(link_base, event),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod ical;
 pub mod jsonfeed;
 pub mod jsonl;
 pub mod opml;
+pub mod page_layout;
 pub mod rss;
 pub mod site;
 pub mod timelinejs;
@@ -139,26 +140,10 @@ impl<'a> Site<'a> {
             .collect()
     }
 
-    /// The Markdown body alone of the event at `index`, as HTML, for the timeline pages (which
-    /// show its date and sources in their own markup).
-    pub fn body_html(&self, index: usize) -> Cow<'_, str> {
-        let event = &self.events()[index];
-        Cow::Owned(body::markdown_html(
-            &event.body.text(),
-            &self.link_base,
-            &event.id,
-        ))
-    }
-
     /// The permanent place of an event on the timeline pages:
     /// `<link_base>years/<YYYY>/#<id>`, YYYY the year the event starts.
     pub fn permalink(&self, event: &Event) -> String {
-        format!(
-            "{}years/{:04}/#{}",
-            self.link_base,
-            event.date.year(),
-            event.id
-        )
+        permalink(&self.link_base, event)
     }
 
     /// An absolute URL for a path inside the site.
@@ -190,6 +175,12 @@ impl<'a> Site<'a> {
         entries.sort_unstable_by_key(rank);
         entries
     }
+}
+
+/// The permanent place of an event on the timeline pages published at `link_base` (see
+/// [`Site::permalink`]).
+pub fn permalink(link_base: &str, event: &Event) -> String {
+    format!("{link_base}years/{:04}/#{}", event.date.year(), event.id)
 }
 
 /// `link_base` ending with `/`, as a [`Site`] writes links under it.

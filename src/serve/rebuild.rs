@@ -37,8 +37,9 @@ use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::pipeline::parts::Parts;
-use crate::pipeline::{self, plan};
+use crate::pipeline::{self, plan, PagesBefore};
 use crate::render::ical::CalendarLayout;
+use crate::render::page_layout::PageLayouts;
 use crate::render::{self, Format, Output, Site};
 use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
@@ -80,6 +81,8 @@ struct Last {
     keys: Vec<plan::EventKey>,
     /// Where the parts of each calendar in the folder lie.
     layouts: pipeline::Layouts,
+    /// Where the articles of each timeline page in the folder lie.
+    pages: PageLayouts,
 }
 
 /// Builds serve's folder, and rebuilds it after changes, writing only what changed.
@@ -434,7 +437,22 @@ impl Builder {
                 o.format == Format::ReadableIcal
                     && patched_paths.contains(&o.view.path(Format::Ical))
             });
-        let mut layouts = pipeline::write_outputs(&site, &staged, &stage, &|_| {})?;
+        // The pages written again copy their unchanged articles from the pages before (none
+        // after a change to the settings or templates).
+        let no_pages = PageLayouts::default();
+        let pages_before = PagesBefore {
+            folder: &self.out,
+            layouts: last
+                .as_ref()
+                .filter(|_| !all)
+                .map_or(&no_pages, |last| &last.pages),
+        };
+        let written_layouts =
+            pipeline::write_outputs(&site, &staged, &stage, Some(&pages_before), &|_| {})?;
+        let mut layouts = written_layouts.calendars;
+        let mut pages = written_layouts.pages;
+        // Pages written again without a layout must not keep the one before.
+        let rewritten: FxHashSet<&str> = to_write.iter().map(|o| o.path.as_str()).collect();
         // A calendar patched into too many parts is written whole now, from its parts.
         let (patched, overgrown): (Vec<Patched>, Vec<Patched>) =
             patched.into_iter().partition(|p| {
@@ -556,7 +574,7 @@ impl Builder {
         }
         drop(site);
         let count = outputs.len();
-        // The calendars not written again keep their layouts.
+        // The calendars and pages not written again keep their layouts.
         if let Some(mut last) = last {
             for output in &outputs {
                 if !layouts.contains_key(&output.path) {
@@ -564,12 +582,19 @@ impl Builder {
                         layouts.insert(output.path.clone(), layout);
                     }
                 }
+                if !rewritten.contains(output.path.as_str()) {
+                    if let Some(layout) = last.pages.remove(&output.path) {
+                        pages.insert(output.path.clone(), layout);
+                    }
+                }
             }
         }
+        drop(rewritten);
         self.last = Some(Last {
             outputs,
             keys,
             layouts,
+            pages,
         });
         self.collection = Some(collection);
         Ok(Rebuilt {
@@ -911,6 +936,43 @@ mod tests {
             );
         }
         assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
+    }
+
+    /// A page written again after an edit takes the articles of the events that did not
+    /// change from the page before, as that file has them: a change made to one in the file
+    /// (of the same length, which the page's layout checks) shows in the page written again.
+    #[test]
+    fn an_edited_page_copies_the_unchanged_articles_from_the_page_before() {
+        let tmp = sample();
+        let (mut builder, before) = full_build(tmp.path());
+        let page = tmp
+            .path()
+            .with_file_name("out")
+            .join("years/2025/index.html");
+        let text = std::fs::read_to_string(&page).expect("the year page");
+        let (title, marked) = ("Rubio and Sheinbaum", "RUBIO AND SHEINBAUM");
+        assert!(text.contains(title));
+        std::fs::write(&page, text.replace(title, marked)).expect("written");
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        let served = rebuilt_after(&mut builder, &path, &before);
+        let body = served
+            .output("years/2025/index.html")
+            .expect("served")
+            .identity
+            .body
+            .to_bytes();
+        let body = String::from_utf8(body.to_vec()).expect("UTF-8");
+        assert!(
+            body.contains("Edited: US 25"),
+            "the edited event is rendered"
+        );
+        assert!(body.contains(marked), "the others are copied");
+        assert!(!body.contains(title));
     }
 
     /// A calendar patched into more parts than allowed is written whole at once, from its
