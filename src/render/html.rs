@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use minijinja::value::Serde;
 use minijinja::Value;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::article::EventObject;
@@ -49,26 +50,27 @@ pub struct Navigation {
 impl Navigation {
     /// Counts the collection's years and tags.
     pub fn new(collection: &Collection) -> Self {
-        let mut years: BTreeMap<i32, usize> = BTreeMap::new();
-        let mut tags: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+        // Hashed while counting (a few hundred tags met 100,000s of times), sorted once.
+        let mut years: FxHashMap<i32, usize> = FxHashMap::default();
+        let mut tags: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
         for event in &collection.events {
             *years.entry(event.date.year()).or_default() += 1;
-            let mut seen = Vec::with_capacity(event.tags.len());
-            for tag in &event.tags {
-                if seen.contains(&tag.slug()) {
+            for (at, tag) in event.tags.iter().enumerate() {
+                // Two spellings of one tag count once.
+                if event.tags[..at].iter().any(|t| t.slug() == tag.slug()) {
                     continue;
                 }
                 tags.entry(tag.slug()).or_insert((tag.name(), 0)).1 += 1;
-                seen.push(tag.slug());
             }
         }
-        Navigation {
-            years: years.into_iter().collect(),
-            tags: tags
-                .into_iter()
-                .map(|(slug, (name, count))| (slug.to_string(), name.to_string(), count))
-                .collect(),
-        }
+        let mut years: Vec<(i32, usize)> = years.into_iter().collect();
+        years.sort_unstable();
+        let mut tags: Vec<(String, String, usize)> = tags
+            .into_iter()
+            .map(|(slug, (name, count))| (slug.to_string(), name.to_string(), count))
+            .collect();
+        tags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Navigation { years, tags }
     }
 }
 

@@ -118,6 +118,8 @@ pub struct Builder {
     readable: FxHashMap<String, String>,
     /// [`MOST_SEGMENTS`], lowered by tests.
     most_segments: usize,
+    /// Whether a stage was created in the folder before.
+    staged_before: bool,
 }
 
 impl Builder {
@@ -148,6 +150,7 @@ impl Builder {
             patched: FxHashMap::default(),
             readable: FxHashMap::default(),
             most_segments: MOST_SEGMENTS,
+            staged_before: false,
         }
     }
 
@@ -341,7 +344,7 @@ impl Builder {
         let Some(last) = self.last.as_ref().filter(|_| !self.patched.is_empty()) else {
             return Ok(Vec::new());
         };
-        let stage = Stage::create(&self.out, || {})?;
+        let stage = create_stage(&self.out, &mut self.staged_before)?;
         for (path, resource) in &self.patched {
             if let Payload::Parts(parts) = &resource.identity.body {
                 pipeline::write_parts(&stage, path, parts)?;
@@ -394,13 +397,19 @@ impl Builder {
             // Every file counts as read again.
             self.versions.clear();
         }
-        let site = Site::new(&collection, &self.link_base, self.source_date_epoch);
-        let outputs = render::outputs(&collection);
-        let keys = plan::event_keys(&site, |event: &Event| {
-            *self.versions.entry(event.path.clone()).or_insert_with(|| {
-                self.next_version += 1;
-                self.next_version
-            })
+        // Each a pass or more over every event: side by side.
+        let (site, outputs) = rayon::join(
+            || Site::new(&collection, &self.link_base, self.source_date_epoch),
+            || render::outputs(&collection),
+        );
+        let (versions, next_version) = (&mut self.versions, &mut self.next_version);
+        let keys = plan::event_keys(&site, |event: &Event| match versions.get(&event.path) {
+            Some(&version) => version,
+            None => {
+                *next_version += 1;
+                versions.insert(event.path.clone(), *next_version);
+                *next_version
+            }
         });
         let last = self.last.take();
         let to_write: Vec<&Output> = match (&last, current) {
@@ -409,7 +418,10 @@ impl Builder {
             }
             _ => outputs.iter().collect(),
         };
-        let stage = Stage::create(&self.out, || {})?.digesting();
+        // A calendar's entity tag is made from its layout (see `CalendarLayout::digest`): its
+        // bytes, hundreds of megabytes for a large collection, are not digested.
+        let stage = create_stage(&self.out, &mut self.staged_before)?
+            .digesting(|path| !path.ends_with(".ics"));
         // A calendar the build before had is patched rather than written again (see
         // `pipeline::patch`); the others, and every other output, are written.
         let previous = last
@@ -606,6 +618,16 @@ impl Builder {
             took: started.elapsed(),
             pings,
         })
+    }
+}
+
+/// A stage in `out`; the first one (`staged_before` false) looks for what earlier versions
+/// left there.
+fn create_stage(out: &Path, staged_before: &mut bool) -> Result<Stage, WriteError> {
+    if std::mem::replace(staged_before, true) {
+        Stage::create_again(out, || {})
+    } else {
+        Stage::create(out, || {})
     }
 }
 

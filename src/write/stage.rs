@@ -47,8 +47,8 @@ pub struct Stage {
     /// Declared before the lock, so it is removed while the lock is still held.
     dir: TempDir,
     finished: Mutex<Vec<Written>>,
-    /// Whether each output's digest is taken as it is written (see [`Stage::digesting`]).
-    digesting: bool,
+    /// Which outputs' digests are taken as they are written (see [`Stage::digesting`]).
+    digesting: Option<fn(&str) -> bool>,
     _lock: OutputLock,
 }
 
@@ -102,13 +102,30 @@ pub enum CommitError {
 
 impl Stage {
     /// Creates `out` if needed, locks it (calling `on_wait` first if another build holds the
-    /// lock, then waiting for it), removes the stages of earlier builds that were killed, and
-    /// creates a new, empty stage.
+    /// lock, then waiting for it), removes the stages of earlier builds that were killed and
+    /// the temporary files of earlier versions, and creates a new, empty stage.
     pub fn create(out: &Path, on_wait: impl FnOnce()) -> Result<Stage, WriteError> {
+        Stage::create_with(out, on_wait, true)
+    }
+
+    /// [`Stage::create`] for a process that created a stage in `out` before, and so removed
+    /// the temporary files of earlier versions already: `serve`, at each rebuild (looking for
+    /// them takes a look into every folder of the outputs).
+    pub fn create_again(out: &Path, on_wait: impl FnOnce()) -> Result<Stage, WriteError> {
+        Stage::create_with(out, on_wait, false)
+    }
+
+    fn create_with(
+        out: &Path,
+        on_wait: impl FnOnce(),
+        old_temporaries: bool,
+    ) -> Result<Stage, WriteError> {
         fs::create_dir_all(out).map_err(context(out))?;
         let lock = OutputLock::acquire(out, on_wait)?;
         remove_leftovers(out)?;
-        remove_old_temporaries(out, &read_manifest(out)?)?;
+        if old_temporaries {
+            remove_old_temporaries(out, &read_manifest(out)?)?;
+        }
         let dir = tempfile::Builder::new()
             .prefix(STAGE_PREFIX)
             .tempdir_in(out)
@@ -121,17 +138,22 @@ impl Stage {
             out: out.to_path_buf(),
             dir,
             finished: Mutex::new(Vec::new()),
-            digesting: false,
+            digesting: None,
             _lock: lock,
         })
     }
 
-    /// The same stage, taking each output's digest as its bytes are written: `serve` makes
-    /// its entity tags from them without reading the files again. Not a cryptographic hash:
-    /// it tells versions of the collection's own outputs apart.
-    pub fn digesting(mut self) -> Stage {
-        self.digesting = true;
+    /// The same stage, taking the digest of each output whose path `which` picks as its bytes
+    /// are written: `serve` makes its entity tags from them without reading the files again.
+    /// Not a cryptographic hash: it tells versions of the collection's own outputs apart.
+    pub fn digesting(mut self, which: fn(&str) -> bool) -> Stage {
+        self.digesting = Some(which);
         self
+    }
+
+    /// Whether the output at `path` is digested.
+    fn digests(&self, path: &str) -> bool {
+        self.digesting.is_some_and(|which| which(path))
     }
 
     /// Where the output at `path` (relative to the output folder) goes.
@@ -161,7 +183,7 @@ impl Stage {
         let file = CountingFile {
             file,
             len: 0,
-            digest: self.digesting.then(Xxh3::new),
+            digest: self.digests(path).then(Xxh3::new),
         };
         Ok(StagedFile {
             stage: self,
@@ -245,7 +267,7 @@ impl Stage {
             if !meta.is_file() {
                 return Err(fail(io::Error::other("the linked output is not a file")));
             }
-            let digest = if self.digesting {
+            let digest = if self.digests(path) {
                 Some(file_digest(&source).map_err(context(&source))?)
             } else {
                 None
@@ -733,7 +755,9 @@ mod tests {
             &[("a.xml", "a1"), ("b.xml", "b1"), ("tags/t/c.xml", "c1")],
         )
         .expect("built");
-        let stage = Stage::create(out, || {}).expect("stage").digesting();
+        let stage = Stage::create(out, || {})
+            .expect("stage")
+            .digesting(|_| true);
         stage
             .write("b.xml", |w| w.write_all(b"b2"))
             .expect("staged");
@@ -751,6 +775,33 @@ mod tests {
         assert_eq!(read(out, "b.xml"), "b2");
         assert!(!out.join("tags").exists(), "outside the set: removed");
         assert_eq!(read(out, MANIFEST), "a.xml\nb.xml\n");
+    }
+
+    #[test]
+    fn only_the_outputs_picked_are_digested() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path();
+        let stage = Stage::create(out, || {})
+            .expect("stage")
+            .digesting(|path| !path.ends_with(".ics"));
+        stage
+            .write("calendar.ics", |w| w.write_all(b"BEGIN:VCALENDAR"))
+            .expect("staged");
+        stage.write("a.xml", |w| w.write_all(b"a")).expect("staged");
+        stage.link("named.ics", "calendar.ics").expect("linked");
+        let written = stage.commit().expect("committed");
+        let digested: Vec<(&str, bool)> = written
+            .iter()
+            .map(|w| (w.path.as_str(), w.digest.is_some()))
+            .collect();
+        assert_eq!(
+            digested,
+            [
+                ("a.xml", true),
+                ("calendar.ics", false),
+                ("named.ics", false)
+            ]
+        );
     }
 
     #[test]
@@ -899,7 +950,9 @@ mod tests {
     fn a_linked_output_is_the_same_file_staged_or_already_in_place() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let out = dir.path().join("out");
-        let stage = Stage::create(&out, || {}).expect("stage").digesting();
+        let stage = Stage::create(&out, || {})
+            .expect("stage")
+            .digesting(|_| true);
         stage
             .write("tags/a/calendar.ics", |w| w.write_all(b"BEGIN:VCALENDAR"))
             .expect("staged");
@@ -925,7 +978,9 @@ mod tests {
         );
         // A stage that writes only part of the set links to the output in place, with the
         // digest of its bytes.
-        let stage = Stage::create(&out, || {}).expect("stage").digesting();
+        let stage = Stage::create(&out, || {})
+            .expect("stage")
+            .digesting(|_| true);
         stage
             .link("tags/a/renamed-a.ics", "tags/a/calendar.ics")
             .expect("linked");
