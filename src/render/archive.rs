@@ -77,12 +77,20 @@ pub fn outputs(collection: &Collection) -> Vec<Output> {
     if pages == 0 {
         return Vec::new();
     }
-    let mut oldest_first: Vec<usize> = (0..events.len()).collect();
+    // The feeds' order, each key made once (not twice a comparison); unique, as ids are.
+    let mut newest_first: Vec<_> = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| (super::feed_order_key(event), index))
+        .collect();
+    newest_first.sort_unstable();
     // The exact reverse of the feeds' order.
-    oldest_first.sort_by(|&a, &b| {
-        super::feed_order_key(&events[b]).cmp(&super::feed_order_key(&events[a]))
-    });
-    oldest_first.truncate(events.len() - limit);
+    let oldest_first: Vec<usize> = newest_first
+        .iter()
+        .rev()
+        .take(events.len() - limit)
+        .map(|&(_, index)| index)
+        .collect();
     let whole = collection_view(collection);
     oldest_first
         .chunks(limit)
