@@ -95,6 +95,46 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// A site for `collection` from the parts of the site before (see [`Site::into_parts`]),
+    /// whose collection held events in the same [`Placement`]s: what [`Site::new`] makes from
+    /// every event is then the same, and is not made again (`serve`, after an edit).
+    pub fn from_parts(collection: &'a Collection, parts: SiteParts) -> Self {
+        let SiteParts {
+            link_base,
+            now,
+            pinned,
+            entry_updated,
+            feed_rank,
+            navigation,
+            has_corrections,
+        } = parts;
+        Site {
+            collection,
+            link_base,
+            now,
+            pinned,
+            entry_updated,
+            feed_rank,
+            // Its work bound follows the bodies' lengths, and it is made in no time.
+            templates: Templates::new(&collection.templates, template_fuel(&collection.events)),
+            navigation,
+            has_corrections,
+        }
+    }
+
+    /// What the site made from its collection's events, for [`Site::from_parts`].
+    pub fn into_parts(self) -> SiteParts {
+        SiteParts {
+            link_base: self.link_base,
+            now: self.now,
+            pinned: self.pinned,
+            entry_updated: self.entry_updated,
+            feed_rank: self.feed_rank,
+            navigation: self.navigation,
+            has_corrections: self.has_corrections,
+        }
+    }
+
     /// The date of a view's documents (a feed's `lastBuildDate` or `updated`, a calendar's
     /// `LAST-MODIFIED`, a page's "updated"): the newest entry `updated` of the view, so a
     /// document changes only when one of its own entries does (and a tag's feed is dated by
@@ -174,6 +214,48 @@ impl<'a> Site<'a> {
         }
         entries.sort_unstable_by_key(rank);
         entries
+    }
+}
+
+/// What a [`Site`] made from every event of its collection (see [`Site::into_parts`]).
+#[derive(Debug)]
+pub struct SiteParts {
+    link_base: String,
+    now: DateTime<Utc>,
+    pinned: bool,
+    entry_updated: Vec<DateTime<Utc>>,
+    feed_rank: Vec<u32>,
+    navigation: html::Navigation,
+    has_corrections: bool,
+}
+
+/// Everything of an event that [`Site::new`] and [`outputs`] read: its place in the
+/// collection's order, its year, its tags, its place in the feeds, its `updated`, and whether
+/// it has corrections. An edit that changes none of these leaves the site's parts and the
+/// list of outputs as they were (`serve` then keeps them); one that changes any makes them
+/// again. `serve`'s test that changes every field in turn checks that this is all they read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    start: DateTime<Utc>,
+    id: String,
+    year: i32,
+    tags: Vec<crate::model::Tag>,
+    published: DateTime<Utc>,
+    modified: DateTime<Utc>,
+    corrected: bool,
+}
+
+impl Placement {
+    pub fn of(event: &Event) -> Placement {
+        Placement {
+            start: event.start(),
+            id: event.id.clone(),
+            year: event.date.year(),
+            tags: event.tags.clone(),
+            published: event.published_at(),
+            modified: event.modified_at(),
+            corrected: !event.corrections.is_empty(),
+        }
     }
 }
 

@@ -40,7 +40,7 @@ use crate::pipeline::parts::Parts;
 use crate::pipeline::{self, plan, PagesBefore};
 use crate::render::ical::CalendarLayout;
 use crate::render::page_layout::PageLayouts;
-use crate::render::{self, Format, Output, Site};
+use crate::render::{self, Format, Output, Placement, Site, SiteParts};
 use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
 
@@ -120,6 +120,9 @@ pub struct Builder {
     most_segments: usize,
     /// Whether a stage was created in the folder before.
     staged_before: bool,
+    /// What the last good build's site made from every event: kept for the next build when
+    /// no event changed its [`Placement`].
+    site_parts: Option<SiteParts>,
 }
 
 impl Builder {
@@ -151,6 +154,7 @@ impl Builder {
             readable: FxHashMap::default(),
             most_segments: MOST_SEGMENTS,
             staged_before: false,
+            site_parts: None,
         }
     }
 
@@ -159,6 +163,7 @@ impl Builder {
         self.link_base = render::with_trailing_slash(link_base);
         self.source_date_epoch = source_date_epoch;
         self.last = None;
+        self.site_parts = None;
     }
 
     /// The folder the outputs are written into.
@@ -185,7 +190,7 @@ impl Builder {
     /// Writes every output of `collection` (from [`Builder::check_all`]) afresh.
     pub fn build(&mut self, collection: Collection) -> Result<Rebuilt, RebuildError> {
         self.pending.clear();
-        self.render(collection, None, true)
+        self.render(collection, None, true, false)
     }
 
     /// Why the last [`Builder::rebuild`] that returned `None` kept the last good build: each
@@ -239,7 +244,7 @@ impl Builder {
             return Ok(None);
         };
         self.pending.clear();
-        let mut rebuilt = self.render(collection, Some(current), true)?;
+        let mut rebuilt = self.render(collection, Some(current), true, false)?;
         rebuilt.took = started.elapsed();
         Ok(Some(rebuilt))
     }
@@ -308,7 +313,10 @@ impl Builder {
         let Some(mut collection) = self.collection.take() else {
             return Err(Full);
         };
+        let placements = |collection: &Collection| placements(collection, &self.pending);
+        let before = placements(&collection);
         update_events(&mut collection, &self.events, &files, &self.pending);
+        let same_places = placements(&collection) == before;
         self.files = Some(files);
         let mut moved_too_far = Vec::new();
         check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
@@ -328,7 +336,7 @@ impl Builder {
             self.versions.insert(path, self.next_version);
         }
         let result = self
-            .render(collection, Some(current), false)
+            .render(collection, Some(current), false, same_places)
             .map(|mut rebuilt| {
                 rebuilt.took = started.elapsed();
                 Some(rebuilt)
@@ -385,23 +393,30 @@ impl Builder {
 
     /// Writes the outputs of `collection` that changed since the last build (all of them when
     /// `all`, or with no build before) into the folder, and indexes the new set: the outputs
-    /// written from what the stage wrote, the others from `current`.
+    /// written from what the stage wrote, the others from `current`. With `same_places` (no
+    /// event changed its [`Placement`]), the last build's site parts and outputs are kept.
     fn render(
         &mut self,
         collection: Collection,
         current: Option<&Served>,
         all: bool,
+        same_places: bool,
     ) -> Result<Rebuilt, RebuildError> {
         let started = Instant::now();
         if all {
             // Every file counts as read again.
             self.versions.clear();
         }
-        // Each a pass or more over every event: side by side.
-        let (site, outputs) = rayon::join(
-            || Site::new(&collection, &self.link_base, self.source_date_epoch),
-            || render::outputs(&collection),
-        );
+        let (site, outputs) = match (self.site_parts.take(), &self.last) {
+            (Some(parts), Some(last)) if same_places && !all => {
+                (Site::from_parts(&collection, parts), last.outputs.clone())
+            }
+            // Each a pass or more over every event: side by side.
+            _ => rayon::join(
+                || Site::new(&collection, &self.link_base, self.source_date_epoch),
+                || render::outputs(&collection),
+            ),
+        };
         let (versions, next_version) = (&mut self.versions, &mut self.next_version);
         let keys = plan::event_keys(&site, |event: &Event| match versions.get(&event.path) {
             Some(&version) => version,
@@ -584,7 +599,7 @@ impl Builder {
             self.versions
                 .retain(|path, _| paths.contains(path.as_str()));
         }
-        drop(site);
+        self.site_parts = Some(site.into_parts());
         let count = outputs.len();
         // The calendars and pages not written again keep their layouts.
         if let Some(mut last) = last {
@@ -759,6 +774,19 @@ fn relative_name(relative: &Path) -> String {
 
 /// Takes the events of the `changed` files out of `collection` and puts in their new versions
 /// from `files` (drafts left out), each at its place in the collection's order (start, id).
+/// The [`Placement`] of each event of `collection` from one of `paths` (relative), by path.
+fn placements(collection: &Collection, paths: &FxHashSet<String>) -> Vec<(String, Placement)> {
+    let mut placements: Vec<(String, Placement)> = collection
+        .events
+        .iter()
+        .filter(|event| paths.contains(&event.path))
+        .map(|event| (event.path.clone(), Placement::of(event)))
+        .collect();
+    // Stable: the events of one file keep the collection's order.
+    placements.sort_by(|a, b| a.0.cmp(&b.0));
+    placements
+}
+
 fn update_events(
     collection: &mut Collection,
     collection_dir: &Path,
@@ -1338,6 +1366,21 @@ mod tests {
         // And the body.
         let path = edit(tmp.path(), TARIFF, "A 25% tariff", "A *25%* tariff");
         served = rebuilt_after(&mut builder, &path, &served);
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
+    }
+
+    /// A first correction dated before the event's `updated` leaves the event's `updated` as
+    /// it was, but puts the event in the corrections log: the list of outputs is made again.
+    #[test]
+    fn a_first_correction_older_than_the_update_changes_the_outputs() {
+        let tmp = sample();
+        let path = set_field(tmp.path(), TARIFF, "updated", Some("2025-12-01T00:00:00Z"));
+        let (mut builder, served) = full_build(tmp.path());
+        let text = std::fs::read_to_string(&path).expect("read");
+        let (front, body) = text[4..].split_once("+++\n").expect("front matter");
+        let corrected = format!("+++\n{front}{SAMPLE_CORRECTION}+++\n{body}");
+        std::fs::write(&path, corrected).expect("write");
+        let served = rebuilt_after(&mut builder, &path, &served);
         assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
