@@ -117,8 +117,10 @@ fn write_page(
         })?;
         return Ok(None);
     };
-    let before = File::open(pages.folder.join(&output.path)).ok();
-    let recorder = ArticleRecorder::new(before, pages.layouts.get(&output.path));
+    // The page before is opened only when its layout is known (not in a first build).
+    let layout = pages.layouts.get(&output.path);
+    let before = layout.and_then(|_| File::open(pages.folder.join(&output.path)).ok());
+    let recorder = ArticleRecorder::new(before, layout);
     let mut layout = None;
     stage.write(&output.path, |w| {
         layout =
