@@ -37,15 +37,6 @@ impl fmt::Debug for EventObject {
 }
 
 impl EventObject {
-    /// `fields` for the template.
-    pub fn value(fields: Value) -> Value {
-        Value::from_object(EventObject {
-            fields: OnceLock::from(fields),
-            make: Mutex::new(None),
-            recording: None,
-        })
-    }
-
     /// The fields `make` makes, when first read; the article recorded by `recorder` if given.
     pub fn lazy(
         event: Arc<Event>,
@@ -138,7 +129,8 @@ mod tests {
         let render = Value::from_function(|e: Value, level: i64| {
             format!("{}@{level}", e.get_attr("title").unwrap_or_default())
         });
-        let e = EventObject::value(context! { title => "T" });
+        let event = Arc::new(crate::render::page_layout::tests::event("a"));
+        let e = EventObject::lazy(event, None, || context! { title => "T" });
         let text = Environment::new()
             .render_str(
                 "{{ e.title }}: {{ e.article(render, 3) }}",
