@@ -14,7 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use lock::{OutputLock, LOCK};
-pub use stage::{CommitError, CountingFile, Stage, StagedFile, Written, STAGE_PREFIX};
+pub use stage::{digest, CommitError, CountingFile, Stage, StagedFile, Written, STAGE_PREFIX};
 
 /// Lists what the last build wrote, so a later build can remove outputs that no longer exist
 /// (a tag that was dropped) without touching anything else in the directory.

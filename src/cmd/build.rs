@@ -78,7 +78,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     progress.set_length(pipeline::work(&all, collection.events.len()));
     progress.set_style(bar_style());
     progress.set_message("writing");
-    pipeline::write_outputs(&site, &all, &stage, None, &|n| progress.inc(n))?;
+    pipeline::write_outputs(&site, &all, &stage, false, &|n| progress.inc(n))?;
     published::stage_record(&stage, &collection)?;
     let pings = if args.ping {
         changed_feeds(&stage, &outputs, &collection)?

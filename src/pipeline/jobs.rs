@@ -3,11 +3,9 @@
 //! event's HTML rendered once for all of them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::File;
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::render::page_layout::{ArticleRecorder, PageLayout, PageLayouts};
+use crate::render::page_layout::{ArticleRecorder, Fresh, PageLayout};
 use crate::render::{self, Format, Output, Page, SharedHtml, Site};
 use crate::write::{Stage, WriteError};
 
@@ -43,17 +41,17 @@ impl Job<'_> {
         }
     }
 
-    /// Writes the job's outputs; returns the layouts of the pages it recorded (see
-    /// [`PagesBefore`]).
+    /// Writes the job's outputs; returns the layouts of the pages it recorded (with
+    /// `record_pages`: see [`super::pages`]).
     pub(super) fn run(
         &self,
         site: &Site,
         stage: &Stage,
-        pages: Option<&PagesBefore>,
+        record_pages: bool,
     ) -> Result<Vec<(String, PageLayout)>, WriteError> {
         let recorded = match self {
             Job::One(output) => match output.format {
-                Format::Html(kind) => write_page(site, output, kind, None, stage, pages)?,
+                Format::Html(kind) => write_page(site, output, kind, None, stage, record_pages)?,
                 _ => {
                     stage.write(&output.path, |w| {
                         render::render(site, output, w).map_err(std::io::Error::from)
@@ -82,49 +80,41 @@ impl Job<'_> {
                     archive.write(site, &shared, stage)?;
                 }
                 // Last, as the page takes each event's HTML out of `shared` as it uses it.
-                write_page(site, page, kind, Some(&mut shared), stage, pages)?
+                write_page(site, page, kind, Some(&mut shared), stage, record_pages)?
             }
         };
         Ok(recorded.into_iter().collect())
     }
 }
 
-/// The pages of the build before, for a page written again to copy the articles of its
-/// unchanged events from (see [`render::page_layout`]): `serve` writes every page this way,
-/// recording where its articles lie, when the templates allow it.
-#[derive(Debug, Clone, Copy)]
-pub struct PagesBefore<'p> {
-    /// The folder they are in.
-    pub folder: &'p Path,
-    /// Where their articles lie, by path (none for a first build).
-    pub layouts: &'p PageLayouts,
-}
-
 /// Writes one timeline page, with the HTML of the events `shared` holds taken from it;
-/// recording its layout (returned) when `pages` is given and the templates allow it.
+/// recording its layout (returned) when `record` and the templates allow it.
 fn write_page(
     site: &Site,
     output: &Output,
     kind: Page,
     shared: Option<&mut SharedHtml>,
     stage: &Stage,
-    pages: Option<&PagesBefore>,
+    record: bool,
 ) -> Result<Option<(String, PageLayout)>, WriteError> {
-    let Some(pages) = pages.filter(|_| site.templates.articles_are_pure()) else {
+    if !record || !site.templates.articles_are_pure() {
         stage.write(&output.path, |w| {
             render::html::render_page_with(site, &output.view, kind, shared, w)
                 .map_err(std::io::Error::from)
         })?;
         return Ok(None);
-    };
-    // The page before is opened only when its layout is known (not in a first build).
-    let layout = pages.layouts.get(&output.path);
-    let before = layout.and_then(|_| File::open(pages.folder.join(&output.path)).ok());
-    let recorder = ArticleRecorder::new(before, layout);
+    }
+    let recorder = ArticleRecorder::new(None);
     let mut layout = None;
     stage.write(&output.path, |w| {
-        layout =
-            render::html::render_page_recorded(site, &output.view, kind, shared, &recorder, w)?;
+        layout = render::html::render_page_recorded(
+            site,
+            &output.view,
+            kind,
+            shared,
+            &recorder,
+            &mut Fresh(w),
+        )?;
         Ok(())
     })?;
     Ok(layout.map(|layout| (output.path.clone(), layout)))
@@ -277,7 +267,7 @@ mod tests {
         let out = tmp.path().join("out");
         let stage = Stage::create(&out, || {}).expect("stage");
         for job in &jobs {
-            job.run(&site, &stage, None).expect("written");
+            job.run(&site, &stage, false).expect("written");
         }
         stage.commit().expect("committed");
         for output in others {

@@ -11,6 +11,7 @@
 
 mod calendars;
 mod jobs;
+mod pages;
 pub mod parts;
 pub mod plan;
 
@@ -22,7 +23,7 @@ use crate::write::{Stage, WriteError};
 
 pub use self::calendars::{patch, write_parts, Layouts, Previous};
 use self::jobs::jobs;
-pub use self::jobs::PagesBefore;
+pub use self::pages::patch_page;
 
 /// How much work writing `outputs` is, in the units [`write_outputs`] reports progress in:
 /// one per output, and one per event per pass over the events for the calendars.
@@ -37,19 +38,18 @@ pub fn work(outputs: &[&Output], events: usize) -> u64 {
 pub struct WrittenLayouts {
     /// Each calendar's (see [`patch`]).
     pub calendars: Layouts,
-    /// Each page's articles, when recorded (see [`PagesBefore`]).
+    /// Each page's articles, when recorded (see [`patch_page`]).
     pub pages: PageLayouts,
 }
 
 /// Writes `outputs` of `site` into `stage`; `progress` is told of the work done as it goes
-/// (see [`work`]). With `pages`, the timeline pages copy the unchanged articles from the pages
-/// before and record where theirs lie. Returns where the parts of each calendar and page
-/// written lie.
+/// (see [`work`]). With `record_pages`, the timeline pages record where their articles lie, for
+/// [`patch_page`]. Returns where the parts of each calendar and page written lie.
 pub fn write_outputs(
     site: &Site,
     outputs: &[&Output],
     stage: &Stage,
-    pages: Option<&PagesBefore>,
+    record_pages: bool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<WrittenLayouts, WriteError> {
     // A calendar's readable name is its file again, linked once the calendar is written.
@@ -68,7 +68,7 @@ pub fn write_outputs(
             jobs.par_iter()
                 .with_max_len(1)
                 .map(|job| {
-                    let recorded = job.run(site, stage, pages)?;
+                    let recorded = job.run(site, stage, record_pages)?;
                     progress(job.outputs());
                     Ok::<_, WriteError>(recorded)
                 })
@@ -93,6 +93,6 @@ pub fn write_all(
 ) -> Result<usize, WriteError> {
     let outputs = render::outputs(site.collection);
     let all: Vec<&Output> = outputs.iter().collect();
-    write_outputs(site, &all, stage, None, progress)?;
+    write_outputs(site, &all, stage, false, progress)?;
     Ok(all.len())
 }

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use super::article::EventObject;
 use super::body;
-use super::page_layout::{ArticleRecorder, MarkedWriter, PageLayout};
+use super::page_layout::{ArticleRecorder, MarkedWriter, PageLayout, PageSink};
 use super::site::{readable_calendar_path, Format, Page, View, PAGE_FILE};
 use super::{RenderError, SharedHtml, Site};
 use crate::model::{Collection, Event, When};
@@ -111,8 +111,9 @@ pub fn try_render_page(
     site.templates.render_page(context, w)
 }
 
-/// [`render_page_with`], recording where each event's article lies in the page, and copying
-/// the articles `recorder` holds from the page before (see [`super::page_layout`]). Returns
+/// [`render_page_with`], recording where each event's article lies in the page, and taking
+/// the articles `recorder` holds from the page before, through `w` (see
+/// [`super::page_layout`]). Returns
 /// the page's layout, or `None` if its articles could not be placed. Only for templates
 /// whose articles are pure (see [`crate::templates::Templates::articles_are_pure`]).
 pub fn render_page_recorded(
@@ -121,7 +122,7 @@ pub fn render_page_recorded(
     page: Page,
     shared: Option<&mut SharedHtml>,
     recorder: &Arc<ArticleRecorder>,
-    w: &mut dyn Write,
+    w: &mut dyn PageSink,
 ) -> Result<Option<PageLayout>, RenderError> {
     let mut marked = MarkedWriter::new(w);
     let context = Value::from(Serde(&page_context(

@@ -1,7 +1,7 @@
-//! Where each event's article lies in a written timeline page, so that the page can be written
-//! again after an edit with the articles of unchanged events copied from the page before
-//! rather than rendered again: a year page of 4,000 events renders each one's Markdown and
-//! runs the template's macro for it, while an edit changes one of them.
+//! Where each event's article lies in a written timeline page, so that the page can be made
+//! again after an edit with the articles of unchanged events taken from the page before rather
+//! than rendered again: a year page of 4,000 events renders each one's Markdown and runs the
+//! template's macro for it, while an edit changes one of them.
 //!
 //! Only the default templates are trusted with this (see `Templates::articles_are_pure`):
 //! their `event(e, level)` macro writes the article from the event and the level alone, and
@@ -12,13 +12,14 @@
 //!
 //! How the places are found: an article is handed to the template between two marker bytes
 //! (U+0001 and U+0002), which [`MarkedWriter`] takes out of the page as it is written,
-//! counting where each article starts and ends. No page text can hold them otherwise: `check`
-//! rejects control characters in every event field and setting, and the default templates
-//! have none.
+//! counting where each article starts and ends. An article taken from the page before is
+//! handed as U+0003, its place there, and U+0002: the writer asks its [`PageSink`] for those
+//! bytes of the page before, which need not pass through the template or memory. No page text
+//! can hold the markers otherwise: `check` rejects control characters in every event field and
+//! setting, and the default templates have none.
 
-use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::FileExt;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
@@ -28,6 +29,8 @@ use crate::model::Event;
 /// Starts and ends an article in the page as the template writes it.
 const START: u8 = 0x01;
 const END: u8 = 0x02;
+/// Starts an article taken from the page before: `start,length` there follow, then [`END`].
+const COPY: u8 = 0x03;
 
 /// One article of a written page: the event it shows, the heading level it was rendered at,
 /// and where its bytes lie in the page.
@@ -49,38 +52,36 @@ pub struct PageLayout {
     articles: Vec<Article>,
 }
 
+impl PageLayout {
+    /// The length of the page it describes.
+    pub fn page_len(&self) -> u64 {
+        self.len
+    }
+}
+
 /// The layouts of the pages of a build, by output path.
 pub type PageLayouts = FxHashMap<String, PageLayout>;
 
-/// One page being written: the page before (its file and layout) to copy unchanged articles
-/// from, and the articles handed to the template so far, in order.
+/// One page being written: the layout of the page before, to take unchanged articles from,
+/// and the articles handed to the template so far, in order.
 #[derive(Debug)]
 pub struct ArticleRecorder {
-    before: Option<Before>,
+    /// Each article of the page before by the address of its event: (level, start, length).
+    before: FxHashMap<usize, (i64, u64, u32)>,
     handed: Mutex<Vec<(Arc<Event>, i64)>>,
 }
 
-#[derive(Debug)]
-struct Before {
-    file: File,
-    /// Each article by the address of its event: (level, start, length).
-    articles: FxHashMap<usize, (i64, u64, u32)>,
-}
-
 impl ArticleRecorder {
-    /// A recorder for a page whose file before is `file` with `layout` (either may be absent,
-    /// or not match: then every article is rendered).
-    pub fn new(file: Option<File>, layout: Option<&PageLayout>) -> Arc<Self> {
-        let before = file.zip(layout).and_then(|(file, layout)| {
-            let len = file.metadata().ok()?.len();
-            (len == layout.len).then(|| Before {
-                file,
-                articles: layout
-                    .articles
-                    .iter()
-                    .map(|a| (address(&a.event), (a.level, a.start, a.len)))
-                    .collect(),
-            })
+    /// A recorder for a page written afresh (no `before`), or made from the page before laid
+    /// out as `before` says: the caller checks that the page it takes articles from is that
+    /// one (see [`PageLayout::page_len`]).
+    pub fn new(before: Option<&PageLayout>) -> Arc<Self> {
+        let before = before.map_or_else(FxHashMap::default, |layout| {
+            layout
+                .articles
+                .iter()
+                .map(|a| (address(&a.event), (a.level, a.start, a.len)))
+                .collect()
         });
         Arc::new(ArticleRecorder {
             before,
@@ -88,23 +89,19 @@ impl ArticleRecorder {
         })
     }
 
-    /// The article of `event` at `level` as the page before has it, marked, if it has it.
+    /// The article of `event` at `level` as a marker of its place in the page before, if that
+    /// page has it.
     pub fn reuse(&self, event: &Arc<Event>, level: i64) -> Option<String> {
-        let before = self.before.as_ref()?;
-        let &(was, start, len) = before.articles.get(&address(event))?;
+        let &(was, start, len) = self.before.get(&address(event))?;
         if was != level {
             return None;
         }
-        let mut bytes = vec![0; len as usize + 2];
-        before
-            .file
-            .read_exact_at(&mut bytes[1..=len as usize], start)
-            .ok()?;
-        bytes[0] = START;
-        bytes[len as usize + 1] = END;
-        let text = String::from_utf8(bytes).ok()?;
         self.hand(event, level);
-        Some(text)
+        Some(format!(
+            "{}{start},{len}{}",
+            char::from(COPY),
+            char::from(END)
+        ))
     }
 
     /// `html`, the article of `event` at `level` just rendered, marked.
@@ -132,7 +129,7 @@ impl ArticleRecorder {
             .handed
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if writer.open.is_some() || handed.len() != writer.found.len() {
+        if writer.open.is_some() || writer.copying.is_some() || handed.len() != writer.found.len() {
             return None;
         }
         let articles = handed
@@ -158,35 +155,111 @@ fn address(event: &Arc<Event>) -> usize {
     Arc::as_ptr(event) as usize
 }
 
-/// Writes a page into `inner` without the article markers, noting where each article lies.
+/// Where a page is written: the bytes the template writes, and the articles taken from the
+/// page before.
+pub trait PageSink: Write {
+    /// Appends the bytes at `range` of the page before.
+    fn copy(&mut self, range: Range<u64>) -> io::Result<()>;
+}
+
+impl<S: PageSink + ?Sized> PageSink for &mut S {
+    fn copy(&mut self, range: Range<u64>) -> io::Result<()> {
+        (**self).copy(range)
+    }
+}
+
+/// A page written afresh: it takes nothing from a page before.
+pub struct Fresh<W>(pub W);
+
+impl<W: Write> Write for Fresh<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> PageSink for Fresh<W> {
+    fn copy(&mut self, _: Range<u64>) -> io::Result<()> {
+        Err(io::Error::other("a page written afresh has no page before"))
+    }
+}
+
+/// Writes a page into `inner` without the article markers, noting where each article lies,
+/// and taking the articles marked as copies from the page before.
 pub struct MarkedWriter<W> {
     inner: W,
     written: u64,
     /// The start of the article being written.
     open: Option<u64>,
+    /// The marker of the article being taken from the page before, as far as it has come.
+    copying: Option<Vec<u8>>,
     /// (start, length) of each article written.
     found: Vec<(u64, u64)>,
 }
 
-impl<W: Write> MarkedWriter<W> {
+impl<W: PageSink> MarkedWriter<W> {
+    /// The sink written into.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
     pub fn new(inner: W) -> Self {
         MarkedWriter {
             inner,
             written: 0,
             open: None,
+            copying: None,
             found: Vec::new(),
         }
     }
+
+    /// Ends the article taken from the page before whose marker is `marker` (`start,length`).
+    fn copy(&mut self, marker: &[u8]) -> io::Result<()> {
+        let range = std::str::from_utf8(marker)
+            .ok()
+            .and_then(|marker| marker.split_once(','))
+            .and_then(|(start, len)| Some((start.parse::<u64>().ok()?, len.parse::<u64>().ok()?)))
+            .map(|(start, len)| start..start + len)
+            .ok_or_else(|| {
+                io::Error::other("the marker of an article taken from the page before is broken")
+            })?;
+        let start = self.open.take().unwrap_or(self.written);
+        self.inner.copy(range.clone())?;
+        self.written += range.end - range.start;
+        self.found.push((start, self.written - start));
+        Ok(())
+    }
 }
 
-impl<W: Write> Write for MarkedWriter<W> {
+impl<W: PageSink> Write for MarkedWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut rest = buf;
-        while let Some(at) = memchr::memchr2(START, END, rest) {
+        loop {
+            if let Some(mut marker) = self.copying.take() {
+                let Some(at) = memchr::memchr(END, rest) else {
+                    marker.extend_from_slice(rest);
+                    self.copying = Some(marker);
+                    return Ok(buf.len());
+                };
+                marker.extend_from_slice(&rest[..at]);
+                self.copy(&marker)?;
+                rest = &rest[at + 1..];
+                continue;
+            }
+            let Some(at) = memchr::memchr3(START, END, COPY, rest) else {
+                break;
+            };
             self.inner.write_all(&rest[..at])?;
             self.written += at as u64;
             match (rest[at], self.open.take()) {
                 (START, None) => self.open = Some(self.written),
+                (COPY, None) => {
+                    self.open = Some(self.written);
+                    self.copying = Some(Vec::new());
+                }
                 (END, Some(start)) => self.found.push((start, self.written - start)),
                 _ => {
                     // A marker out of place: no layout is kept for the page (see `layout`).
@@ -232,25 +305,67 @@ pub(super) mod tests {
         }
     }
 
+    /// A page before held in memory: copies are taken from `before`.
+    struct Copying {
+        before: Vec<u8>,
+        page: Vec<u8>,
+    }
+
+    impl Write for Copying {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.page.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl PageSink for Copying {
+        fn copy(&mut self, range: Range<u64>) -> io::Result<()> {
+            let range = range.start as usize..range.end as usize;
+            let bytes = self.before.get(range).ok_or(io::ErrorKind::UnexpectedEof)?;
+            self.page.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    /// The page `write` writes through a recorder made from `before` (a page and its layout),
+    /// and its layout.
+    fn page(
+        before: Option<(&[u8], &PageLayout)>,
+        write: impl FnOnce(&ArticleRecorder, &mut MarkedWriter<Copying>) -> io::Result<()>,
+    ) -> io::Result<(Vec<u8>, Option<PageLayout>)> {
+        let recorder = ArticleRecorder::new(before.map(|(_, layout)| layout));
+        let sink = Copying {
+            before: before.map(|(page, _)| page.to_vec()).unwrap_or_default(),
+            page: Vec::new(),
+        };
+        let mut writer = MarkedWriter::new(sink);
+        write(&recorder, &mut writer)?;
+        let layout = recorder.layout(&writer);
+        Ok((writer.into_inner().page, layout))
+    }
+
     #[test]
     fn markers_are_taken_out_and_articles_found() {
-        let recorder = ArticleRecorder::new(None, None);
         let (a, b) = (Arc::new(event("a")), Arc::new(event("b")));
-        let mut writer = MarkedWriter::new(Vec::new());
-        write!(
-            writer,
-            "<ol><li>{}</li>",
-            recorder.rendered(&a, 3, "<p>A</p>")
-        )
+        let (page, layout) = page(None, |recorder, writer| {
+            write!(
+                writer,
+                "<ol><li>{}</li>",
+                recorder.rendered(&a, 3, "<p>A</p>")
+            )?;
+            // Split across writes, as a template's output may be.
+            let marked = recorder.rendered(&b, 3, "<p>BB</p>");
+            let (first, second) = marked.split_at(4);
+            writer.write_all(first.as_bytes())?;
+            writer.write_all(second.as_bytes())?;
+            writer.write_all(b"</ol>")
+        })
         .unwrap();
-        // Split across writes, as a template's output may be.
-        let marked = recorder.rendered(&b, 3, "<p>BB</p>");
-        let (first, second) = marked.split_at(4);
-        writer.write_all(first.as_bytes()).unwrap();
-        writer.write_all(second.as_bytes()).unwrap();
-        writer.write_all(b"</ol>").unwrap();
-        let layout = recorder.layout(&writer).expect("a layout");
-        let page = String::from_utf8(writer.inner).unwrap();
+        let layout = layout.expect("a layout");
+        let page = String::from_utf8(page).unwrap();
         assert_eq!(page, "<ol><li><p>A</p></li><p>BB</p></ol>");
         let spans: Vec<&str> = layout
             .articles
@@ -262,42 +377,66 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn an_article_is_copied_from_the_page_before_only_for_the_same_event_and_level() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("index.html");
+    fn an_article_is_taken_from_the_page_before_only_for_the_same_event_and_level() {
         let (a, b) = (Arc::new(event("a")), Arc::new(event("b")));
-        let recorder = ArticleRecorder::new(None, None);
-        let mut writer = MarkedWriter::new(File::create(&path).unwrap());
-        write!(
-            writer,
-            "x{}y{}z",
-            recorder.rendered(&a, 3, "AAA"),
-            recorder.rendered(&b, 3, "B")
-        )
+        let (before, layout) = page(None, |recorder, writer| {
+            let (a, b) = (
+                recorder.rendered(&a, 3, "AAA"),
+                recorder.rendered(&b, 3, "B"),
+            );
+            write!(writer, "x{a}y{b}z")
+        })
         .unwrap();
-        let layout = recorder.layout(&writer).unwrap();
-        drop(writer);
-        let again = ArticleRecorder::new(File::open(&path).ok(), Some(&layout));
-        assert_eq!(again.reuse(&a, 3).as_deref(), Some("\u{1}AAA\u{2}"));
-        assert_eq!(again.reuse(&b, 4), None, "another level");
-        assert_eq!(again.reuse(&Arc::new(event("a")), 3), None, "another event");
-        // A file that is not the one the layout describes is not trusted.
-        std::fs::write(&path, "another page").unwrap();
-        let stale = ArticleRecorder::new(File::open(&path).ok(), Some(&layout));
-        assert_eq!(stale.reuse(&a, 3), None);
+        let layout = layout.expect("a layout");
+        assert_eq!(before, b"xAAAyBz");
+        let c = Arc::new(event("c"));
+        let (again, again_layout) = page(Some((&before, &layout)), |recorder, writer| {
+            assert_eq!(recorder.reuse(&b, 4), None, "another level");
+            assert_eq!(
+                recorder.reuse(&Arc::new(event("a")), 3),
+                None,
+                "another event"
+            );
+            let a = recorder.reuse(&a, 3).expect("the same event");
+            assert!(!a.contains("AAA"), "a marker, not the article: {a:?}");
+            let c = recorder.rendered(&c, 2, "CC");
+            let b = recorder.rendered(&b, 4, "<b>");
+            // The copied article's marker split across writes.
+            let (first, second) = a.split_at(3);
+            write!(writer, "{c}-{first}")?;
+            write!(writer, "{second}-{b}.")
+        })
+        .unwrap();
+        assert_eq!(again, b"CC-AAA-<b>.");
+        let again_layout = again_layout.expect("a layout");
+        let spans: Vec<(u64, u32)> = again_layout
+            .articles
+            .iter()
+            .map(|a| (a.start, a.len))
+            .collect();
+        assert_eq!(spans, [(0, 2), (3, 3), (7, 3)]);
+        assert_eq!(again_layout.page_len(), again.len() as u64);
+    }
+
+    #[test]
+    fn a_broken_copy_marker_is_an_error() {
+        let result = page(None, |_, writer| writer.write_all(&[COPY, b'1', b'x', END]));
+        assert!(result.is_err());
+        let fresh = MarkedWriter::new(Fresh(Vec::new())).write_all(&[COPY, b'0', b',', b'1', END]);
+        assert!(fresh.is_err(), "a fresh page has nothing to copy");
     }
 
     #[test]
     fn a_dropped_article_leaves_no_layout() {
-        let recorder = ArticleRecorder::new(None, None);
-        let mut writer = MarkedWriter::new(Vec::new());
-        let _dropped = recorder.rendered(&Arc::new(event("a")), 3, "A");
-        write!(
-            writer,
-            "{}",
-            recorder.rendered(&Arc::new(event("b")), 3, "B")
-        )
+        let (_, layout) = page(None, |recorder, writer| {
+            let _dropped = recorder.rendered(&Arc::new(event("a")), 3, "A");
+            write!(
+                writer,
+                "{}",
+                recorder.rendered(&Arc::new(event("b")), 3, "B")
+            )
+        })
         .unwrap();
-        assert!(recorder.layout(&writer).is_none());
+        assert!(layout.is_none());
     }
 }

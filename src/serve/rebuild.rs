@@ -37,9 +37,9 @@ use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::pipeline::parts::Parts;
-use crate::pipeline::{self, plan, PagesBefore};
+use crate::pipeline::{self, plan};
 use crate::render::ical::CalendarLayout;
-use crate::render::page_layout::PageLayouts;
+use crate::render::page_layout::{PageLayout, PageLayouts};
 use crate::render::{self, Format, Output, Placement, Site, SiteParts};
 use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
@@ -109,7 +109,7 @@ pub struct Builder {
     next_version: u64,
     /// Why the last rebuild kept the last good build, one line each, until taken.
     problems: Vec<String>,
-    /// The calendars served as parts since an edit, by output path, until
+    /// The calendars and pages served as parts since an edit, by output path, until
     /// [`Builder::settle`] writes them whole.
     patched: FxHashMap<String, Arc<Resource>>,
     /// The readable names (see [`render::site::readable_calendar_path`]) of the calendars in
@@ -448,12 +448,16 @@ impl Builder {
                 now_keys: &keys,
                 layouts: &last.layouts,
             });
-        let patched = match (&previous, current) {
+        let mut patched = match (&previous, current) {
             (Some(previous), Some(current)) => {
                 patch_calendars(&site, &to_write, previous, current)?
             }
             _ => Vec::new(),
         };
+        // So is a page the build before recorded (see `pipeline::patch_page`).
+        if let (Some(last), Some(current)) = (last.as_ref().filter(|_| !all), current) {
+            patched.extend(patch_pages(&site, &to_write, &last.pages, current)?);
+        }
         // A patched calendar's readable name is the same file: it follows the calendar.
         let patched_paths: FxHashSet<String> = patched.iter().map(|p| p.path.clone()).collect();
         let (readable_of_patched, staged): (Vec<&Output>, Vec<&Output>) = to_write
@@ -464,29 +468,19 @@ impl Builder {
                 o.format == Format::ReadableIcal
                     && patched_paths.contains(&o.view.path(Format::Ical))
             });
-        // The pages written again copy their unchanged articles from the pages before (none
-        // after a change to the settings or templates).
-        let no_pages = PageLayouts::default();
-        let pages_before = PagesBefore {
-            folder: &self.out,
-            layouts: last
-                .as_ref()
-                .filter(|_| !all)
-                .map_or(&no_pages, |last| &last.pages),
-        };
-        let written_layouts =
-            pipeline::write_outputs(&site, &staged, &stage, Some(&pages_before), &|_| {})?;
+        // The pages written record where their articles lie, for the next edit to patch them.
+        let written_layouts = pipeline::write_outputs(&site, &staged, &stage, true, &|_| {})?;
         let mut layouts = written_layouts.calendars;
         let mut pages = written_layouts.pages;
         // Pages written again without a layout must not keep the one before.
         let rewritten: FxHashSet<&str> = to_write.iter().map(|o| o.path.as_str()).collect();
-        // A calendar patched into too many parts is written whole now, from its parts.
+        // A calendar or page patched into too many parts is written whole now, from its parts.
         let (patched, overgrown): (Vec<Patched>, Vec<Patched>) =
             patched.into_iter().partition(|p| {
                 p.parts.segments() <= self.most_segments && p.parts.in_memory() <= MOST_IN_MEMORY
             });
-        for calendar in &overgrown {
-            pipeline::write_parts(&stage, &calendar.path, &calendar.parts)?;
+        for overgrown in &overgrown {
+            pipeline::write_parts(&stage, &overgrown.path, &overgrown.parts)?;
         }
         if all {
             self.patched.clear();
@@ -500,8 +494,10 @@ impl Builder {
                 self.readable.insert(readable.path.clone(), calendar);
             }
         }
-        for calendar in overgrown {
-            layouts.insert(calendar.path, calendar.layout);
+        for overgrown in overgrown {
+            overgrown
+                .layout
+                .keep(overgrown.path, &mut layouts, &mut pages);
         }
         // The record of published ids is `build`'s (serve publishes nothing): one a build left
         // in the folder is kept as it is.
@@ -515,15 +511,17 @@ impl Builder {
         let written = stage.commit_part(&complete)?;
         let written: FxHashMap<&str, &Written> =
             written.iter().map(|w| (w.path.as_str(), w)).collect();
-        for calendar in patched {
+        for patched in patched {
             let resource = Arc::new(Resource::identity(
-                Format::Ical,
-                Payload::Parts(calendar.parts),
-                &hex(&calendar.layout.digest()),
-                site.view_updated(&calendar.output.view),
+                patched.output.format,
+                Payload::Parts(patched.parts),
+                &hex(&patched.digest),
+                site.view_updated(&patched.output.view),
             ));
-            layouts.insert(calendar.path.clone(), calendar.layout);
-            self.patched.insert(calendar.path, resource);
+            patched
+                .layout
+                .keep(patched.path.clone(), &mut layouts, &mut pages);
+            self.patched.insert(patched.path, resource);
         }
         let resources = outputs
             .iter()
@@ -667,12 +665,37 @@ fn changed_feeds<'o>(
         .collect()
 }
 
-/// A calendar patched after an edit.
+/// A calendar or page patched after an edit.
 struct Patched<'o> {
     path: String,
     output: &'o Output,
     parts: Parts,
-    layout: CalendarLayout,
+    /// Its entity tag's digest: a calendar's from its layout (see `CalendarLayout::digest`), a
+    /// page's from its bytes, as a digesting stage takes it.
+    digest: [u8; 16],
+    layout: PatchedLayout,
+}
+
+/// Where the parts of a patched output lie, for the next edit to patch it again.
+enum PatchedLayout {
+    Calendar(CalendarLayout),
+    /// `None` when the page's articles could not be placed: it is written afresh next time.
+    Page(Option<PageLayout>),
+}
+
+impl PatchedLayout {
+    /// Keeps the layout of the output at `path` among the calendars' or pages'.
+    fn keep(self, path: String, calendars: &mut pipeline::Layouts, pages: &mut PageLayouts) {
+        match self {
+            PatchedLayout::Calendar(layout) => {
+                calendars.insert(path, layout);
+            }
+            PatchedLayout::Page(Some(layout)) => {
+                pages.insert(path, layout);
+            }
+            PatchedLayout::Page(None) => {}
+        }
+    }
 }
 
 /// Most parts a patched calendar may have, and most bytes of it in memory: past either, it is
@@ -709,16 +732,60 @@ fn patch_calendars<'o>(
                 path: output.path.clone(),
                 output,
                 parts,
-                layout,
+                digest: layout.digest(),
+                layout: PatchedLayout::Calendar(layout),
             }))
         })
         .collect::<Result<Vec<_>, RebuildError>>()?;
     Ok(patched.into_iter().flatten().collect())
 }
 
-/// A served calendar's bytes as parts: its parts, or its file, opened and checked to be the
-/// one the set refers to. `None` when it cannot be had (the file was replaced or removed: the
-/// calendar is then written afresh).
+/// The timeline pages of `to_write` that can be patched from the ones `current` serves (laid
+/// out as `layouts` says), patched.
+fn patch_pages<'o>(
+    site: &Site,
+    to_write: &[&'o Output],
+    layouts: &PageLayouts,
+    current: &Served,
+) -> Result<Vec<Patched<'o>>, RebuildError> {
+    let pages: Vec<(&Output, &PageLayout)> = to_write
+        .iter()
+        .filter(|o| matches!(o.format, Format::Html(_)))
+        .filter_map(|&o| Some((o, layouts.get(&o.path)?)))
+        .collect();
+    let patched = pages
+        .par_iter()
+        .map(|&(output, layout)| {
+            let Some(earlier) = current
+                .output(&output.path)
+                .and_then(|resource| served_parts(&resource.identity.body))
+            else {
+                return Ok(None);
+            };
+            let failed =
+                |err: &dyn std::fmt::Display| io::Error::other(format!("{}: {err}", output.path));
+            let Some((parts, layout)) = pipeline::patch_page(site, output, layout, &earlier)
+                .map_err(|err| RebuildError::Read(failed(&err)))?
+            else {
+                return Ok(None);
+            };
+            let digest = crate::write::digest(parts.reader())
+                .map_err(|err| RebuildError::Read(failed(&err)))?;
+            Ok(Some(Patched {
+                path: output.path.clone(),
+                output,
+                parts,
+                digest,
+                layout: PatchedLayout::Page(layout),
+            }))
+        })
+        .collect::<Result<Vec<_>, RebuildError>>()?;
+    Ok(patched.into_iter().flatten().collect())
+}
+
+/// A served calendar's or page's bytes as parts: its parts, or its file, opened and checked to
+/// be the one the set refers to. `None` when it cannot be had (the file was replaced or
+/// removed: the output is then written afresh).
 fn served_parts(body: &Payload) -> Option<Parts> {
     match body {
         Payload::Parts(parts) => Some(parts.clone()),
@@ -1025,6 +1092,35 @@ mod tests {
         assert!(!body.contains(title));
     }
 
+    /// An edited year page is served as parts: the edited article, and the text around it
+    /// that changed, in memory; the rest read from the page before. A second edit patches
+    /// those parts in turn, and the pages written whole once settled are a fresh build's.
+    #[test]
+    fn an_edited_page_is_served_as_parts_and_patched_again() {
+        let tmp = sample();
+        let (mut builder, mut served) = full_build(tmp.path());
+        let page = "years/2025/index.html";
+        for (from, to) in [
+            ("title = \"US 25", "title = \"Edited: US 25"),
+            ("title = \"Edited: US 25", "title = \"Edited again: US 25"),
+        ] {
+            let path = edit(tmp.path(), TARIFF, from, to);
+            served = rebuilt_after(&mut builder, &path, &served);
+            let resource = served.output(page).expect("served");
+            let Payload::Parts(parts) = &resource.identity.body else {
+                panic!("{page} is not patched: {:?}", resource.identity.body);
+            };
+            assert_eq!(parts.segments(), 3, "before, the article, after");
+            assert!(
+                parts.in_memory() * 4 < parts.len(),
+                "{} of {} bytes in memory",
+                parts.in_memory(),
+                parts.len()
+            );
+        }
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
+    }
+
     /// A calendar patched into more parts than allowed is written whole at once, from its
     /// parts, and still equals a fresh build.
     #[test]
@@ -1043,7 +1139,9 @@ mod tests {
         assert!(matches!(calendar.identity.body, Payload::File(_)));
         let file = std::fs::read(tmp.path().with_file_name("out").join("calendar.ics"));
         assert!(file.expect("read").windows(10).any(|w| w == b"Edited: US"));
-        assert!(builder.settle().expect("settled").is_empty());
+        // The year page too: the edited article, the text before it and that after it.
+        let page = served.output("years/2025/index.html").expect("served");
+        assert!(matches!(page.identity.body, Payload::File(_)));
         assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
@@ -1097,7 +1195,15 @@ mod tests {
         assert!(served.windows(10).any(|w| w == b"Edited: US"));
         assert_eq!(std::fs::read(out.join("calendar.ics")).unwrap(), old_file);
         let replacements = builder.settle().expect("settled");
-        assert_eq!(replacements.len(), 3);
+        let calendars = replacements
+            .iter()
+            .filter(|(old, _)| {
+                old.content_type
+                    .to_str()
+                    .is_ok_and(|t| t.starts_with("text/calendar"))
+            })
+            .count();
+        assert_eq!(calendars, 3, "the pages patched are written too");
         for (old, new) in &replacements {
             assert!(matches!(new.identity.body, Payload::File(_)));
             assert_eq!(old.identity.etag, new.identity.etag);

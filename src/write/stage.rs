@@ -639,11 +639,20 @@ fn remove_old_temporaries(out: &Path, listed: &[String]) -> Result<(), WriteErro
 
 /// The 128-bit xxh3 of the file at `path`, as a digesting stage takes it of what it writes.
 fn file_digest(path: &Path) -> io::Result<[u8; 16]> {
-    let mut file = File::open(path)?;
+    digest(File::open(path)?)
+}
+
+/// The 128-bit xxh3 of the bytes `reader` reads, as a digesting stage takes it of what it
+/// writes.
+pub fn digest(mut reader: impl io::Read) -> io::Result<[u8; 16]> {
     let mut digest = Xxh3::new();
     let mut buffer = vec![0; 1024 * 1024];
     loop {
-        let n = io::Read::read(&mut file, &mut buffer)?;
+        let n = match reader.read(&mut buffer) {
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
         if n == 0 {
             return Ok(digest.digest128().to_be_bytes());
         }
