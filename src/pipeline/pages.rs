@@ -97,9 +97,7 @@ impl Write for PartsSink<'_> {
 impl PageSink for PartsSink<'_> {
     fn copy(&mut self, range: Range<u64>) -> io::Result<()> {
         if range.end > self.earlier.len() {
-            return Err(io::Error::other(
-                "an article lies past the end of the page before",
-            ));
+            return Err(RenderError::ArticleNotTaken.into());
         }
         self.settle_pending(range.start)?;
         self.earlier.slice_into(range.clone(), &mut self.parts);

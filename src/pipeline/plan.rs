@@ -67,6 +67,15 @@ pub fn changed<'o>(
         .collect()
 }
 
+/// The outputs that show any of the events at `indices`: after an edit that kept every event's
+/// place, the outputs [`changed`] finds, found without comparing every view's keys.
+pub fn showing<'o>(outputs: &'o [Output], indices: &[usize]) -> Vec<&'o Output> {
+    outputs
+        .iter()
+        .filter(|output| output.view.events.iter().any(|i| indices.contains(i)))
+        .collect()
+}
+
 /// A digest of the set of outputs: each path and how many events its view has. Timeline pages
 /// link every year and tag with its count, and feeds and archive pages link the archive pages.
 fn shape(outputs: &[Output]) -> u64 {
@@ -76,4 +85,40 @@ fn shape(outputs: &[Output]) -> u64 {
         output.view.events.len().hash(&mut hasher);
     }
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// For an edit that keeps every event's place, the outputs showing the edited event are the
+    /// outputs whose keys changed, for each event of the sample in turn.
+    #[test]
+    fn the_outputs_showing_an_edited_event_are_those_whose_keys_changed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let checked =
+            crate::check::check_collection(&dir, crate::render::covering::render_covering_pages)
+                .expect("readable");
+        let collection = checked.collection.expect("valid");
+        let site = Site::new(&collection, &collection.settings.base_url, None);
+        let outputs = crate::render::outputs(&collection);
+        let keys = event_keys(&site, |_| 1);
+        assert!(keys.len() > 3);
+        for edited in 0..keys.len() {
+            let mut now = keys.clone();
+            now[edited].version = 2;
+            let paths = |outputs: Vec<&Output>| -> Vec<String> {
+                outputs.into_iter().map(|o| o.path.clone()).collect()
+            };
+            let changed = paths(changed(&outputs, &keys, &outputs, &now));
+            assert!(!changed.is_empty());
+            assert_eq!(
+                paths(showing(&outputs, &[edited])),
+                changed,
+                "event {edited}"
+            );
+        }
+    }
 }

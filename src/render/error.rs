@@ -24,6 +24,11 @@ pub enum RenderError {
     /// A calendar's header or one of its VEVENTs is too long for the layout kept of it.
     #[error("a calendar part over 4 GiB")]
     CalendarPartTooLarge,
+    /// A page's article was to be taken from the page before, and could not be: its marker
+    /// was broken, or the page has no page before, or it lies past that page's end (see
+    /// `render::page_layout`).
+    #[error("an article could not be taken from the page before")]
+    ArticleNotTaken,
     /// Rendering the output at `path` (relative, `/`-separated) failed.
     #[error("cannot render {path}")]
     Output {

@@ -72,6 +72,14 @@ impl Navigation {
         tags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Navigation { years, tags }
     }
+
+    /// Each tag's slug and name shown (its first spelling met), sorted by slug, as
+    /// [`super::site::tags_by_slug`] orders and names them.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tags
+            .iter()
+            .map(|(slug, name, _)| (slug.as_str(), name.as_str()))
+    }
 }
 
 /// Writes one timeline page.

@@ -28,7 +28,7 @@ use std::io::{self, Write};
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
-use super::site::{corrections_view, tag_views, Format};
+use super::site::{corrections_view, tag_view, Format};
 use super::{Site, View};
 
 /// Where OPML 2.0 is specified, for whoever opens the file.
@@ -38,7 +38,11 @@ const SPEC: &str = "http://opml.org/spec2.opml";
 /// corrections log and of each tag's view.
 pub fn render_opml(site: &Site, collection_view: &View, w: &mut dyn Write) -> io::Result<()> {
     let settings = &site.collection.settings;
-    let tags = tag_views(site.collection);
+    // A subscription names a tag's feeds, not its events: the tags are the site's, counted
+    // once for the build, not gathered again from every event.
+    let tags: Vec<View> = (site.navigation.tags())
+        .map(|(slug, name)| tag_view(settings, slug, name, Vec::new()))
+        .collect();
     let corrections = corrections_view(site.collection);
     let mut xml = Writer::new_with_indent(w, b' ', 2);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;

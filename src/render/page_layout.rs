@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
+use super::RenderError;
 use crate::model::Event;
 
 /// Starts and ends an article in the page as the template writes it.
@@ -183,7 +184,7 @@ impl<W: Write> Write for Fresh<W> {
 
 impl<W: Write> PageSink for Fresh<W> {
     fn copy(&mut self, _: Range<u64>) -> io::Result<()> {
-        Err(io::Error::other("a page written afresh has no page before"))
+        Err(RenderError::ArticleNotTaken.into())
     }
 }
 
@@ -223,9 +224,7 @@ impl<W: PageSink> MarkedWriter<W> {
             .and_then(|marker| marker.split_once(','))
             .and_then(|(start, len)| Some((start.parse::<u64>().ok()?, len.parse::<u64>().ok()?)))
             .map(|(start, len)| start..start + len)
-            .ok_or_else(|| {
-                io::Error::other("the marker of an article taken from the page before is broken")
-            })?;
+            .ok_or(RenderError::ArticleNotTaken)?;
         let start = self.open.take().unwrap_or(self.written);
         self.inner.copy(range.clone())?;
         self.written += range.end - range.start;

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::Settings;
 use crate::model::Collection;
 
 /// An output format.
@@ -221,16 +222,20 @@ pub fn tags_by_slug(collection: &Collection) -> BTreeMap<&str, (&str, Vec<usize>
 
 /// One view per tag (keyed and ordered by slug); the name shown is the first spelling met.
 pub fn tag_views(collection: &Collection) -> Vec<View> {
-    let settings = &collection.settings;
     tags_by_slug(collection)
         .into_iter()
-        .map(|(slug, (name, events))| View {
-            title: format!("{}: {name}", settings.title),
-            description: format!("Events tagged {name} in {}", settings.title),
-            home_path: format!("tags/{slug}/"),
-            events,
-        })
+        .map(|(slug, (name, events))| tag_view(&collection.settings, slug, name, events))
         .collect()
+}
+
+/// The view of the tag `name` (whose slug is `slug`) with `events`.
+pub fn tag_view(settings: &Settings, slug: &str, name: &str, events: Vec<usize>) -> View {
+    View {
+        title: format!("{}: {name}", settings.title),
+        description: format!("Events tagged {name} in {}", settings.title),
+        home_path: format!("tags/{slug}/"),
+        events,
+    }
 }
 
 /// The view of the events that have any of `tags` (each a name and its events' indices, as

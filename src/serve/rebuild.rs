@@ -36,8 +36,9 @@ use crate::check::{self, Checked, CheckedFiles, Keep};
 use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
+use crate::pipeline;
 use crate::pipeline::parts::Parts;
-use crate::pipeline::{self, plan};
+use crate::pipeline::plan::{self, EventKey};
 use crate::render::ical::CalendarLayout;
 use crate::render::page_layout::{PageLayout, PageLayouts};
 use crate::render::{self, Format, Output, Placement, Site, SiteParts};
@@ -190,7 +191,7 @@ impl Builder {
     /// Writes every output of `collection` (from [`Builder::check_all`]) afresh.
     pub fn build(&mut self, collection: Collection) -> Result<Rebuilt, RebuildError> {
         self.pending.clear();
-        self.render(collection, None, true, false)
+        self.render(collection, None, true, Places::Changed)
     }
 
     /// Why the last [`Builder::rebuild`] that returned `None` kept the last good build: each
@@ -244,7 +245,7 @@ impl Builder {
             return Ok(None);
         };
         self.pending.clear();
-        let mut rebuilt = self.render(collection, Some(current), true, false)?;
+        let mut rebuilt = self.render(collection, Some(current), true, Places::Changed)?;
         rebuilt.took = started.elapsed();
         Ok(Some(rebuilt))
     }
@@ -275,6 +276,18 @@ impl Builder {
         let Some(files) = self.files.take() else {
             return Err(Full);
         };
+        // The events of the files read again, as the collection holds them, when nothing else
+        // waits to be brought up to date: an edit that keeps their places replaces them there.
+        let edited_before: Option<Vec<(&String, Arc<Event>)>> = self
+            .pending
+            .is_empty()
+            .then(|| {
+                (relatives.iter().zip(&paths))
+                    .filter(|(relative, _)| relative.ends_with(".md"))
+                    .map(|(relative, path)| Some((relative, event_of(&files, path)?)))
+                    .collect()
+            })
+            .flatten();
         let files = match check::recheck_changed(&self.events, zone, files, &paths) {
             Ok(Ok(files)) => files,
             Ok(Err(rescan)) => {
@@ -286,7 +299,7 @@ impl Builder {
             Err(err) => return Ok(Err(err.into())),
         };
         self.pending
-            .extend(relatives.into_iter().filter(|r| r.ends_with(".md")));
+            .extend(relatives.iter().filter(|r| r.ends_with(".md")).cloned());
         let pending: Vec<String> = self.pending.iter().cloned().collect();
         let (diagnostics, _) = check::file_diagnostics(&self.events, &files, Some(&pending));
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -313,13 +326,29 @@ impl Builder {
         let Some(mut collection) = self.collection.take() else {
             return Err(Full);
         };
-        let placements = |collection: &Collection| placements(collection, &self.pending);
-        let before = placements(&collection);
-        update_events(&mut collection, &self.events, &files, &self.pending);
-        let same_places = placements(&collection) == before;
+        let edited = edited_before
+            .and_then(|before| replace_in_place(&mut collection, &before, &self.events, &files));
+        let places = match edited {
+            Some(edited) => Places::Kept {
+                edited: Some(edited),
+            },
+            None => {
+                let placements = |collection: &Collection| placements(collection, &self.pending);
+                let before = placements(&collection);
+                update_events(&mut collection, &self.events, &files, &self.pending);
+                match placements(&collection) == before {
+                    true => Places::Kept { edited: None },
+                    false => Places::Changed,
+                }
+            }
+        };
         self.files = Some(files);
         let mut moved_too_far = Vec::new();
-        check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
+        // Events that kept their places kept their `updated`: none can move further than
+        // before.
+        if matches!(places, Places::Changed) {
+            check::check_unique_updated(&self.events, &collection.events, &mut moved_too_far);
+        }
         if !moved_too_far.is_empty() {
             for diagnostic in &moved_too_far {
                 crate::diag::eprint(diagnostic);
@@ -336,7 +365,7 @@ impl Builder {
             self.versions.insert(path, self.next_version);
         }
         let result = self
-            .render(collection, Some(current), false, same_places)
+            .render(collection, Some(current), false, places)
             .map(|mut rebuilt| {
                 rebuilt.took = started.elapsed();
                 Some(rebuilt)
@@ -393,22 +422,26 @@ impl Builder {
 
     /// Writes the outputs of `collection` that changed since the last build (all of them when
     /// `all`, or with no build before) into the folder, and indexes the new set: the outputs
-    /// written from what the stage wrote, the others from `current`. With `same_places` (no
-    /// event changed its [`Placement`]), the last build's site parts and outputs are kept.
+    /// written from what the stage wrote, the others from `current`. When the events kept their
+    /// places (see [`Places`]), the last build's site parts and outputs are kept.
     fn render(
         &mut self,
         collection: Collection,
         current: Option<&Served>,
         all: bool,
-        same_places: bool,
+        places: Places,
     ) -> Result<Rebuilt, RebuildError> {
         let started = Instant::now();
         if all {
             // Every file counts as read again.
             self.versions.clear();
         }
-        let (site, outputs) = match (self.site_parts.take(), &self.last) {
-            (Some(parts), Some(last)) if same_places && !all => {
+        let (places, last) = match self.last.take() {
+            Some(last) if !all => (places, Some(last)),
+            last => (Places::Changed, last),
+        };
+        let (site, outputs) = match (self.site_parts.take(), &last) {
+            (Some(parts), Some(last)) if !matches!(places, Places::Changed) => {
                 (Site::from_parts(&collection, parts), last.outputs.clone())
             }
             // Each a pass or more over every event: side by side.
@@ -417,21 +450,42 @@ impl Builder {
                 || render::outputs(&collection),
             ),
         };
-        let (versions, next_version) = (&mut self.versions, &mut self.next_version);
-        let keys = plan::event_keys(&site, |event: &Event| match versions.get(&event.path) {
-            Some(&version) => version,
-            None => {
-                *next_version += 1;
-                versions.insert(event.path.clone(), *next_version);
-                *next_version
+        let (keys, to_write): (Vec<EventKey>, Vec<&Output>) = match (&last, &places, current) {
+            // Only the edited events' files have new versions, and the same outputs as before
+            // show them: those are the outputs to write.
+            (
+                Some(last),
+                Places::Kept {
+                    edited: Some(edited),
+                },
+                Some(_),
+            ) => {
+                let mut keys = last.keys.clone();
+                for &index in edited {
+                    let event = &collection.events[index];
+                    keys[index].version = self.versions.get(&event.path).copied().unwrap_or(0);
+                }
+                (keys, plan::showing(&outputs, edited))
             }
-        });
-        let last = self.last.take();
-        let to_write: Vec<&Output> = match (&last, current) {
-            (Some(last), Some(_)) if !all => {
-                plan::changed(&last.outputs, &last.keys, &outputs, &keys)
+            _ => {
+                let (versions, next_version) = (&mut self.versions, &mut self.next_version);
+                let keys =
+                    plan::event_keys(&site, |event: &Event| match versions.get(&event.path) {
+                        Some(&version) => version,
+                        None => {
+                            *next_version += 1;
+                            versions.insert(event.path.clone(), *next_version);
+                            *next_version
+                        }
+                    });
+                let to_write = match (&last, current) {
+                    (Some(last), Some(_)) => {
+                        plan::changed(&last.outputs, &last.keys, &outputs, &keys)
+                    }
+                    _ => outputs.iter().collect(),
+                };
+                (keys, to_write)
             }
-            _ => outputs.iter().collect(),
         };
         // A calendar's entity tag is made from its layout (see `CalendarLayout::digest`): its
         // bytes, hundreds of megabytes for a large collection, are not digested.
@@ -439,15 +493,12 @@ impl Builder {
             .digesting(|path| !path.ends_with(".ics"));
         // A calendar the build before had is patched rather than written again (see
         // `pipeline::patch`); the others, and every other output, are written.
-        let previous = last
-            .as_ref()
-            .filter(|_| !all)
-            .map(|last| pipeline::Previous {
-                outputs: &last.outputs,
-                keys: &last.keys,
-                now_keys: &keys,
-                layouts: &last.layouts,
-            });
+        let previous = last.as_ref().map(|last| pipeline::Previous {
+            outputs: &last.outputs,
+            keys: &last.keys,
+            now_keys: &keys,
+            layouts: &last.layouts,
+        });
         let mut patched = match (&previous, current) {
             (Some(previous), Some(current)) => {
                 patch_calendars(&site, &to_write, previous, current)?
@@ -455,7 +506,7 @@ impl Builder {
             _ => Vec::new(),
         };
         // So is a page the build before recorded (see `pipeline::patch_page`).
-        if let (Some(last), Some(current)) = (last.as_ref().filter(|_| !all), current) {
+        if let (Some(last), Some(current)) = (&last, current) {
             patched.extend(patch_pages(&site, &to_write, &last.pages, current)?);
         }
         // A patched calendar's readable name is the same file: it follows the calendar.
@@ -837,6 +888,60 @@ fn relative_name(relative: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// How the events changed since the last build, as far as [`Builder::render`] can use it.
+enum Places {
+    /// Events may have moved (or there is no build before): everything is made again.
+    Changed,
+    /// No event changed its [`Placement`]: the last build's site parts and outputs are kept.
+    /// With `edited`, only the events at those indices changed (replaced in place).
+    Kept { edited: Option<Vec<usize>> },
+}
+
+/// The event of the checked file at `path`, unless it has none or is a draft.
+fn event_of(files: &CheckedFiles, path: &Path) -> Option<Arc<Event>> {
+    let at = files
+        .loaded
+        .files
+        .binary_search_by(|f| f.path.as_path().cmp(path))
+        .ok()?;
+    let event = files.loaded.files[at].value.as_ref().ok()?.event.as_ref()?;
+    (!event.draft).then(|| Arc::clone(event))
+}
+
+/// Puts the new events of the files read again (each relative path with its event `before`,
+/// as `collection` holds it) where their old ones are, when each keeps its [`Placement`], and
+/// returns their indices: found by their place in the collection's order, with no pass over
+/// the collection. `None`, with `collection` untouched, when any file has no event now or one
+/// placed elsewhere.
+fn replace_in_place(
+    collection: &mut Collection,
+    before: &[(&String, Arc<Event>)],
+    collection_dir: &Path,
+    files: &CheckedFiles,
+) -> Option<Vec<usize>> {
+    let events = &collection.events;
+    let replaced = before
+        .iter()
+        .map(|(relative, old)| {
+            let new = event_of(files, &collection_dir.join(relative))?;
+            if Placement::of(&new) != Placement::of(old) {
+                return None;
+            }
+            let key = (old.start(), &old.id);
+            let at = events
+                .binary_search_by(|e| (e.start(), &e.id).cmp(&key))
+                .ok()?;
+            (&events[at].path == *relative).then_some((at, new))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mut edited = Vec::with_capacity(replaced.len());
+    for (at, new) in replaced {
+        collection.events[at] = new;
+        edited.push(at);
+    }
+    Some(edited)
 }
 
 /// Takes the events of the `changed` files out of `collection` and puts in their new versions
