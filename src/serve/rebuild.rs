@@ -37,11 +37,11 @@ use crate::diag::Diagnostic;
 use crate::load::SETTINGS_FILE;
 use crate::model::{Collection, Event};
 use crate::pipeline;
-use crate::pipeline::parts::Parts;
+use crate::pipeline::parts::{Parts, PartsBuilder};
 use crate::pipeline::plan::{self, EventKey};
 use crate::render::ical::CalendarLayout;
 use crate::render::page_layout::{PageLayout, PageLayouts};
-use crate::render::{self, Format, Output, Placement, Site, SiteParts};
+use crate::render::{self, Format, Output, Placement, RenderError, Site, SiteParts};
 use crate::websub::{self, Pings};
 use crate::write::{CommitError, Stage, WriteError, Written};
 
@@ -70,6 +70,8 @@ pub enum RebuildError {
     Write(#[from] WriteError),
     #[error(transparent)]
     Commit(#[from] CommitError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
     /// An output the plan kept is missing from the set served before.
     #[error("{0} was neither written again nor served before")]
     Lost(String),
@@ -519,6 +521,19 @@ impl Builder {
                 o.format == Format::ReadableIcal
                     && patched_paths.contains(&o.view.path(Format::Ical))
             });
+        // After an edit, the documents that are neither calendars nor pages (feeds of a few
+        // dozen entries, archive pages, the subscription list) are made in memory and served
+        // from there, like the patched outputs, until the edits stop.
+        let (small, staged): (Vec<&Output>, Vec<&Output>) = staged.into_iter().partition(|o| {
+            last.is_some()
+                && current.is_some()
+                && !matches!(
+                    o.format,
+                    Format::Ical | Format::ReadableIcal | Format::Html(_)
+                )
+        });
+        let mut patched = patched;
+        patched.extend(render_in_memory(&site, &small)?);
         // The pages written record where their articles lie, for the next edit to patch them.
         let written_layouts = pipeline::write_outputs(&site, &staged, &stage, true, &|_| {})?;
         let mut layouts = written_layouts.calendars;
@@ -563,12 +578,14 @@ impl Builder {
         let written: FxHashMap<&str, &Written> =
             written.iter().map(|w| (w.path.as_str(), w)).collect();
         for patched in patched {
-            let resource = Arc::new(Resource::identity(
+            let mut resource = Resource::identity(
                 patched.output.format,
                 Payload::Parts(patched.parts),
                 &hex(&patched.digest),
                 site.view_updated(&patched.output.view),
-            ));
+            );
+            resource.link = hub_link(&collection, &site, patched.output);
+            let resource = Arc::new(resource);
             patched
                 .layout
                 .keep(patched.path.clone(), &mut layouts, &mut pages);
@@ -601,11 +618,7 @@ impl Builder {
                         )?;
                         // Outputs kept from the set before have the same hub: a change to
                         // the settings writes every output again.
-                        if websub::is_subscription_feed(output.format) {
-                            let hub = collection.settings.websub_hub.as_ref();
-                            resource.link =
-                                hub.and_then(|hub| websub_link(hub, &site.url(&output.path)));
-                        }
+                        resource.link = hub_link(&collection, &site, output);
                         Arc::new(resource)
                     }
                     None => match self.patched.get(&output.path).or_else(|| {
@@ -732,6 +745,8 @@ enum PatchedLayout {
     Calendar(CalendarLayout),
     /// `None` when the page's articles could not be placed: it is written afresh next time.
     Page(Option<PageLayout>),
+    /// Made whole in memory: the next edit makes it whole again.
+    Whole,
 }
 
 impl PatchedLayout {
@@ -744,7 +759,7 @@ impl PatchedLayout {
             PatchedLayout::Page(Some(layout)) => {
                 pages.insert(path, layout);
             }
-            PatchedLayout::Page(None) => {}
+            PatchedLayout::Page(None) | PatchedLayout::Whole => {}
         }
     }
 }
@@ -776,9 +791,8 @@ fn patch_calendars<'o>(
             else {
                 return Ok(None);
             };
-            let patched = pipeline::patch(site, output, previous, &earlier).map_err(|err| {
-                RebuildError::Read(io::Error::other(format!("{}: {err}", output.path)))
-            })?;
+            let patched = pipeline::patch(site, output, previous, &earlier)
+                .map_err(|err| err.at(&output.path))?;
             Ok(patched.map(|(parts, layout)| Patched {
                 path: output.path.clone(),
                 output,
@@ -789,6 +803,42 @@ fn patch_calendars<'o>(
         })
         .collect::<Result<Vec<_>, RebuildError>>()?;
     Ok(patched.into_iter().flatten().collect())
+}
+
+/// `outputs` made in memory, each as one part.
+fn render_in_memory<'o>(
+    site: &Site,
+    outputs: &[&'o Output],
+) -> Result<Vec<Patched<'o>>, RebuildError> {
+    outputs
+        .par_iter()
+        .map(|&output| {
+            let bytes = render::render_to_vec(site, output)?;
+            let digest = crate::write::digest(&bytes[..])?;
+            let mut parts = PartsBuilder::default();
+            parts.bytes(bytes);
+            Ok(Patched {
+                path: output.path.clone(),
+                output,
+                parts: parts.finish(),
+                digest,
+                layout: PatchedLayout::Whole,
+            })
+        })
+        .collect()
+}
+
+/// The `Link` header naming the collection's WebSub hub that a subscription feed is served
+/// with, when the settings name a hub.
+fn hub_link(
+    collection: &Collection,
+    site: &Site,
+    output: &Output,
+) -> Option<hyper::header::HeaderValue> {
+    let hub = collection.settings.websub_hub.as_ref()?;
+    websub::is_subscription_feed(output.format)
+        .then(|| websub_link(hub, &site.url(&output.path)))
+        .flatten()
 }
 
 /// The timeline pages of `to_write` that can be patched from the ones `current` serves (laid
@@ -813,15 +863,13 @@ fn patch_pages<'o>(
             else {
                 return Ok(None);
             };
-            let failed =
-                |err: &dyn std::fmt::Display| io::Error::other(format!("{}: {err}", output.path));
-            let Some((parts, layout)) = pipeline::patch_page(site, output, layout, &earlier)
-                .map_err(|err| RebuildError::Read(failed(&err)))?
+            let at = |err: RenderError| err.at(&output.path);
+            let Some((parts, layout)) =
+                pipeline::patch_page(site, output, layout, &earlier).map_err(at)?
             else {
                 return Ok(None);
             };
-            let digest = crate::write::digest(parts.reader())
-                .map_err(|err| RebuildError::Read(failed(&err)))?;
+            let digest = crate::write::digest(parts.reader()).map_err(|err| at(err.into()))?;
             Ok(Some(Patched {
                 path: output.path.clone(),
                 output,
@@ -1223,6 +1271,33 @@ mod tests {
                 parts.len()
             );
         }
+        assert_same_as_fresh(tmp.path(), &mut builder, &served);
+    }
+
+    /// After an edit the feeds are made in memory and served from there: the folder keeps
+    /// the files before until the edits stop, then holds a fresh build's.
+    #[test]
+    fn an_edit_makes_the_feeds_in_memory_until_the_edits_stop() {
+        let tmp = sample();
+        let (mut builder, before) = full_build(tmp.path());
+        let out = tmp.path().with_file_name("out");
+        let old = std::fs::read(out.join("rss.xml")).expect("read");
+        let path = edit(
+            tmp.path(),
+            TARIFF,
+            "title = \"US 25",
+            "title = \"Edited: US 25",
+        );
+        let served = rebuilt_after(&mut builder, &path, &before);
+        let rss = served.output("rss.xml").expect("served");
+        assert!(
+            matches!(&rss.identity.body, Payload::Parts(p) if p.in_memory() == p.len()),
+            "{:?}",
+            rss.identity.body
+        );
+        let body = rss.identity.body.to_bytes();
+        assert!(body.windows(10).any(|w| w == b"Edited: US"));
+        assert_eq!(std::fs::read(out.join("rss.xml")).expect("read"), old);
         assert_same_as_fresh(tmp.path(), &mut builder, &served);
     }
 
