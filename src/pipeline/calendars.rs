@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -35,6 +36,10 @@ pub struct Previous<'p> {
     pub now_keys: &'p [EventKey],
     /// Where the parts of its calendars lie, by path.
     pub layouts: &'p Layouts,
+    /// When no event moved since (each kept its place in every view), the indices of the
+    /// events that changed: a calendar with the same view as before then takes every other
+    /// VEVENT from its place, with no lookup by key.
+    pub edited: Option<&'p [usize]>,
 }
 
 /// Writes `calendars` into `stage`; `progress` is told how many events each pass wrote.
@@ -121,8 +126,8 @@ pub fn patch(
     parts.bytes(header);
     // The run of the calendar before still to be taken.
     let mut run: Option<Range<u64>> = None;
-    for &index in &output.view.events {
-        match before.part(index) {
+    for (position, &index) in output.view.events.iter().enumerate() {
+        match before.part(position, index) {
             Some((range, hash)) => {
                 layout.push((range.end - range.start) as usize, hash)?;
                 run = match run {
@@ -151,12 +156,20 @@ pub fn patch(
     Ok(Some((parts.finish(), layout)))
 }
 
-/// A calendar of the build before: where each of its VEVENTs lies, and its hash, by the key of
-/// its event.
-struct Earlier<'p> {
-    by_key: FxHashMap<EventKey, (Range<u64>, u64)>,
-    /// This build's events' keys.
-    now_keys: &'p [EventKey],
+/// A calendar of the build before: where each of its VEVENTs lies, and its hash.
+enum Earlier<'p> {
+    /// By the key of its event.
+    ByKey {
+        by_key: FxHashMap<EventKey, (Range<u64>, u64)>,
+        /// This build's events' keys.
+        now_keys: &'p [EventKey],
+    },
+    /// By its place: the calendar shows the same view as before, and only the events at
+    /// `edited` changed.
+    ByPosition {
+        parts: Vec<(Range<u64>, u64)>,
+        edited: &'p [usize],
+    },
 }
 
 impl<'p> Earlier<'p> {
@@ -167,6 +180,17 @@ impl<'p> Earlier<'p> {
         let before = previous.outputs.iter().find(|o| o.path == output.path)?;
         if before.view.events.len() != layout.events.len() || earlier.len() != layout.file_len() {
             return None;
+        }
+        let hashes = (0..layout.events.len())
+            .map(|position| layout.part(position).map_or(0, |(_, hash)| hash));
+        if let Some(edited) = previous
+            .edited
+            .filter(|_| Arc::ptr_eq(&before.view, &output.view))
+        {
+            return Some(Earlier::ByPosition {
+                parts: layout.ranges().zip(hashes).collect(),
+                edited,
+            });
         }
         let by_key = before
             .view
@@ -179,16 +203,20 @@ impl<'p> Earlier<'p> {
                 (previous.keys[index], (range, hash))
             })
             .collect();
-        Some(Earlier {
+        Some(Earlier::ByKey {
             by_key,
             now_keys: previous.now_keys,
         })
     }
 
-    /// Where the VEVENT of this build's event at `index` lies in the calendar before, and its
-    /// hash, if the event is unchanged.
-    fn part(&self, index: usize) -> Option<(Range<u64>, u64)> {
-        let key = self.now_keys.get(index)?;
-        self.by_key.get(key).cloned()
+    /// Where the VEVENT of this build's event at `index` (at `position` in the calendar) lies
+    /// in the calendar before, and its hash, if the event is unchanged.
+    fn part(&self, position: usize, index: usize) -> Option<(Range<u64>, u64)> {
+        match self {
+            Earlier::ByKey { by_key, now_keys } => by_key.get(now_keys.get(index)?).cloned(),
+            Earlier::ByPosition { parts, edited } => {
+                (!edited.contains(&index)).then(|| parts.get(position).cloned())?
+            }
+        }
     }
 }

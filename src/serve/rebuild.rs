@@ -500,6 +500,12 @@ impl Builder {
             keys: &last.keys,
             now_keys: &keys,
             layouts: &last.layouts,
+            edited: match &places {
+                Places::Kept {
+                    edited: Some(edited),
+                } => Some(edited),
+                _ => None,
+            },
         });
         let mut patched = match (&previous, current) {
             (Some(previous), Some(current)) => {
