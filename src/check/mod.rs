@@ -3,7 +3,7 @@
 //! It returns every diagnostic it finds, never stopping at the first, and builds the validated
 //! [`Collection`] only when there is no error.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -490,7 +490,7 @@ fn check_unique_ids<'e>(
     shown: impl Fn(&Event) -> PathBuf,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut first_seen: HashMap<&str, &Event> = HashMap::new();
+    let mut first_seen: FxHashMap<&str, &Event> = FxHashMap::default();
     for event in events {
         if let Some(earlier) = first_seen.insert(&event.id, event) {
             let (later, earlier) = if earlier.path < event.path {
@@ -555,7 +555,7 @@ pub fn check_tag_pages<'e>(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     // Per slug: the first tag with it, its spelling key and its event.
-    let mut first: HashMap<&str, (&str, String, &Event)> = HashMap::new();
+    let mut first: FxHashMap<&str, (&str, String, &Event)> = FxHashMap::default();
     for event in events {
         for tag in &event.tags {
             let (slug, tag) = (tag.slug(), tag.name());

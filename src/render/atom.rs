@@ -13,7 +13,7 @@ use atom_syndication::{
 use chrono::{DateTime, Utc};
 
 use super::body::escape_html;
-use super::{archive, RenderError, Site, View};
+use super::{archive, RenderError, SharedHtml, Site, View};
 use crate::render::site::Format;
 
 /// A text construct (RFC 4287 §3.1) that every reader shows as exactly `text`: `type="text"`,
@@ -34,7 +34,12 @@ pub(crate) fn fixed(at: DateTime<Utc>) -> FixedDateTime {
 
 /// Writes the view's Atom feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
-pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
+pub fn render_atom(
+    site: &Site,
+    view: &View,
+    shared: Option<&SharedHtml>,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     let mut links: Vec<Link> = hub_link(site).into_iter().collect();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(feed_link(
@@ -45,7 +50,7 @@ pub fn render_atom(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Re
     let feed = feed(
         site,
         view,
-        &site.entries_with_html(site.feed_entries(view), None),
+        &site.entries_with_html(site.feed_entries(view), shared),
         &view.path(Format::Atom),
         links,
         site.view_updated(view),

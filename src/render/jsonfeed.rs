@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{RenderError, Site, View};
+use super::{RenderError, SharedHtml, Site, View};
 use crate::model::Tag;
 use crate::render::site::Format;
 
@@ -63,7 +63,12 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Writes the view's JSON Feed: its newest `feed_limit` entries, newest first.
-pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
+pub fn render_jsonfeed(
+    site: &Site,
+    view: &View,
+    shared: Option<&SharedHtml>,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     let settings = &site.collection.settings;
     let items = site
         .feed_entries(view)
@@ -74,7 +79,10 @@ pub fn render_jsonfeed(site: &Site, view: &View, w: &mut dyn Write) -> Result<()
                 id: format!("urn:uuid:{}", site.event_uuid(event)),
                 url: site.permalink(event),
                 title: event.feed_title(),
-                content_html: site.event_html(index),
+                content_html: match shared.and_then(|shared| shared.get(index)) {
+                    Some(html) => std::borrow::Cow::Borrowed(&*html.html),
+                    None => site.event_html(index),
+                },
                 date_published: rfc3339(event.published_at()),
                 date_modified: rfc3339(site.entry_updated[index]),
                 tags: &event.tags,

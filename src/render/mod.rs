@@ -315,6 +315,29 @@ impl SharedHtml {
         )
     }
 
+    /// The HTML of the entries of the feeds and archive pages among `outputs`, each event's
+    /// rendered once (in parallel) for all of them.
+    pub fn of_feeds(site: &Site, outputs: &[&Output]) -> SharedHtml {
+        use rayon::prelude::*;
+        let mut indices: Vec<usize> = outputs
+            .iter()
+            .flat_map(|output| match output.format {
+                Format::Rss | Format::Atom | Format::JsonFeed => site.feed_entries(&output.view),
+                Format::RssArchive(_) | Format::AtomArchive(_) => output.view.events.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let events = site.events();
+        SharedHtml(
+            indices
+                .par_iter()
+                .map(|&index| (index, EventHtml::render(&events[index], &site.link_base)))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, index: usize) -> Option<&EventHtml> {
         self.0.get(&index)
     }
@@ -349,10 +372,20 @@ fn feed_rank(events: &[Arc<Event>]) -> Vec<u32> {
 
 /// Writes one output of the site.
 pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), RenderError> {
+    render_with(site, output, None, w)
+}
+
+/// [`render`], with the HTML of the feeds' entries taken from `shared` where it holds them.
+pub fn render_with(
+    site: &Site,
+    output: &Output,
+    shared: Option<&SharedHtml>,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     match output.format {
-        Format::Rss => rss::render_rss(site, &output.view, w),
-        Format::Atom => atom::render_atom(site, &output.view, w),
-        Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, w),
+        Format::Rss => rss::render_rss(site, &output.view, shared, w),
+        Format::Atom => atom::render_atom(site, &output.view, shared, w),
+        Format::JsonFeed => jsonfeed::render_jsonfeed(site, &output.view, shared, w),
         // The same bytes as the view's calendar: rendered here only when one output is
         // rendered alone (a build links the calendar's file instead).
         Format::Ical | Format::ReadableIcal => ical::render_ical(site, &output.view, w),
@@ -362,11 +395,11 @@ pub fn render(site: &Site, output: &Output, w: &mut dyn Write) -> Result<(), Ren
         Format::CorrectionsAtom => corrections::render_atom(site, &output.view, w),
         Format::CorrectionsJsonFeed => corrections::render_jsonfeed(site, &output.view, w),
         Format::RssArchive(page) => {
-            let entries = site.entries_with_html(output.view.events.clone(), None);
+            let entries = site.entries_with_html(output.view.events.clone(), shared);
             archive::render_rss_archive(site, &output.view, page, &entries, w)
         }
         Format::AtomArchive(page) => {
-            let entries = site.entries_with_html(output.view.events.clone(), None);
+            let entries = site.entries_with_html(output.view.events.clone(), shared);
             archive::render_atom_archive(site, &output.view, page, &entries, w)
         }
     }

@@ -15,7 +15,7 @@ use rss::{Category, Channel, Guid, Item};
 
 use chrono::{DateTime, Utc};
 
-use super::{archive, RenderError, Site, View};
+use super::{archive, RenderError, SharedHtml, Site, View};
 use crate::render::site::Format;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
@@ -54,7 +54,12 @@ pub(crate) fn plain_text(text: &str) -> String {
 
 /// Writes the view's RSS feed: its newest `feed_limit` entries, newest first. The whole
 /// collection's feed links to its archive (RFC 5005 `prev-archive`) when it has one.
-pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), RenderError> {
+pub fn render_rss(
+    site: &Site,
+    view: &View,
+    shared: Option<&SharedHtml>,
+    w: &mut dyn Write,
+) -> Result<(), RenderError> {
     let mut links: Vec<Link> = hub_link(site).into_iter().collect();
     if let Some(page) = archive::newest_page(site, view) {
         links.push(atom_link(
@@ -65,7 +70,7 @@ pub fn render_rss(site: &Site, view: &View, w: &mut dyn Write) -> Result<(), Ren
     let channel = channel(
         site,
         view,
-        &site.entries_with_html(site.feed_entries(view), None),
+        &site.entries_with_html(site.feed_entries(view), shared),
         &view.path(Format::Rss),
         links,
         site.view_updated(view),

@@ -507,16 +507,45 @@ impl Builder {
                 _ => None,
             },
         });
-        let mut patched = match (&previous, current) {
-            (Some(previous), Some(current)) => {
-                patch_calendars(&site, &to_write, previous, current)?
-            }
-            _ => Vec::new(),
-        };
-        // So is a page the build before recorded (see `pipeline::patch_page`).
-        if let (Some(last), Some(current)) = (&last, current) {
-            patched.extend(patch_pages(&site, &to_write, &last.pages, current)?);
-        }
+        // After an edit, the documents that are neither calendars nor pages (feeds of a few
+        // dozen entries, archive pages, the subscription list) are made in memory and served
+        // from there, like the patched outputs, until the edits stop.
+        let small: Vec<&Output> = to_write
+            .iter()
+            .copied()
+            .filter(|o| {
+                last.is_some()
+                    && current.is_some()
+                    && !matches!(
+                        o.format,
+                        Format::Ical | Format::ReadableIcal | Format::Html(_)
+                    )
+            })
+            .collect();
+        // Side by side: the calendars patched, the pages the build before recorded patched
+        // (see `pipeline::patch_page`), and the small documents made.
+        let (calendars, (pages, small)) = rayon::join(
+            || match (&previous, current) {
+                (Some(previous), Some(current)) => {
+                    patch_calendars(&site, &to_write, previous, current)
+                }
+                _ => Ok(Vec::new()),
+            },
+            || {
+                rayon::join(
+                    || match (&last, current) {
+                        (Some(last), Some(current)) => {
+                            patch_pages(&site, &to_write, &last.pages, current)
+                        }
+                        _ => Ok(Vec::new()),
+                    },
+                    || render_in_memory(&site, &small),
+                )
+            },
+        );
+        let mut patched = calendars?;
+        patched.extend(pages?);
+        patched.extend(small?);
         // A patched calendar's readable name is the same file: it follows the calendar.
         let patched_paths: FxHashSet<String> = patched.iter().map(|p| p.path.clone()).collect();
         let (readable_of_patched, staged): (Vec<&Output>, Vec<&Output>) = to_write
@@ -527,19 +556,6 @@ impl Builder {
                 o.format == Format::ReadableIcal
                     && patched_paths.contains(&o.view.path(Format::Ical))
             });
-        // After an edit, the documents that are neither calendars nor pages (feeds of a few
-        // dozen entries, archive pages, the subscription list) are made in memory and served
-        // from there, like the patched outputs, until the edits stop.
-        let (small, staged): (Vec<&Output>, Vec<&Output>) = staged.into_iter().partition(|o| {
-            last.is_some()
-                && current.is_some()
-                && !matches!(
-                    o.format,
-                    Format::Ical | Format::ReadableIcal | Format::Html(_)
-                )
-        });
-        let mut patched = patched;
-        patched.extend(render_in_memory(&site, &small)?);
         // The pages written record where their articles lie, for the next edit to patch them.
         let written_layouts = pipeline::write_outputs(&site, &staged, &stage, true, &|_| {})?;
         let mut layouts = written_layouts.calendars;
@@ -816,10 +832,13 @@ fn render_in_memory<'o>(
     site: &Site,
     outputs: &[&'o Output],
 ) -> Result<Vec<Patched<'o>>, RebuildError> {
+    let shared = render::SharedHtml::of_feeds(site, outputs);
     outputs
         .par_iter()
         .map(|&output| {
-            let bytes = render::render_to_vec(site, output)?;
+            let mut bytes = Vec::new();
+            render::render_with(site, output, Some(&shared), &mut bytes)
+                .map_err(|err| err.at(&output.path))?;
             let digest = crate::write::digest(&bytes[..])?;
             let mut parts = PartsBuilder::default();
             parts.bytes(bytes);
