@@ -304,21 +304,21 @@ impl EventHtml {
 pub struct SharedHtml(rustc_hash::FxHashMap<usize, EventHtml>);
 
 impl SharedHtml {
-    /// Renders the HTML of the events at `indices`.
+    /// Renders the HTML of the events at `indices`, in parallel.
     pub fn render(site: &Site, indices: &[usize]) -> SharedHtml {
+        use rayon::prelude::*;
         let events = site.events();
         SharedHtml(
             indices
-                .iter()
+                .par_iter()
                 .map(|&index| (index, EventHtml::render(&events[index], &site.link_base)))
                 .collect(),
         )
     }
 
     /// The HTML of the entries of the feeds and archive pages among `outputs`, each event's
-    /// rendered once (in parallel) for all of them.
+    /// rendered once for all of them.
     pub fn of_feeds(site: &Site, outputs: &[&Output]) -> SharedHtml {
-        use rayon::prelude::*;
         let mut indices: Vec<usize> = outputs
             .iter()
             .flat_map(|output| match output.format {
@@ -329,13 +329,7 @@ impl SharedHtml {
             .collect();
         indices.sort_unstable();
         indices.dedup();
-        let events = site.events();
-        SharedHtml(
-            indices
-                .par_iter()
-                .map(|&index| (index, EventHtml::render(&events[index], &site.link_base)))
-                .collect(),
-        )
+        SharedHtml::render(site, &indices)
     }
 
     pub fn get(&self, index: usize) -> Option<&EventHtml> {
