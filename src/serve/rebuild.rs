@@ -438,9 +438,12 @@ impl Builder {
             // Every file counts as read again.
             self.versions.clear();
         }
-        let (places, last) = match self.last.take() {
-            Some(last) if !all => (places, Some(last)),
-            last => (Places::Changed, last),
+        // Writing everything, nothing is taken from the last build.
+        let last = self.last.take().filter(|_| !all);
+        let places = if last.is_some() {
+            places
+        } else {
+            Places::Changed
         };
         let (site, outputs) = match (self.site_parts.take(), &last) {
             (Some(parts), Some(last)) if !matches!(places, Places::Changed) => {
@@ -1744,6 +1747,11 @@ mod tests {
             .expect("rebuilt");
         assert!(!rebuilt.incremental);
         assert_eq!(rebuilt.rendered, rebuilt.outputs);
+        // Written afresh, every one: none patched from the build before, none in memory.
+        for path in paths(tmp.path()) {
+            let body = &rebuilt.served.output(&path).expect("served").identity.body;
+            assert!(matches!(body, Payload::File(_)), "{path}: {body:?}");
+        }
         assert_same_as_fresh(tmp.path(), &mut builder, &rebuilt.served);
         // The calendars' readable names follow the title; the old ones are gone, from the
         // folder and from what is served.
