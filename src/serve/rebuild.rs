@@ -1202,16 +1202,16 @@ mod tests {
         path
     }
 
+    /// The edit most tests make: the tariff's title gains "Edited: ".
+    fn edit_the_tariff_title(dir: &Path) -> PathBuf {
+        edit(dir, TARIFF, "title = \"US 25", "title = \"Edited: US 25")
+    }
+
     #[test]
     fn an_edit_renders_only_the_outputs_that_hold_the_event() {
         let tmp = sample();
         let (mut builder, before) = full_build(tmp.path());
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         assert!(rebuilt.incremental);
         // The collection's four documents, readable calendar name, front page and subscription
@@ -1259,12 +1259,7 @@ mod tests {
         let (title, marked) = ("Rubio and Sheinbaum", "RUBIO AND SHEINBAUM");
         assert!(text.contains(title));
         std::fs::write(&page, text.replace(title, marked)).expect("written");
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         let served = rebuilt_after(&mut builder, &path, &before);
         let body = served
             .output("years/2025/index.html")
@@ -1318,12 +1313,7 @@ mod tests {
         let (mut builder, before) = full_build(tmp.path());
         let out = tmp.path().with_file_name("out");
         let folder_before = files(&out);
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         let served = rebuilt_after(&mut builder, &path, &before);
         let rss = served.output("rss.xml").expect("served");
         assert!(
@@ -1346,12 +1336,7 @@ mod tests {
         let tmp = sample();
         let (mut builder, served) = full_build(tmp.path());
         builder.most_segments = 2;
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         let served = rebuilt_after(&mut builder, &path, &served);
         let calendar = served.output("calendar.ics").expect("served");
         assert!(matches!(calendar.identity.body, Payload::File(_)));
@@ -1371,12 +1356,7 @@ mod tests {
         let (mut builder, before) = full_build(tmp.path());
         let out = tmp.path().with_file_name("out");
         let old_file = std::fs::read(out.join("calendar.ics")).expect("read");
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         let rebuilt = builder.rebuild(Some(&[path]), &before).expect("rebuilt");
         for calendar in [
             "calendar.ics",
@@ -1719,12 +1699,7 @@ mod tests {
         std::fs::write(out.join(record), "the build's record").expect("record");
         std::fs::write(out.join(crate::write::MANIFEST), format!("{record}\n")).expect("manifest");
         let (mut builder, served) = full_build(tmp.path());
-        let path = edit(
-            tmp.path(),
-            TARIFF,
-            "title = \"US 25",
-            "title = \"Edited: US 25",
-        );
+        let path = edit_the_tariff_title(tmp.path());
         rebuilt_after(&mut builder, &path, &served);
         assert_eq!(
             std::fs::read_to_string(out.join(record)).expect("kept"),
